@@ -1,0 +1,13 @@
+import SeqTensor
+
+/// (N, d1, d2, ...) -> (N, d1*d2*...), as PyTorch's `nn.Flatten()`.
+public final class Flatten: Layer {
+    public var isTraining = true
+
+    public init() {}
+
+    public var namedParameters: [(String, Parameter)] { [] }
+    public var summaryName: String { "Flatten" }
+
+    public func callAsFunction(_ x: Variable) -> Variable { x.reshaped([x.shape[0], -1]) }
+}

@@ -1,0 +1,288 @@
+import Feedforward
+import Foundation
+import Recurrent
+import SeqTensor
+
+/// How each fixture kind maps onto seqtool: build the module from `config`, load the given
+/// parameters, run forward, backpropagate `sum(out.k * lossweight.k)`, and report every output
+/// and gradient under the fixture's names.
+enum ParityKinds {
+    static func compute(_ f: Fixture) throws -> [String: Tensor] {
+        switch f.kind {
+        case "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax": return try activation(f)
+        case "linear": return try linearCase(f)
+        case "conv1d", "conv2d": return try convolution(f)
+        case "maxpool1d", "maxpool2d": return try maxPool(f)
+        case "embedding": return try embeddingCase(f)
+        case "cross_entropy", "mse_loss", "bce_with_logits": return try loss(f)
+        case "rnn", "lstm", "gru": return try recurrent(f)
+        case "rnn_cell", "lstm_cell", "gru_cell": return try cell(f)
+        case "sgd", "adam", "adamw", "rmsprop", "adagrad": return try optimizer(f)
+        case "clip_grad_norm": return try clipping(f)
+        default: throw ParityError("\(f.name): unknown kind \"\(f.kind)\"")
+        }
+    }
+
+    // MARK: harness
+
+    /// Leaves named after fixture tensors: parameters get gradients, reported as `grad.<name>`.
+    final class Leaves {
+        var named: [(String, Variable)] = []
+        let fixture: Fixture
+        init(_ fixture: Fixture) { self.fixture = fixture }
+
+        func leaf(_ name: String) throws -> Variable {
+            let v = Parameter(try fixture.tensor(name), name: name)
+            named.append((name, v))
+            return v
+        }
+
+        func optionalLeaf(_ name: String) throws -> Variable? {
+            fixture.tensors[name] == nil ? nil : try leaf(name)
+        }
+    }
+
+    /// loss = sum over outputs of sum(out * lossweight); backward; collect outputs and gradients.
+    static func finish(_ f: Fixture, _ leaves: Leaves, outputs: [(String, Variable)]) throws -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        var terms: [Variable] = []
+        for (name, out) in outputs {
+            result["out.\(name)"] = out.value
+            if let w = f.optionalTensor("lossweight.\(name)") {
+                precondition(w.count == out.value.count, "\(f.name): lossweight.\(name) shape \(w.shape) vs output \(out.shape)")
+                terms.append((out * Variable(w.reshaped(out.shape))).sum())
+            }
+        }
+        if !terms.isEmpty {
+            let loss = terms.dropFirst().reduce(terms[0]) { $0 + $1 }
+            result["loss"] = loss.value
+            loss.backward()
+        }
+        for (name, v) in leaves.named {
+            result["grad.\(name)"] = v.grad ?? Tensor(zeros: v.shape)
+        }
+        Tape.clear()
+        return result
+    }
+
+    // MARK: kinds
+
+    static func activation(_ f: Fixture) throws -> [String: Tensor] {
+        let leaves = Leaves(f)
+        let x = try leaves.leaf("input")
+        if f.kind == "softmax" || f.kind == "log_softmax" {
+            let dim = try f.int("dim", default: -1)
+            guard dim == -1 || dim == x.value.rank - 1 else { throw ParityError("\(f.name): softmax over dim \(dim) is not supported (last axis only)") }
+        }
+        let y: Variable
+        switch f.kind {
+        case "sigmoid": y = x.sigmoid()
+        case "tanh": y = x.tanh()
+        case "relu": y = x.relu()
+        case "leaky_relu": y = x.leakyRelu(negativeSlope: try f.float("negative_slope", default: 0.01))
+        case "softmax": y = x.softmax()
+        default: y = x.logSoftmax()
+        }
+        return try finish(f, leaves, outputs: [("output", y)])
+    }
+
+    static func linearCase(_ f: Fixture) throws -> [String: Tensor] {
+        let leaves = Leaves(f)
+        let x = try leaves.leaf("input"), w = try leaves.leaf("weight"), b = try leaves.optionalLeaf("bias")
+        let inF = w.shape[1], outF = w.shape[0]
+        let lead = Array(x.shape.dropLast())
+        let y = linear(x.reshaped([-1, inF]), weight: w, bias: b).reshaped(lead + [outF])
+        return try finish(f, leaves, outputs: [("output", y)])
+    }
+
+    static func convolution(_ f: Fixture) throws -> [String: Tensor] {
+        try f.require("padding_mode", in: ["zeros"])
+        guard try f.int("groups", default: 1) == 1 else { throw ParityError("\(f.name): grouped convolution is not supported") }
+        if f.config["padding"] is String { throw ParityError("\(f.name): string padding is not supported") }
+        let leaves = Leaves(f)
+        let x = try leaves.leaf("input"), w = try leaves.leaf("weight"), b = try leaves.optionalLeaf("bias")
+        let y: Variable
+        if f.kind == "conv1d" {
+            let window = Window2D(kernel: (1, try f.int("kernel_size")), stride: (1, try f.int("stride", default: 1)),
+                                  padding: (0, try f.int("padding", default: 0)), dilation: (1, try f.int("dilation", default: 1)))
+            y = conv1d(x, weight: w, bias: b, window: window)
+        } else {
+            let window = Window2D(kernel: try f.pair("kernel_size"), stride: try f.pair("stride", default: 1),
+                                  padding: try f.pair("padding", default: 0), dilation: try f.pair("dilation", default: 1))
+            y = conv2d(x, weight: w, bias: b, window: window)
+        }
+        return try finish(f, leaves, outputs: [("output", y)])
+    }
+
+    static func maxPool(_ f: Fixture) throws -> [String: Tensor] {
+        guard !f.bool("ceil_mode", default: false) else { throw ParityError("\(f.name): ceil_mode is not supported") }
+        let leaves = Leaves(f)
+        let x = try leaves.leaf("input")
+        let y: Variable
+        if f.kind == "maxpool1d" {
+            let k = try f.int("kernel_size")
+            let window = Window2D(kernel: (1, k), stride: (1, f.isSet("stride") ? try f.int("stride") : k),
+                                  padding: (0, try f.int("padding", default: 0)), dilation: (1, try f.int("dilation", default: 1)))
+            y = maxPool1d(x, window: window)
+        } else {
+            let k = try f.pair("kernel_size")
+            let stride = f.isSet("stride") ? try f.pair("stride") : k
+            let window = Window2D(kernel: k, stride: stride, padding: try f.pair("padding", default: 0), dilation: try f.pair("dilation", default: 1))
+            y = maxPool2d(x, window: window)
+        }
+        return try finish(f, leaves, outputs: [("output", y)])
+    }
+
+    static func embeddingCase(_ f: Fixture) throws -> [String: Tensor] {
+        try f.require("max_norm", in: [])
+        let leaves = Leaves(f)
+        let w = try leaves.leaf("weight")
+        let indices = try f.integers("input")
+        let shape = f.tensors["input"]!.shape
+        var padding: Int? = nil
+        if let p = try? f.int("padding_idx") { padding = p < 0 ? p + w.shape[0] : p }
+        let y = embedding(indices, shape: shape, weight: w, paddingIndex: padding)
+        return try finish(f, leaves, outputs: [("output", y)])
+    }
+
+    static func loss(_ f: Fixture) throws -> [String: Tensor] {
+        try f.require("reduction", in: ["mean", "sum"])
+        let reduction: LossReduction = (f.config["reduction"] as? String) == "sum" ? .sum : .mean
+        let leaves = Leaves(f)
+        let x = try leaves.leaf("input")
+        let y: Variable
+        switch f.kind {
+        case "cross_entropy":
+            guard try f.float("label_smoothing", default: 0) == 0 else { throw ParityError("\(f.name): label_smoothing is not supported") }
+            guard f.tensors["weight"] == nil else { throw ParityError("\(f.name): class weights are not supported") }
+            let ignore = try f.int("ignore_index", default: -100)
+            y = crossEntropy(logits: x, targets: try f.integers("target"), ignoreIndex: ignore, reduction: reduction)
+        case "mse_loss":
+            y = mseLoss(x, try leaves.leaf("target"), reduction: reduction)
+        default:
+            guard f.tensors["pos_weight"] == nil, f.tensors["weight"] == nil else { throw ParityError("\(f.name): weights are not supported") }
+            y = binaryCrossEntropyWithLogits(x, try leaves.leaf("target"), reduction: reduction)
+        }
+        return try finish(f, leaves, outputs: [("output", y)])
+    }
+
+    static func cellKind(_ f: Fixture) throws -> CellKind {
+        switch f.kind {
+        case "lstm", "lstm_cell": return .lstm
+        case "gru", "gru_cell": return .gru
+        default:
+            try f.require("nonlinearity", in: ["tanh", "relu"])
+            return (f.config["nonlinearity"] as? String) == "relu" ? .rnnRelu : .rnnTanh
+        }
+    }
+
+    static func recurrent(_ f: Fixture) throws -> [String: Tensor] {
+        guard try f.int("proj_size", default: 0) == 0 else { throw ParityError("\(f.name): proj_size is not supported") }
+        guard try f.float("dropout", default: 0) == 0 else { throw ParityError("\(f.name): dropout makes the reference random") }
+        let kind = try cellKind(f)
+        let layer = RecurrentLayer(kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
+                                   numLayers: try f.int("num_layers", default: 1), bidirectional: f.bool("bidirectional", default: false),
+                                   bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
+        let leaves = Leaves(f)
+        for (name, p) in layer.namedParameters {
+            p.value = try f.tensor(name)
+            leaves.named.append((name, p))
+        }
+        let batchFirst = f.bool("batch_first", default: false)
+        var x = try leaves.leaf("input")
+        let unbatched = x.value.rank == 2
+        if unbatched { x = x.reshaped([x.shape[0], 1, x.shape[1]]) }
+        if batchFirst && !unbatched { x = x.swappingFirstAxes() }
+        let B = x.shape[1], LD = layer.numLayers * layer.directions
+        var state: RecurrentState?
+        if let h0 = try leaves.optionalLeaf("h0") {
+            let c0 = try leaves.optionalLeaf("c0")
+            state = RecurrentState(h: h0.reshaped([LD, B, layer.hiddenSize]), c: c0?.reshaped([LD, B, layer.hiddenSize]))
+            if kind == .lstm && c0 == nil { throw ParityError("\(f.name): h0 given without c0") }
+        }
+        layer.isTraining = false
+        let (output, final) = layer(x, state: state)
+        var out = output
+        if batchFirst && !unbatched { out = out.swappingFirstAxes() }
+        if unbatched { out = out.reshaped([out.shape[0], out.shape[2]]) }
+        let hShape = f.tensors["out.h_n"]?.shape ?? final.h.shape
+        var outputs = [("output", out), ("h_n", final.h.reshaped(hShape))]
+        if let c = final.c { outputs.append(("c_n", c.reshaped(hShape))) }
+        return try finish(f, leaves, outputs: outputs)
+    }
+
+    static func cell(_ f: Fixture) throws -> [String: Tensor] {
+        let kind = try cellKind(f)
+        let cell = RecurrentCell(kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
+                                 bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
+        let leaves = Leaves(f)
+        for (name, p) in cell.namedParameters {
+            p.value = try f.tensor(name)
+            leaves.named.append((name, p))
+        }
+        var x = try leaves.leaf("input")
+        let unbatched = x.value.rank == 1
+        if unbatched { x = x.reshaped([1, x.shape[0]]) }
+        let B = x.shape[0], H = cell.hiddenSize
+        var state: (h: Variable, c: Variable?)?
+        if let h0 = try leaves.optionalLeaf("h0") {
+            state = (h0.reshaped([B, H]), try leaves.optionalLeaf("c0")?.reshaped([B, H]))
+        }
+        let next = cell(x, state: state)
+        let shape = f.tensors["out.h1"]?.shape ?? [B, H]
+        var outputs = [("h1", next.h.reshaped(shape))]
+        if let c = next.c { outputs.append(("c1", c.reshaped(shape))) }
+        return try finish(f, leaves, outputs: outputs)
+    }
+
+    static func optimizer(_ f: Fixture) throws -> [String: Tensor] {
+        let p = Parameter(try f.tensor("param.initial"), name: "param")
+        let lr = try f.float("lr")
+        let wd = try f.float("weight_decay", default: f.kind == "adamw" ? 0.01 : 0)
+        let opt: Optimizer
+        switch f.kind {
+        case "sgd":
+            opt = SGD([p], learningRate: lr, momentum: try f.float("momentum", default: 0), dampening: try f.float("dampening", default: 0),
+                      weightDecay: wd, nesterov: f.bool("nesterov", default: false))
+        case "adam", "adamw":
+            let (b1, b2) = try f.floatPair("betas", default: (0.9, 0.999))
+            opt = Adam([p], learningRate: lr, beta1: b1, beta2: b2, epsilon: try f.float("eps", default: 1e-8), weightDecay: wd,
+                       decoupledWeightDecay: f.kind == "adamw", amsgrad: f.bool("amsgrad", default: false))
+        case "rmsprop":
+            opt = RMSprop([p], learningRate: lr, alpha: try f.float("alpha", default: 0.99), epsilon: try f.float("eps", default: 1e-8),
+                          weightDecay: wd, momentum: try f.float("momentum", default: 0), centered: f.bool("centered", default: false))
+        default:
+            opt = Adagrad([p], learningRate: lr, learningRateDecay: try f.float("lr_decay", default: 0), weightDecay: wd,
+                          initialAccumulator: try f.float("initial_accumulator_value", default: 0), epsilon: try f.float("eps", default: 1e-10))
+        }
+        // maximize negates the gradient before anything else, in every PyTorch optimizer.
+        let sign: Float = f.bool("maximize", default: false) ? -1 : 1
+        var result: [String: Tensor] = [:]
+        let steps = try f.int("steps", default: 3)
+        for k in 1...steps {
+            var g = try f.tensor("grad.step\(k)")
+            let gp = g.mutablePointer
+            for i in 0..<g.count { gp[i] *= sign }
+            p.grad = g
+            opt.step()
+            result["param.step\(k)"] = p.value
+        }
+        return result
+    }
+
+    static func clipping(_ f: Fixture) throws -> [String: Tensor] {
+        var params: [Parameter] = []
+        var k = 0
+        while let g = f.optionalTensor("grads.\(k)") {
+            let p = Parameter(Tensor(zeros: g.shape))
+            p.grad = g
+            params.append(p)
+            k += 1
+        }
+        let normType: Float = (f.config["norm_type"] as? String) == "inf" ? .infinity : try f.float("norm_type", default: 2)
+        let total = clipGradientNorm(params, maxNorm: try f.float("max_norm"), normType: normType)
+        var result: [String: Tensor] = ["out.total_norm": Tensor(scalar: total)]
+        for (i, p) in params.enumerated() { result["out.clipped.\(i)"] = p.grad! }
+        return result
+    }
+}

@@ -1,0 +1,219 @@
+import SeqTensor
+
+/// The cell a recurrent layer unrolls.
+public enum CellKind: String, Sendable, CaseIterable {
+    case lstm
+    case gru
+    case rnnTanh = "rnn_tanh"
+    case rnnRelu = "rnn_relu"
+
+    /// Gate blocks stacked in the weights: LSTM 4 (i f g o), GRU 3 (r z n), RNN 1.
+    public var gateCount: Int {
+        switch self {
+        case .lstm: 4
+        case .gru: 3
+        case .rnnTanh, .rnnRelu: 1
+        }
+    }
+
+    /// Whether the cell carries a cell state c beside h.
+    public var hasCellState: Bool { self == .lstm }
+}
+
+/// The four parameters of one layer and direction, PyTorch's `weight_ih`, `weight_hh`,
+/// `bias_ih`, `bias_hh`: W_ih (G*H, I), W_hh (G*H, H), biases (G*H).
+public struct RecurrentWeights {
+    public let weightIH: Variable
+    public let weightHH: Variable
+    public let biasIH: Variable?
+    public let biasHH: Variable?
+
+    public init(weightIH: Variable, weightHH: Variable, biasIH: Variable?, biasHH: Variable?) {
+        self.weightIH = weightIH
+        self.weightHH = weightHH
+        self.biasIH = biasIH
+        self.biasHH = biasHH
+    }
+
+    var all: [Variable?] { [weightIH, weightHH, biasIH, biasHH] }
+}
+
+/// One direction of one recurrent layer over a whole sequence, as a single autodiff operation.
+///
+/// input (T, B, I) -> output (T, B, H), final h (B, H) and, for LSTM, final c (B, H).
+///
+/// Forward: one GEMM projects all T inputs (X W_ih^T + b); then per step one GEMM adds
+/// h_{t-1} W_hh^T and one fused kernel applies the gates. Backward (BPTT): per step one fused
+/// gate-backward kernel and one GEMM for dh_{t-1} = dGates W_hh; at the end one GEMM each sums
+/// dW_ih = dGates^T X and dW_hh = dGates^T H_prev over all steps, and one gives dX = dGates W_ih.
+///
+/// `reverse` runs t = T-1 ... 0; output[t] is still the state after consuming input[t].
+/// `lengths` (B values in 1...T) make a variable-length batch: at t >= lengths[b] sequence b
+/// keeps its state, its output is zero, and no gradient flows through those steps.
+///
+/// Memory: gates T*B*G*H floats, states (T+1)*B*H (twice for LSTM), GRU also T*B*3H for the
+/// hidden projections; backward adds the same again for the gate gradients.
+public func recurrentSequence(
+    _ kind: CellKind, input: Variable, weights: RecurrentWeights,
+    h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil
+) -> (output: Variable, h: Variable, c: Variable?) {
+    precondition(input.value.rank == 3, "recurrent: input must be (T, B, I), got \(input.shape)")
+    let T = input.shape[0], B = input.shape[1], I = input.shape[2]
+    let GH = weights.weightHH.shape[0], H = weights.weightHH.shape[1]
+    precondition(GH == kind.gateCount * H, "recurrent: weight_hh \(weights.weightHH.shape) is not (\(kind.gateCount)*H, H)")
+    precondition(weights.weightIH.shape == [GH, I], "recurrent: weight_ih \(weights.weightIH.shape) does not match input \(input.shape) and H=\(H)")
+    if let h0 { precondition(h0.shape == [B, H], "recurrent: h0 \(h0.shape), expected [\(B), \(H)]") }
+    if let c0 { precondition(c0.shape == [B, H], "recurrent: c0 \(c0.shape), expected [\(B), \(H)]") }
+    if let lengths {
+        precondition(lengths.count == B && lengths.allSatisfy { $0 >= 0 && $0 <= T },
+                     "recurrent: lengths \(lengths) for batch \(B) and T=\(T)")
+    }
+    let BH = B * H, BGH = B * GH
+    let isGRU = kind == .gru, isLSTM = kind == .lstm, relu = kind == .rnnRelu
+
+    // Input projections of all steps at once. For LSTM and RNN both biases join here; the GRU's
+    // b_hh stays out because its n block sits inside the reset gate's product.
+    var gates = Tensor(uninitialized: [T, B, GH])
+    let gp = gates.mutablePointer
+    let biasRow = Tensor(zeros: [GH])
+    var bias = biasRow
+    if let b = weights.biasIH { bias = b.value }
+    if !isGRU, let b = weights.biasHH {
+        let bp = bias.mutablePointer, q = b.value.pointer
+        for j in 0..<GH { bp[j] += q[j] }
+    }
+    for r in 0..<(T * B) { (gp + r * GH).update(from: bias.pointer, count: GH) }
+    gemm(transposeB: true, m: T * B, n: GH, k: I, input.value.pointer, weights.weightIH.value.pointer, beta: 1, gp)
+
+    // States by time: forward S[0] = h0, S[t+1] after input t; reverse S[T] = h0, S[t] after input t.
+    var states = Tensor(uninitialized: [T + 1, B, H])
+    var cells = Tensor(uninitialized: isLSTM ? [T + 1, B, H] : [0])
+    var hiddenProjections = Tensor(uninitialized: isGRU ? [T, B, GH] : [0])
+    let sp = states.mutablePointer, cp = cells.mutablePointer, hp = hiddenProjections.mutablePointer
+    let initial = reverse ? T : 0
+    if let h0 { (sp + initial * BH).update(from: h0.value.pointer, count: BH) } else { (sp + initial * BH).initialize(repeating: 0, count: BH) }
+    if isLSTM {
+        if let c0 { (cp + initial * BH).update(from: c0.value.pointer, count: BH) } else { (cp + initial * BH).initialize(repeating: 0, count: BH) }
+    }
+    let whh = weights.weightHH.value.pointer
+    let biasHH = weights.biasHH?.value.pointer
+
+    /// Calls `body` with each row whose sequence has ended by step t (no allocation).
+    func forEachFinished(_ t: Int, _ body: (Int) -> Void) {
+        guard let lengths else { return }
+        for b in 0..<B where t >= lengths[b] { body(b) }
+    }
+
+    for s in 0..<T {
+        let t = reverse ? T - 1 - s : s
+        let prev = reverse ? t + 1 : t, cur = reverse ? t : t + 1
+        let hPrev = sp + prev * BH, hCur = sp + cur * BH
+        let g = gp + t * BGH
+        switch kind {
+        case .lstm:
+            gemm(transposeB: true, m: B, n: GH, k: H, hPrev, whh, beta: 1, g)
+            GateKernels.lstmForward(gates: g, cPrev: cp + prev * BH, c: cp + cur * BH, h: hCur, rows: B, hidden: H)
+        case .gru:
+            gemm(transposeB: true, m: B, n: GH, k: H, hPrev, whh, beta: 0, hp + t * BGH)
+            GateKernels.gruForward(gx: g, gh: hp + t * BGH, biasHH: biasHH, hPrev: hPrev, h: hCur, rows: B, hidden: H)
+        case .rnnTanh, .rnnRelu:
+            gemm(transposeB: true, m: B, n: GH, k: H, hPrev, whh, beta: 1, g)
+            GateKernels.rnnForward(pre: g, h: hCur, rows: B, hidden: H, relu: relu)
+        }
+        forEachFinished(t) { b in
+            (hCur + b * H).update(from: hPrev + b * H, count: H)
+            if isLSTM { (cp + cur * BH + b * H).update(from: cp + prev * BH + b * H, count: H) }
+        }
+    }
+
+    let outputStart = reverse ? 0 : 1
+    var outputValue = Tensor(uninitialized: [T, B, H])
+    let op = outputValue.mutablePointer
+    op.update(from: sp + outputStart * BH, count: T * BH)
+    for t in 0..<T { forEachFinished(t) { b in (op + t * BH + b * H).update(repeating: 0, count: H) } }
+    let finalIndex = reverse ? 0 : T
+    let hValue = Tensor(Array(UnsafeBufferPointer(start: sp + finalIndex * BH, count: BH)), shape: [B, H])
+    let cValue = isLSTM ? Tensor(Array(UnsafeBufferPointer(start: cp + finalIndex * BH, count: BH)), shape: [B, H]) : nil
+
+    let inputs: [Variable?] = [input, h0, c0] + weights.all
+    let needs = Tape.needsGrad(inputs)
+    let output = Variable(outputValue, requiresGrad: needs)
+    let hN = Variable(hValue, requiresGrad: needs)
+    let cN = cValue.map { Variable($0, requiresGrad: needs) }
+    guard needs else { return (output, hN, cN) }
+
+    let savedGates = gates, savedStates = states, savedCells = cells, savedHidden = hiddenProjections
+    let xValue = input.value
+    Tape.record {
+        let gOut = output.grad, gH = hN.grad, gC = cN?.grad
+        if gOut == nil && gH == nil && gC == nil { return }
+        let gates = savedGates.pointer, sp = savedStates.pointer, cp = savedCells.pointer, hp = savedHidden.pointer
+        var dGx = Tensor(uninitialized: [T, B, GH])
+        var dGhStorage = Tensor(uninitialized: isGRU ? [T, B, GH] : [0])
+        let dgx = dGx.mutablePointer
+        let dgh = isGRU ? dGhStorage.mutablePointer : dgx
+        var work = Tensor(zeros: [4, B, H])
+        let wp = work.mutablePointer
+        let dhCur = wp, dhNext = wp + BH
+        var dcCur = wp + 2 * BH, dcNext = wp + 3 * BH
+        if let gH { dhNext.update(from: gH.pointer, count: BH) }
+        if let gC { dcNext.update(from: gC.pointer, count: BH) }
+        let whh = weights.weightHH.value.pointer
+
+        for s in 0..<T {
+            let t = reverse ? s : T - 1 - s
+            let prev = reverse ? t + 1 : t, cur = reverse ? t : t + 1
+            // dh at this step: from the carried gradient and from this step's output.
+            dhCur.update(from: dhNext, count: BH)
+            if let gOut {
+                let go = gOut.pointer + t * BH
+                for k in 0..<BH { dhCur[k] += go[k] }
+                forEachFinished(t) { b in for k in 0..<H { dhCur[b * H + k] -= go[b * H + k] } }
+            }
+            let dg = dgx + t * BGH
+            switch kind {
+            case .lstm:
+                GateKernels.lstmBackward(gates: gates + t * BGH, c: cp + cur * BH, cPrev: cp + prev * BH,
+                                         dh: dhCur, dc: dcNext, dGates: dg, dcPrev: dcCur, rows: B, hidden: H)
+                forEachFinished(t) { b in
+                    (dg + b * GH).update(repeating: 0, count: GH)
+                    (dcCur + b * H).update(from: dcNext + b * H, count: H)
+                }
+                swap(&dcCur, &dcNext)
+                gemm(m: B, n: H, k: GH, dg, whh, beta: 0, dhNext)
+            case .gru:
+                let dgh = dgh + t * BGH
+                GateKernels.gruBackward(gates: gates + t * BGH, gh: hp + t * BGH, hPrev: sp + prev * BH,
+                                        dh: dhCur, dGx: dg, dGh: dgh, dhPrev: dhNext, rows: B, hidden: H)
+                forEachFinished(t) { b in
+                    (dg + b * GH).update(repeating: 0, count: GH)
+                    (dgh + b * GH).update(repeating: 0, count: GH)
+                }
+                gemm(m: B, n: H, k: GH, dgh, whh, beta: 1, dhNext)
+            case .rnnTanh, .rnnRelu:
+                GateKernels.rnnBackward(h: sp + cur * BH, dh: dhCur, dPre: dg, rows: B, hidden: H, relu: relu)
+                forEachFinished(t) { b in (dg + b * GH).update(repeating: 0, count: GH) }
+                gemm(m: B, n: H, k: GH, dg, whh, beta: 0, dhNext)
+            }
+            // A finished row passes its state gradient straight through.
+            forEachFinished(t) { b in (dhNext + b * H).update(from: dhCur + b * H, count: H) }
+        }
+
+        if let h0, h0.requiresGrad { h0.accumulateGrad(dhNext) }
+        if let c0, c0.requiresGrad { c0.accumulateGrad(dcNext) }
+        let prevStart = reverse ? 1 : 0
+        if weights.weightHH.requiresGrad {
+            gemm(transposeA: true, m: GH, n: H, k: T * B, dgh, sp + prevStart * BH, beta: 1, weights.weightHH.gradPointer())
+        }
+        if weights.weightIH.requiresGrad {
+            gemm(transposeA: true, m: GH, n: I, k: T * B, dgx, xValue.pointer, beta: 1, weights.weightIH.gradPointer())
+        }
+        if let b = weights.biasIH, b.requiresGrad { Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: b.gradPointer()) }
+        if let b = weights.biasHH, b.requiresGrad { Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer()) }
+        if input.requiresGrad {
+            gemm(m: T * B, n: I, k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
+        }
+        _ = dGhStorage
+    }
+    return (output, hN, cN)
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Adam (Kingma & Ba) and AdamW (Loshchilov & Hutter) with PyTorch's exact arithmetic:
+///
+///     AdamW only: p *= 1 - lr wd            (decoupled decay)
+///     Adam only:  g = grad + wd p           (coupled L2, when wd != 0)
+///     m = b1 m + (1 - b1) g ;  v = b2 v + (1 - b2) g^2 ;  (amsgrad: vmax = max(vmax, v))
+///     p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+public final class Adam: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    public let decoupledWeightDecay: Bool, amsgrad: Bool
+    public private(set) var stepCount = 0
+    let firstMoments: Slots, secondMoments: Slots, maxSecondMoments: Slots
+
+    /// Adam; `decoupledWeightDecay: true` makes it AdamW (see `AdamW(...)`).
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, amsgrad: Bool = false) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+        self.amsgrad = amsgrad
+        firstMoments = Slots("exp_avg", count: parameters.count)
+        secondMoments = Slots("exp_avg_sq", count: parameters.count)
+        maxSecondMoments = Slots("max_exp_avg_sq", count: parameters.count)
+    }
+
+    public func step() {
+        stepCount += 1
+        let t = Double(stepCount)
+        let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
+        let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
+        let decay: Float = decoupledWeightDecay ? 1 - learningRate * weightDecay : 1
+        let l2: Float = decoupledWeightDecay ? 0 : weightDecay
+        for (i, p) in parameters.enumerated() {
+            guard let grad = p.grad else { continue }
+            let n = p.value.count, gp = grad.pointer, w = p.value.mutablePointer
+            let m = firstMoments.pointer(i, shape: p.shape), v = secondMoments.pointer(i, shape: p.shape)
+            let vmax = amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil
+            for j in 0..<n {
+                if decoupledWeightDecay { w[j] *= decay }
+                let g = gp[j] + l2 * w[j]
+                m[j] += (1 - beta1) * (g - m[j])
+                v[j] = beta2 * v[j] + (1 - beta2) * g * g
+                var second = v[j]
+                if let vmax {
+                    vmax[j] = max(vmax[j], v[j])
+                    second = vmax[j]
+                }
+                w[j] -= stepSize * m[j] / (second.squareRoot() / correction2Sqrt + epsilon)
+            }
+        }
+    }
+
+    public var state: [String: Tensor] {
+        var s: [String: Tensor] = [:]
+        firstMoments.save(into: &s)
+        secondMoments.save(into: &s)
+        maxSecondMoments.save(into: &s)
+        saveStep(stepCount, into: &s)
+        return s
+    }
+
+    public func load(state: [String: Tensor]) throws {
+        try firstMoments.load(state, parameters: parameters)
+        try secondMoments.load(state, parameters: parameters)
+        try maxSecondMoments.load(state, parameters: parameters)
+        stepCount = loadStep(state)
+    }
+}
+
+/// AdamW: Adam with decoupled weight decay (PyTorch default decay 0.01).
+public func AdamW(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                  epsilon: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false) -> Adam {
+    Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+         weightDecay: weightDecay, decoupledWeightDecay: true, amsgrad: amsgrad)
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Seqtool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seqtool",
+        abstract: "Sequence models on the CPU: train, sample, classify, check parity with PyTorch, benchmark.",
+        subcommands: [ParityCommand.self]
+    )
+}
