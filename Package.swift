@@ -1,10 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Release builds of the numeric targets use -Ounchecked (no overflow traps in hot loops) and
-// cross-module optimisation so that SeqTensor's small helpers inline into the layers.
+// Release builds use full cross-module optimisation so that SeqTensor's kernels and SIMD math
+// inline into the layers. (Not -Ounchecked: the shape preconditions stay armed.)
 let numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-cross-module-optimization"], .when(configuration: .release)),
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
