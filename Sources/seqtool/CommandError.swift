@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+/// An error the user can act on: one line, printed as `Error: <message>` with exit status 1.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Checks a flag's value in `validate()`, failing with one line that names the flag.
+func require(_ condition: Bool, _ flag: String, _ expectation: String) throws {
+    if !condition { throw CommandError("\(flag) \(expectation)") }
+}
+
+/// Runs `body`, turning any library error into a one-line `CommandError` (the library's errors
+/// already name the file or tensor).
+func reporting<R>(_ body: () throws -> R) throws -> R {
+    do {
+        return try body()
+    } catch let e as CommandError {
+        throw e
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        throw CommandError("\(error)")
+    }
+}
+
+/// Writes to standard error.
+func printError(_ text: String, terminator: String = "\n") {
+    FileHandle.standardError.write(Data((text + terminator).utf8))
+}
+
+/// Refuses to overwrite an existing file that is not of the expected kind (checked by
+/// `isExpectedKind`) unless `force` is set.
+func checkOverwrite(_ path: String, force: Bool, flag: String, isExpectedKind: (String) -> Bool) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+    if isDirectory.boolValue { throw CommandError("\(flag) \(path) is a folder") }
+    if !force && !isExpectedKind(path) {
+        throw CommandError("\(flag) \(path) exists and is not a file seqtool wrote of this kind (use --force to overwrite it)")
+    }
+}
