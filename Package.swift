@@ -3,9 +3,13 @@ import PackageDescription
 
 // Release builds use full cross-module optimisation so that SeqTensor's kernels and SIMD math
 // inline into the layers. (Not -Ounchecked: the shape preconditions stay armed.)
-let numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
-]
+var numericFlags = ["-cross-module-optimization"]
+#if arch(x86_64)
+// SIMD8<Float> maps onto one AVX register and `addingProduct` onto one FMA instruction only
+// when the code generator may use them: x86-64 with AVX2 and FMA (Haswell, 2013, and later).
+numericFlags += ["-Xcc", "-mavx2", "-Xcc", "-mfma"]
+#endif
+let numericSettings: [SwiftSetting] = [.unsafeFlags(numericFlags, .when(configuration: .release))]
 
 let package = Package(
     name: "seqtool",

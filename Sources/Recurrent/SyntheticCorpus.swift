@@ -36,7 +36,8 @@ public enum SyntheticCorpus {
         var out = ""
         out.reserveCapacity(characters + 400)
         var act = 1
-        while out.count < characters {
+        // All of the text is ASCII, so its UTF-8 size is its character count (String.count is O(n)).
+        while out.utf8.count < characters {
             if g.nextInt(below: 12) == 0 {
                 out += "ACT \(act). SCENE \(g.nextInt(below: 5) + 1).\n\n"
                 act += 1

@@ -12,27 +12,67 @@ public enum VectorMath {
     /// 1.5 * 2^23: adding it rounds a float to the nearest integer held in the low mantissa bits.
     @usableFromInline static let roundingShifter: Float = 12_582_912
 
+    // Lane masks are built from sign bits and integer arithmetic, never from SIMD comparisons or
+    // `replacing(with:where:)`: the standard library lowers those to per-lane loops, while
+    // shifts, ands and ors stay vector instructions.
+
+    /// All ones in lanes where x's sign bit is set (x < 0, or -0), zero elsewhere.
+    @inlinable @inline(__always)
+    static func signMask<V: SIMD>(_ x: V) -> V.MaskStorage where V.Scalar == Float {
+        unsafeBitCast(x, to: V.MaskStorage.self) &>> 31
+    }
+
+    /// All ones where a < b (for finite a - b), zero elsewhere.
+    @inlinable @inline(__always)
+    static func lessMask<V: SIMD>(_ a: V, _ b: V) -> V.MaskStorage where V.Scalar == Float { signMask(a - b) }
+
+    /// a where the mask is set, b elsewhere.
+    @inlinable @inline(__always)
+    static func select<V: SIMD>(_ mask: V.MaskStorage, _ a: V, _ b: V) -> V where V.Scalar == Float {
+        let ai = unsafeBitCast(a, to: V.MaskStorage.self), bi = unsafeBitCast(b, to: V.MaskStorage.self)
+        return unsafeBitCast((ai & mask) | (bi & ~mask), to: V.self)
+    }
+
+    /// |x| by clearing the sign bit.
+    @inlinable @inline(__always)
+    static func magnitude<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
+        unsafeBitCast(unsafeBitCast(x, to: V.MaskStorage.self) & V.MaskStorage(repeating: 0x7fff_ffff), to: V.self)
+    }
+
+    /// All ones in NaN lanes: |x| as an integer exceeds the bits of +inf.
+    @inlinable @inline(__always)
+    static func nanMask<V: SIMD>(_ x: V) -> V.MaskStorage where V.Scalar == Float {
+        (V.MaskStorage(repeating: 0x7f80_0000) &- unsafeBitCast(magnitude(x), to: V.MaskStorage.self)) &>> 31
+    }
+
+    /// p * x + c as one fused multiply-add per lane.
+    @inlinable @inline(__always)
+    static func fma<V: SIMD>(_ p: V, _ x: V, _ c: V) -> V where V.Scalar == Float { c.addingProduct(p, x) }
+
     @inlinable @inline(__always)
     public static func exp<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
-        let clamped = x.clamped(lowerBound: V(repeating: -104), upperBound: V(repeating: 89))
-        let shifted = clamped * log2e + roundingShifter
-        let nBits = unsafeBitCast(shifted, to: V.MaskStorage.self) &- unsafeBitCast(V(repeating: roundingShifter), to: V.MaskStorage.self)
-        let n = shifted - roundingShifter
-        var r = clamped - n * ln2Hi
-        r = r - n * ln2Lo
+        typealias I = V.MaskStorage
+        let low = V(repeating: -104), high = V(repeating: 89)
+        var clamped = select(lessMask(x, low), low, x)
+        clamped = select(lessMask(high, clamped), high, clamped)
+        let shifter = V(repeating: roundingShifter)
+        let shifted = fma(clamped, V(repeating: log2e), shifter)
+        let nBits = unsafeBitCast(shifted, to: I.self) &- unsafeBitCast(shifter, to: I.self)
+        let n = shifted - shifter
+        var r = fma(n, V(repeating: -ln2Hi), clamped)
+        r = fma(n, V(repeating: -ln2Lo), r)
         var p = V(repeating: 1.0 / 5040)
-        p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        p = fma(p, r, V(repeating: 1.0 / 720))
+        p = fma(p, r, V(repeating: 1.0 / 120))
+        p = fma(p, r, V(repeating: 1.0 / 24))
+        p = fma(p, r, V(repeating: 1.0 / 6))
+        p = fma(p, r, V(repeating: 0.5))
+        p = fma(p, r, V(repeating: 1))
+        p = fma(p, r, V(repeating: 1))
         let half = nBits &>> 1
         let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: V.self)
         let scale2 = unsafeBitCast((nBits &- half &+ 127) &<< 23, to: V.self)
-        let result = p * scale1 * scale2
-        return result.replacing(with: x, where: x .!= x)
+        return select(nanMask(x), x, p * scale1 * scale2)
     }
 
     // log: x = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m-1)/(m+1),
@@ -40,60 +80,67 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func log<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
         typealias I = V.MaskStorage
-        let tiny = x .< V(repeating: Float.leastNormalMagnitude)
-        let scaled = x.replacing(with: x * 16_777_216, where: tiny) // 2^24 lifts denormals
+        let xBits = unsafeBitCast(x, to: I.self)
+        let tiny = lessMask(x, V(repeating: Float.leastNormalMagnitude))
+        let scaled = select(tiny, x * 16_777_216, x) // 2^24 lifts denormals
         let bits = unsafeBitCast(scaled, to: I.self)
         // The biased exponent, turned into a float by the same shifter trick as in exp.
         let biased = (bits &>> 23) & I(repeating: 0xff)
-        var ef = unsafeBitCast(biased &+ unsafeBitCast(V(repeating: roundingShifter), to: I.self), to: V.self)
-            - (roundingShifter + 127)
-        ef = ef.replacing(with: ef - 24, where: tiny)
+        let shifter = V(repeating: roundingShifter)
+        var ef = unsafeBitCast(biased &+ unsafeBitCast(shifter, to: I.self), to: V.self) - (shifter + 127)
+        ef = select(tiny, ef - 24, ef)
         var m = unsafeBitCast((bits & I(repeating: 0x7f_ffff)) | I(repeating: 0x3f80_0000), to: V.self)
-        let big = m .> V(repeating: 1.414_213_56)
-        m = m.replacing(with: m * 0.5, where: big)
-        ef = ef.replacing(with: ef + 1, where: big)
+        let big = lessMask(V(repeating: 1.414_213_56), m)
+        m = select(big, m * 0.5, m)
+        ef = select(big, ef + 1, ef)
         let s = (m - 1) / (m + 1)
         let s2 = s * s
         var p = V(repeating: 2.0 / 11)
-        p = p * s2 + 2.0 / 9
-        p = p * s2 + 2.0 / 7
-        p = p * s2 + 2.0 / 5
-        p = p * s2 + 2.0 / 3
-        let logM = s * 2 + s * s2 * p
-        var result = ef * ln2Hi + (logM + ef * ln2Lo)
-        result = result.replacing(with: -.infinity, where: x .== V(repeating: 0))
-        result = result.replacing(with: .infinity, where: x .== V(repeating: .infinity))
-        result = result.replacing(with: .nan, where: x .< V(repeating: 0) .| (x .!= x))
-        return result
+        p = fma(p, s2, V(repeating: 2.0 / 9))
+        p = fma(p, s2, V(repeating: 2.0 / 7))
+        p = fma(p, s2, V(repeating: 2.0 / 5))
+        p = fma(p, s2, V(repeating: 2.0 / 3))
+        let logM = fma(s * s2, p, s * 2)
+        var result = fma(ef, V(repeating: ln2Hi), fma(ef, V(repeating: ln2Lo), logM))
+        // Specials: log(±0) = -inf, log(+inf) = +inf, log(x < 0) = log(NaN) = NaN.
+        let magnitudeBits = unsafeBitCast(magnitude(x), to: I.self)
+        let zero = (magnitudeBits &- 1) &>> 31
+        let plusInfinity = ((xBits ^ I(repeating: 0x7f80_0000)) &- 1) &>> 31
+        let invalid = (signMask(x) & ~zero) | nanMask(x)
+        result = select(zero, V(repeating: -.infinity), result)
+        result = select(plusInfinity, V(repeating: .infinity), result)
+        return select(invalid, V(repeating: .nan), result)
     }
 
     // tanh: for |x| < 0.625, x + x^3 P(x^2) with P a least-squares fit of (tanh x - x)/x^3
     // (error < 3e-9 relative); above, 1 - 2/(exp(2|x|) + 1), which has no cancellation there.
     @inlinable @inline(__always)
     public static func tanh<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
-        let ax = x.replacing(with: -x, where: x .< V(repeating: 0))
+        typealias I = V.MaskStorage
+        let ax = magnitude(x)
         let e = exp(ax * 2)
         let large = 1 - 2 / (e + 1)
         let x2 = x * x
         var p = V(repeating: 2.339_316_626e-03)
-        p = p * x2 - 8.386_106_555e-03
-        p = p * x2 + 2.178_215_449e-02
-        p = p * x2 - 5.396_093_581e-02
-        p = p * x2 + 1.333_331_087e-01
-        p = p * x2 - 3.333_333_322e-01
-        let small = x + x * x2 * p
-        let signedLarge = large.replacing(with: -large, where: x .< V(repeating: 0))
-        return small.replacing(with: signedLarge, where: ax .>= V(repeating: 0.625))
+        p = fma(p, x2, V(repeating: -8.386_106_555e-03))
+        p = fma(p, x2, V(repeating: 2.178_215_449e-02))
+        p = fma(p, x2, V(repeating: -5.396_093_581e-02))
+        p = fma(p, x2, V(repeating: 1.333_331_087e-01))
+        p = fma(p, x2, V(repeating: -3.333_333_322e-01))
+        let small = fma(x * x2, p, x)
+        // Give the large branch x's sign by or-ing in the sign bit.
+        let signBit = unsafeBitCast(x, to: I.self) & (I(repeating: 1) &<< 31)
+        let signedLarge = unsafeBitCast(unsafeBitCast(large, to: I.self) | signBit, to: V.self)
+        return select(lessMask(ax, V(repeating: 0.625)), small, signedLarge)
     }
 
     // sigmoid: 1/(1 + e^-|x|), and for x < 0 the same times e^x (= e^-|x|), so that neither
     // branch overflows and tiny results keep their relative accuracy.
     @inlinable @inline(__always)
     public static func sigmoid<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
-        let ax = x.replacing(with: -x, where: x .< V(repeating: 0))
-        let e = exp(-ax)
+        let e = exp(-magnitude(x))
         let s = 1 / (1 + e)
-        return s.replacing(with: e * s, where: x .< V(repeating: 0))
+        return select(signMask(x), e * s, s)
     }
 
     /// Scalar `exp` through the vector kernel (for code that needs one value at a time).

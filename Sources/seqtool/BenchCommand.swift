@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+import SeqTensor
+
+/// `seqtool bench`: throughput and memory of the workloads `../shared/bench` measures in PyTorch,
+/// timed the same way so the two can run side by side.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark training, sampling and GEMM throughput (release build).",
+        subcommands: [CharLMBench.self, GemmBench.self]
+    )
+}
+
+/// Peak resident set size of this process so far, in MB.
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// The character-model benchmark of `../shared/bench/torch_charlm.py`: Embedding(V, E) -> cell
+/// (E -> H, L layers) -> Linear(H, V), cross-entropy at every step, Adam, clip by norm, truncated
+/// BPTT over B streams of the first 90% of the corpus with the state carried between batches.
+/// Each whole step is timed after `--warmup` steps; tokens/s = B*T / median step time. Then the
+/// validation loss on the last 10%, and sampling at batch 1, temperature 1.
+struct CharLMBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "charlm", abstract: "Train a character model and time every step.")
+
+    @Option(help: "lstm, gru, rnn (tanh) or rnn_relu.") var cell: CellKind = .lstm
+    @Option var hidden = 256
+    @Option var layers = 2
+    @Option var embed = 64
+    @Option var seq = 64
+    @Option var batch = 32
+    @Option var steps = 300
+    @Option(help: "Untimed steps at the start.") var warmup = 20
+    @Option var lr: Float = 2e-3
+    @Option var clip: Float = 5
+    @Option var threads = 2
+    @Option var seed: UInt64 = 0
+    @Option(name: .customLong("sample-len"), help: "Characters sampled after training.") var sampleLength = 2000
+    @Option(help: "Text to train on (default: the built-in corpus).") var corpus: String?
+    @Flag(help: "End with one JSON line.") var json = false
+
+    func validate() throws {
+        for (v, flag) in [(hidden, "--hidden"), (layers, "--layers"), (embed, "--embed"), (seq, "--seq"), (batch, "--batch"), (steps, "--steps"), (threads, "--threads")] {
+            try require(v > 0, flag, "must be positive")
+        }
+        try require(warmup >= 0 && warmup < steps, "--warmup", "must be in [0, --steps)")
+        try require(sampleLength >= 0, "--sample-len", "must not be negative")
+    }
+
+    func run() throws {
+        BLASThreads.set(threads)
+        let text: [Unicode.Scalar]
+        if let corpus { text = try reporting { try TextCorpus(path: corpus).text } } else {
+            text = Array(SyntheticCorpus.generate(characters: 1_100_000).unicodeScalars)
+        }
+        let vocabulary = CharVocabulary(text: text)
+        let ids = try reporting { try vocabulary.encode(text, source: corpus ?? "built-in corpus") }
+        let trainCount = Int(Double(ids.count) * 0.9)
+        let training = try reporting { try StreamBatches(tokens: Array(ids[..<trainCount]), batch: batch, steps: seq, source: corpus ?? "corpus") }
+        let validation = try? StreamBatches(tokens: Array(ids[trainCount...]), batch: batch, steps: seq, source: corpus ?? "corpus", evaluationOnly: true)
+        let model = CharLanguageModel(.init(cell: cell, vocabularySize: vocabulary.count, embedding: embed, hidden: hidden, layers: layers),
+                                      vocabulary: vocabulary, random: RandomSource(seed: seed))
+        var options = CharTrainer.Options()
+        options.batch = batch
+        options.steps = seq
+        options.clip = clip
+        options.schedule = LearningRateSchedule(base: lr)
+        let trainer = CharTrainer(model: model, options: options, training: training, validation: validation)
+        printError("bench charlm: \(cell.rawValue) \(layers)x\(hidden), E=\(embed), V=\(vocabulary.count), T=\(seq), B=\(batch), \(steps) steps, \(threads) threads, \(model.parameterCount) params")
+
+        var stepTimes: [Double] = [], losses: [Float] = []
+        for s in 0..<steps {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let loss = try reporting { try trainer.trainStep().loss }
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            losses.append(loss)
+            if s >= warmup { stepTimes.append(dt) }
+            if (s + 1) % 50 == 0 || s == 0 {
+                printError(String(format: "step %5d  loss %.4f  step %7.1f ms  %8.0f tok/s", s + 1, loss, dt * 1e3, Double(batch * seq) / dt))
+            }
+        }
+        let sorted = stepTimes.sorted()
+        let median = sorted[sorted.count / 2]
+        let tokensPerSecond = Double(batch * seq) / median
+        let last = losses.suffix(20)
+        let finalLoss = last.reduce(0, +) / Float(last.count)
+        let valLoss = trainer.validationLoss()
+
+        var generator = SeededGenerator(seed: seed + 1)
+        var sampled = String.UnicodeScalarView()
+        let s0 = DispatchTime.now().uptimeNanoseconds
+        try reporting {
+            try model.sample(prime: "", length: sampleLength, options: SamplingOptions(), generator: &generator) { sampled.append($0) }
+        }
+        let sampleSeconds = Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
+        let rss = peakRSSMegabytes()
+        let flopsPerToken = Double(CharLMBench.trainingFlopsPerToken(cell: cell, hidden: hidden, layers: layers, embed: embed, vocabulary: vocabulary.count))
+        print(String(format: "train: %d timed steps, median step %.1f ms -> %.0f tok/s (%.1f GFLOP/s); train loss (last 20) %.4f",
+                     stepTimes.count, median * 1e3, tokensPerSecond, tokensPerSecond * flopsPerToken / 1e9, finalLoss)
+            + (valLoss.map { String(format: "; val loss %.4f", $0) } ?? ""))
+        print(String(format: "sampling: %d chars in %.3f s -> %.0f chars/s; peak RSS %.0f MB", sampleLength, sampleSeconds, Double(sampleLength) / sampleSeconds, rss))
+        print("-----\n" + String(String(sampled).prefix(300)) + "\n-----")
+        if json {
+            print(jsonLine([
+                "benchmark": "seqtool_charlm", "cell": cell.rawValue, "hidden": hidden, "layers": layers, "embed": embed, "vocab": vocabulary.count,
+                "seq": seq, "batch": batch, "steps": steps, "warmup": warmup, "threads": threads, "params": model.parameterCount,
+                "tokens_per_s": tokensPerSecond, "ms_per_step": median * 1e3, "final_loss": finalLoss, "val_loss": valLoss ?? Float.nan,
+                "sample_chars_per_s": Double(sampleLength) / sampleSeconds, "peak_rss_mb": rss,
+                "flops_per_token_train": flopsPerToken, "gflops_effective": tokensPerSecond * flopsPerToken / 1e9,
+            ]))
+        }
+    }
+
+    /// 3x the forward matrix FLOPs per token, counted as the PyTorch script counts them.
+    static func trainingFlopsPerToken(cell: CellKind, hidden H: Int, layers: Int, embed E: Int, vocabulary V: Int) -> Int {
+        let G = cell.gateCount
+        var forward = 2 * H * V
+        for l in 0..<layers { forward += 2 * G * H * (l == 0 ? E : H) + 2 * G * H * H }
+        return 3 * forward
+    }
+}
+
+/// GFLOP/s of one GEMM shape through seqtool's wrapper (median of repeats).
+struct GemmBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gemm", abstract: "GFLOP/s of C = A B through the gemm wrapper.")
+
+    @Option var m = 1024
+    @Option var n = 1024
+    @Option var k = 1024
+    @Option var threads = 1
+    @Option var repeats = 12
+    @Flag(help: "B stored transposed (as the layers use W^T).") var transposeB = false
+    @Flag var json = false
+
+    func run() throws {
+        BLASThreads.set(threads)
+        var g = SeededGenerator(seed: 1)
+        let a = Tensor(uniform: [m, k], low: -1, high: 1, generator: &g), b = Tensor(uniform: [k, n], low: -1, high: 1, generator: &g)
+        var c = Tensor(zeros: [m, n])
+        let cp = c.mutablePointer
+        let flops = 2.0 * Double(m * n * k)
+        for _ in 0..<3 { gemm(transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp) }
+        var rates: [Double] = []
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var inner = 0
+            var elapsed = 0.0
+            repeat {
+                gemm(transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp)
+                inner += 1
+                elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            } while elapsed < 0.05
+            rates.append(flops * Double(inner) / elapsed / 1e9)
+        }
+        let median = rates.sorted()[rates.count / 2]
+        print(String(format: "gemm M=%d N=%d K=%d%@, %d thread(s): %.1f GFLOP/s (median of %d)", m, n, k, transposeB ? " (B^T)" : "", threads, median, repeats))
+        if json { print(jsonLine(["m": m, "n": n, "k": k, "threads": threads, "gflops": median])) }
+    }
+}
