@@ -1,0 +1,92 @@
+import Foundation
+import SeqTensor
+
+/// A classification data set from CSV: one example per row, a class label (an integer from 0)
+/// in the first or last column and the values (a sequence, a flattened image, or tabular
+/// features) in the others. A header row is detected (a first row that is not all numbers) and
+/// skipped.
+public struct LabeledRows {
+    public enum LabelColumn: String, CaseIterable, Sendable { case first, last }
+
+    /// (N, F) values.
+    public var features: Tensor
+    public var labels: [Int]
+
+    public init(features: Tensor, labels: [Int]) {
+        precondition(features.rank == 2 && features.shape[0] == labels.count, "LabeledRows: \(features.shape) for \(labels.count) labels")
+        self.features = features
+        self.labels = labels
+    }
+
+    public var count: Int { labels.count }
+    public var featureCount: Int { features.shape[1] }
+    /// 1 + the largest label.
+    public var classCount: Int { (labels.max() ?? -1) + 1 }
+
+    /// Rows `indices`, in that order.
+    public func subset(_ indices: [Int]) -> LabeledRows {
+        LabeledRows(features: features.gathering(rows: indices), labels: indices.map { labels[$0] })
+    }
+
+    /// Reads `path`. Every error names the file, the line and the column: ragged rows,
+    /// non-numeric or non-finite values, labels that are not whole numbers >= 0.
+    public init(csv path: String, labelColumn: LabelColumn = .first) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError(file: path, problem: "no such file") }
+        guard !isDirectory.boolValue else { throw DataError(file: path, problem: "is a folder, not a CSV file") }
+        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(file: path, problem: "cannot be read (permission denied?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, problem: "is not UTF-8 text") }
+        var values: [Float] = []
+        var labels: [Int] = []
+        var width = -1
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let numbers = fields.map { Float($0) }
+            if labels.isEmpty && width < 0 && numbers.contains(where: { $0 == nil }) && lineNumber == 1 { continue } // header
+            guard fields.count >= 2 else { throw DataError(file: path, line: lineNumber, problem: "has \(fields.count) field; a label and at least one value are needed") }
+            if width < 0 { width = fields.count }
+            guard fields.count == width else {
+                throw DataError(file: path, line: lineNumber, problem: "has \(fields.count) fields, earlier rows have \(width)")
+            }
+            for (k, n) in numbers.enumerated() {
+                guard let n else { throw DataError(file: path, line: lineNumber, column: k + 1, problem: "\"\(fields[k])\" is not a number") }
+                guard n.isFinite else { throw DataError(file: path, line: lineNumber, column: k + 1, problem: "value \(fields[k]) is not finite") }
+            }
+            let labelIndex = labelColumn == .first ? 0 : fields.count - 1
+            let label = numbers[labelIndex]!
+            guard label >= 0, label == label.rounded(), label < 1_000_000 else {
+                throw DataError(file: path, line: lineNumber, column: labelIndex + 1, problem: "label \(fields[labelIndex]) is not a class number 0, 1, 2, ...")
+            }
+            labels.append(Int(label))
+            for (k, n) in numbers.enumerated() where k != labelIndex { values.append(n!) }
+        }
+        guard !labels.isEmpty else { throw DataError(file: path, problem: "holds no data rows") }
+        self.init(features: Tensor(values, shape: [labels.count, width - 1]), labels: labels)
+    }
+
+    /// The rows as CSV text, label first, values with full float precision.
+    public func csv() -> String {
+        var out = ""
+        let F = featureCount, p = features.pointer
+        for r in 0..<count {
+            out += String(labels[r])
+            for j in 0..<F { out += "," + String(p[r * F + j]) }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// A seeded split: a fraction `testFraction` of the rows (shuffled) for testing, the rest for training.
+    public func split(testFraction: Double, seed: UInt64) -> (train: LabeledRows, test: LabeledRows) {
+        var g = SeededGenerator(seed: seed)
+        let order = g.permutation(count)
+        let testCount = Int((Double(count) * testFraction).rounded())
+        return (subset(Array(order[testCount...])), subset(Array(order[..<testCount])))
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+import SeqTensor
+
+/// `seqtool make-sine`: the tutorial's sine data set as CSV (label first).
+struct MakeSineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "make-sine",
+        abstract: "Write the sine classification data set (10 angular velocities) as CSV, label first.",
+        discussion: "Default: the tutorial's 200 rows (both phase tables). --phases random draws --count fresh phases per class."
+    )
+
+    @Option(help: "CSV file to write.") var out: String
+    @Option(help: "tutorial (the 20 tabulated phases) or random.") var phases = "tutorial"
+    @Option(help: "With --phases random: phases per class.") var count = 20
+    @Option(help: "Random seed (phases and noise).") var seed: UInt64 = 1
+    @Option(help: "Standard deviation of Gaussian noise added to every value.") var noise: Float = 0
+    @Option(help: "Points per sequence.") var points = 1000
+    @Option(name: .customLong("t-max"), help: "The grid runs over [0, t-max].") var tMax: Double = 10
+    @Flag(help: "Overwrite --out even if it is not a CSV file seqtool wrote.") var force = false
+
+    func validate() throws {
+        try require(["tutorial", "random"].contains(phases), "--phases", "must be tutorial or random")
+        try require(count > 0, "--count", "must be positive")
+        try require(noise >= 0 && noise.isFinite, "--noise", "must be >= 0")
+        try require(points >= 2, "--points", "must be at least 2")
+        try require(tMax > 0 && tMax.isFinite, "--t-max", "must be positive")
+    }
+
+    func run() throws {
+        try checkOverwrite(out, force: force, flag: "--out") { path in
+            (try? String(contentsOfFile: path, encoding: .utf8))?.first.map { $0.isNumber } ?? false
+        }
+        var g = SeededGenerator(seed: seed)
+        let rows = phases == "random"
+            ? SineDataset.random(count: count, points: points, tMax: tMax, noise: noise, generator: &g)
+            : SineDataset.tutorial(points: points, tMax: tMax, noise: noise, generator: &g)
+        try reporting { try AtomicFile.write(rows.csv(), to: out) }
+        print("wrote \(rows.count) sequences of \(points) points (\(SineDataset.omegas.count) classes) to \(out)")
+    }
+}
