@@ -45,7 +45,7 @@ let package = Package(
             name: "SeqTensorTests",
             dependencies: ["SeqTensor", "Parity"]
         ),
-        .testTarget(name: "FeedforwardTests", dependencies: ["Feedforward", "SeqTensor", "Parity"]),
+        .testTarget(name: "FeedforwardTests", dependencies: ["Feedforward", "Recurrent", "SeqTensor", "Parity"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Feedforward", "SeqTensor", "Parity"]),
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
     ],

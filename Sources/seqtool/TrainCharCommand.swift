@@ -143,7 +143,6 @@ struct TrainCharCommand: ParsableCommand {
         let progress = Progress(total: totalSteps, logEvery: max(1, min(100, totalSteps / 20)))
         let start = Date()
         var tokens = 0
-        var recent: [Float] = []
         while trainer.step < totalSteps {
             let result: (loss: Float, gradientNorm: Float)
             do {
@@ -153,8 +152,6 @@ struct TrainCharCommand: ParsableCommand {
                 throw CommandError("\(e); the last checkpoint in \(out) is from before it")
             }
             tokens += batch * seq
-            recent.append(result.loss)
-            if recent.count > 20 { recent.removeFirst() }
             trainCurve.append((trainer.step, result.loss))
             let elapsed = Date().timeIntervalSince(start)
             progress.update(step: trainer.step, fields: [("epoch", String(format: "%.2f", Double(trainer.step) / Double(training.batchesPerEpoch))),
@@ -177,6 +174,8 @@ struct TrainCharCommand: ParsableCommand {
         let valLoss = trainer.validationLoss()
         if let valLoss { valCurve.append((trainer.step, valLoss)) }
         try checkpoint()
+        // The mean of the last 20 steps' losses (restored with the curve on --resume).
+        let recent = trainCurve.suffix(20).map(\.1)
         let trainLoss = recent.isEmpty ? Float.nan : recent.reduce(0, +) / Float(recent.count)
         print(String(format: "trained %d steps in %.1f s (%.0f tokens/s); train loss %.4f", trainer.step, seconds, Double(tokens) / seconds, trainLoss)
             + (valLoss.map { String(format: ", validation loss %.4f nats/char (%.3f bits/char)", $0, $0 / log(2)) } ?? ""))

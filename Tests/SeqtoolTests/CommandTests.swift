@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+
+/// End-to-end runs of every subcommand at small sizes.
+final class CommandTests: XCTestCase {
+    var runner: CommandRunner!
+
+    override func setUpWithError() throws { runner = try CommandRunner() }
+    override func tearDown() { runner.remove() }
+
+    func writeCorpus() throws -> String {
+        let text = String(repeating: "the quick brown fox jumps over the lazy dog.\nhello world, hello model.\n", count: 60)
+        try text.write(toFile: runner.path("corpus.txt"), atomically: true, encoding: .utf8)
+        return runner.path("corpus.txt")
+    }
+
+    func testTrainCharSampleEvalInfo() throws {
+        let corpus = try writeCorpus()
+        let train = try runner.run(["train-char", "--corpus", corpus, "--hidden", "32", "--layers", "2", "--embed", "8", "--seq", "16",
+                                    "--batch", "4", "--steps", "60", "--lr", "1e-2", "--eval-every", "20", "--out", "m.safetensors", "--plot", "loss.svg", "--json", "--threads", "1"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let summary = train.json
+        for key in ["train_loss", "val_loss", "val_bpc", "steps", "seconds", "tokens_per_s", "model"] { XCTAssertNotNil(summary[key], key) }
+        XCTAssertEqual(summary["steps"] as? Int, 60)
+        XCTAssertLessThan(summary["train_loss"] as! Double, 2.0) // uniform over the vocabulary would be ln(27) = 3.3
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runner.path("m.state.safetensors")))
+        XCTAssertTrue(try String(contentsOfFile: runner.path("loss.svg"), encoding: .utf8).contains("<polyline"))
+
+        let sample = try runner.run(["sample", "--model", "m.safetensors", "--prime", "the ", "--length", "50", "--seed", "3"])
+        XCTAssertEqual(sample.status, 0, sample.stderr)
+        XCTAssertTrue(sample.stdout.hasPrefix("the "))
+        XCTAssertEqual(sample.stdout.unicodeScalars.count, 4 + 50 + 1)
+        let again = try runner.run(["sample", "--model", "m.safetensors", "--prime", "the ", "--length", "50", "--seed", "3"])
+        XCTAssertEqual(sample.stdout, again.stdout, "same seed, same text")
+        let greedy = try runner.run(["sample", "--model", "m.safetensors", "--length", "20", "--greedy"])
+        XCTAssertEqual(greedy.status, 0)
+        let topk = try runner.run(["sample", "--model", "m.safetensors", "--length", "20", "--top-k", "1"])
+        XCTAssertEqual(topk.stdout, greedy.stdout, "top-k 1 is greedy")
+        XCTAssertEqual(try runner.run(["sample", "--model", "m.safetensors", "--length", "20", "--top-p", "0.5", "--temperature", "0.7"]).status, 0)
+
+        let eval = try runner.run(["eval", "--model", "m.safetensors", "--corpus", corpus, "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let loss = eval.json["loss"] as! Double, bpc = eval.json["bpc"] as! Double
+        XCTAssertEqual(bpc, loss / log(2), accuracy: 1e-6)
+        XCTAssertLessThan(loss, 2)
+
+        let info = try runner.run(["info", "--model", "m.safetensors"])
+        XCTAssertTrue(info.stdout.contains("LSTM(8 -> 32, layers 2)"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("steps 60"), info.stdout)
+    }
+
+    func testResumeGivesTheLossesOfAnUninterruptedRun() throws {
+        let corpus = try writeCorpus()
+        let common = ["train-char", "--corpus", corpus, "--hidden", "16", "--layers", "2", "--embed", "8", "--seq", "8", "--batch", "4",
+                      "--dropout", "0.2", "--eval-every", "0", "--threads", "1", "--json"]
+        let straight = try runner.run(common + ["--steps", "30", "--out", "a.safetensors", "--checkpoint-every", "0"])
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let first = try runner.run(common + ["--steps", "15", "--out", "b.safetensors"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let resumed = try runner.run(common + ["--steps", "30", "--out", "b.safetensors", "--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let a = straight.json, b = resumed.json
+        XCTAssertEqual(a["train_loss"] as! Double, b["train_loss"] as! Double, accuracy: 1e-6 * (a["train_loss"] as! Double))
+        XCTAssertEqual(a["val_loss"] as! Double, b["val_loss"] as! Double, accuracy: 1e-6 * (a["val_loss"] as! Double))
+    }
+
+    func testMakeSineAndClassifyWithEveryModel() throws {
+        let make = try runner.run(["make-sine", "--out", "s.csv", "--phases", "random", "--count", "6", "--points", "100", "--seed", "4", "--noise", "0.05"])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let lines = try String(contentsOfFile: runner.path("s.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 60)
+        XCTAssertEqual(lines[0].split(separator: ",").count, 101)
+        XCTAssertEqual(try runner.run(["make-sine", "--out", "tutorial.csv"]).status, 0)
+        let tutorial = try String(contentsOfFile: runner.path("tutorial.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(tutorial.count, 200)
+        // Class 0, first normal-draw phase 2.108, t = 0: sin(2.108).
+        XCTAssertEqual(Double(tutorial[0].split(separator: ",")[1])!, sin(2.108), accuracy: 1e-6)
+        for model in [["--model", "lstm", "--hidden", "8"], ["--model", "gru", "--hidden", "8"], ["--model", "rnn", "--hidden", "8"],
+                      ["--model", "mlp", "--layers", "16,8"], ["--model", "cnn1d"], ["--model", "cnn2d", "--image", "10x10"]] {
+            let r = try runner.run(["classify", "--train", "s.csv", "--test-split", "0.25", "--epochs", "3", "--json", "--out", "c.safetensors",
+                                    "--plot", "c.svg", "--force"] + model)
+            XCTAssertEqual(r.status, 0, "\(model): \(r.stderr)")
+            XCTAssertNotNil(r.json["test_accuracy"], "\(model): \(r.stdout)")
+            XCTAssertNotNil(r.json["train_accuracy"])
+            XCTAssertTrue(r.stdout.contains("confusion matrix"))
+            XCTAssertTrue(r.stdout.contains("per-class accuracy"))
+        }
+    }
+
+    func testParityCommandReportsEveryCase() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/parity").path
+        let r = try runner.run(["parity", fixtures])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        XCTAssertTrue(r.stdout.contains("lstm_4"))
+        XCTAssertTrue(r.lastLine.hasSuffix("passed, 0 failed"), r.lastLine)
+    }
+}
