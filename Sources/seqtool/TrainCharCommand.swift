@@ -6,6 +6,9 @@ import SeqTensor
 /// `seqtool train-char`: a char-rnn style character model (many-to-many), trained with
 /// truncated BPTT over parallel streams of the corpus.
 struct TrainCharCommand: ParsableCommand {
+    /// Characters of the built-in corpus (`corpora/plays.txt` is this text, written by make-corpus).
+    static let builtinCorpusSize = 600_000
+
     static let configuration = CommandConfiguration(
         commandName: "train-char",
         abstract: "Train a character-level language model (Embedding -> LSTM|GRU|RNN -> Linear).",
@@ -79,7 +82,7 @@ struct TrainCharCommand: ParsableCommand {
             text = try reporting { try TextCorpus(path: corpus).text }
             source = corpus
         } else {
-            text = Array(SyntheticCorpus.generate(characters: 600_000).unicodeScalars)
+            text = Array(SyntheticCorpus.generate(characters: Self.builtinCorpusSize).unicodeScalars)
             source = "built-in corpus"
         }
         let model: CharLanguageModel

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+import SeqTensor
+
+/// `seqtool make-corpus`: writes the built-in text that `train-char` uses without `--corpus`.
+struct MakeCorpusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "make-corpus",
+        abstract: "Write seqtool's built-in play-shaped text (what train-char trains on without --corpus)."
+    )
+
+    @Option(help: "Text file to write.") var out: String
+    @Option(help: "Approximate size in characters.") var characters = TrainCharCommand.builtinCorpusSize
+    @Option(help: "Random seed of the grammar.") var seed: UInt64 = 1
+
+    func validate() throws { try require(characters > 0, "--characters", "must be positive") }
+
+    func run() throws {
+        let text = SyntheticCorpus.generate(characters: characters, seed: seed)
+        try reporting { try AtomicFile.write(text, to: out) }
+        print("wrote \(text.unicodeScalars.count) characters to \(out)")
+    }
+}
