@@ -2,6 +2,8 @@ import COpenBLAS
 
 /// The one entry point to matrix multiplication: C = alpha * op(A) * op(B) + beta * C on
 /// row-major matrices, handed straight to OpenBLAS's `cblas_sgemm` (no copy, no conversion).
+/// A single-row product (m = 1: one sequence stepping, as in sampling) goes to `cblas_sgemv`,
+/// which streams the matrix once instead of packing it for a GEMM kernel.
 ///
 /// op(A) is (m, k), op(B) is (k, n), C is (m, n). `lda`, `ldb`, `ldc` are the row strides of the
 /// matrices as stored; they default to the packed strides. `beta = 1` accumulates into C.
@@ -18,7 +20,17 @@ public func gemm(
     if m == 0 || n == 0 { return }
     if k == 0 {
         // BLAS leaves C * beta; spell it out so beta = 0 also clears uninitialised memory.
-        for i in 0..<(m * (ldc ?? n)) { c[i] = beta == 0 ? 0 : c[i] * beta }
+        for i in 0..<m {
+            for j in 0..<n { c[i * (ldc ?? n) + j] = beta == 0 ? 0 : c[i * (ldc ?? n) + j] * beta }
+        }
+        return
+    }
+    if m == 1 {
+        // c = alpha * op(B)^T-as-matrix * a: with B stored (n, k) that is B a; stored (k, n), B^T a.
+        let incA = Int32(transposeA ? (lda ?? 1) : 1)
+        cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+                    Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
+                    b, Int32(ldb ?? (transposeB ? k : n)), a, incA, beta, c, 1)
         return
     }
     cblas_sgemm(

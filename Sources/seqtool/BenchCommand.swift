@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark training, sampling and GEMM throughput (release build).",
-        subcommands: [CharLMBench.self, GemmBench.self]
+        subcommands: [CharLMBench.self, LayerBench.self, GemmBench.self]
     )
 }
 
@@ -122,6 +122,46 @@ struct CharLMBench: ParsableCommand {
         var forward = 2 * H * V
         for l in 0..<layers { forward += 2 * G * H * (l == 0 ? E : H) + 2 * G * H * H }
         return 3 * forward
+    }
+}
+
+/// Forward and backward time of one recurrent layer over a (T, B, I) batch (median of repeats).
+struct LayerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "layer", abstract: "Time forward and backward of one recurrent layer.")
+
+    @Option(help: "lstm, gru, rnn (tanh) or rnn_relu.") var cell: CellKind = .lstm
+    @Option var hidden = 256
+    @Option(name: .customLong("input-size")) var inputSize = 256
+    @Option var batch = 32
+    @Option var seq = 64
+    @Option var threads = 2
+    @Option var repeats = 30
+    @Flag var json = false
+
+    func run() throws {
+        BLASThreads.set(threads)
+        let random = RandomSource(seed: 1)
+        let layer = RecurrentLayer(cell, inputSize: inputSize, hiddenSize: hidden, random: random)
+        let x = Parameter(Tensor(uniform: [seq, batch, inputSize], low: -1, high: 1, generator: &random.generator))
+        let seed = Tensor(uniform: [seq, batch, hidden], low: -1, high: 1, generator: &random.generator)
+        var forward: [Double] = [], backward: [Double] = []
+        for r in 0..<(repeats + 3) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let y = layer(x)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            y.backward(seed: seed)
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            for p in layer.parameters + [x] { p.zeroGrad() }
+            if r >= 3 {
+                forward.append(Double(t1 - t0) / 1e6)
+                backward.append(Double(t2 - t1) / 1e6)
+            }
+        }
+        let f = forward.sorted()[forward.count / 2], b = backward.sorted()[backward.count / 2]
+        let flops = Double(2 * cell.gateCount * hidden * (inputSize + hidden) * seq * batch)
+        print(String(format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): forward %.2f ms (%.1f GFLOP/s), backward %.2f ms (%.1f GFLOP/s), median of %d",
+                     cell.rawValue, inputSize, hidden, batch, seq, threads, f, flops / f / 1e6, b, 2 * flops / b / 1e6, repeats))
+        if json { print(jsonLine(["cell": cell.rawValue, "forward_ms": f, "backward_ms": b, "threads": threads])) }
     }
 }
 

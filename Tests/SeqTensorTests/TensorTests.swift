@@ -34,9 +34,13 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(g1.permutation(10).sorted(), Array(0..<10))
     }
 
+    /// Every transpose, and the single-row (GEMV) path.
     func testGemmMatchesNaiveProductForEveryTranspose() {
+        for m in [5, 1] { checkGemm(m: m, n: 7, k: 3) }
+    }
+
+    func checkGemm(m: Int, n: Int, k: Int) {
         var g = SeededGenerator(seed: 1)
-        let m = 5, n = 7, k = 3
         let a = Tensor(uniform: [m * k], low: -1, high: 1, generator: &g), b = Tensor(uniform: [k * n], low: -1, high: 1, generator: &g)
         for ta in [false, true] {
             for tb in [false, true] {
