@@ -1,9 +1,11 @@
 import Foundation
 import SeqTensor
 
-/// Everything beside the model that a resumed run needs to continue exactly as if it had never
-/// stopped: optimizer moments, step, data position and epoch, the carried state, the dropout
-/// generator's state. Stored as a safetensors file next to the model.
+/// Everything a resumed run needs to continue exactly as if it had never stopped: the weights,
+/// optimizer moments, step, data position and epoch, the carried state, the dropout generator's
+/// state. Stored as one safetensors file next to the model, written before the model file, so a
+/// run killed between the two writes still has a self-consistent checkpoint. The file is also a
+/// valid character model file (same tensor names and metadata, plus the extra state).
 extension CharTrainer {
     public static let stateFormat = "seqtool.charlm-state.v1"
 
@@ -15,13 +17,14 @@ extension CharTrainer {
     /// Writes the training state atomically; `extra` adds metadata (loss curves, options).
     public func saveState(to path: String, extra: [String: String] = [:]) throws {
         var tensors: [String: SafeTensors.Entry] = [:]
+        for (name, p) in model.namedParameters { tensors[name] = SafeTensors.Entry(p.value) }
         for (k, t) in optimizer.state { tensors["optimizer.\(k)"] = SafeTensors.Entry(t) }
         if let carried {
             tensors["carry.h"] = SafeTensors.Entry(carried.h.value)
             if let c = carried.c { tensors["carry.c"] = SafeTensors.Entry(c.value) }
         }
-        var metadata = extra
-        metadata["format"] = Self.stateFormat
+        var metadata = extra.merging(model.metadata) { $1 }
+        metadata["state_format"] = Self.stateFormat
         metadata["step"] = String(step)
         metadata["epoch"] = String(batches.epoch)
         metadata["position"] = String(batches.position)
@@ -39,7 +42,7 @@ extension CharTrainer {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
-        guard m["format"] == Self.stateFormat else { throw fail("is not a seqtool training state (\(Self.stateFormat))") }
+        guard m["state_format"] == Self.stateFormat else { throw fail("is not a seqtool training state (\(Self.stateFormat))") }
         for (key, expected) in [("optimizer", options.optimizer.rawValue), ("batch", String(options.batch)), ("seq", String(options.steps)),
                                 ("stream_length", String(batches.length))] where m[key] != expected {
             throw fail("was saved with \(key) \(m[key] ?? "?"), this run has \(expected) (resume with the same options and corpus)")

@@ -6,7 +6,8 @@ import SeqTensor
 /// features) in the others. A header row is detected (a first row that is not all numbers) and
 /// skipped.
 public struct LabeledRows {
-    public enum LabelColumn: String, CaseIterable, Sendable { case first, last }
+    /// Where the label is; `none` reads every column as a value and labels every row 0 (series).
+    public enum LabelColumn: String, CaseIterable, Sendable { case first, last, none }
 
     /// (N, F) values.
     public var features: Tensor
@@ -38,6 +39,11 @@ public struct LabeledRows {
             throw DataError(file: path, problem: "cannot be read (permission denied?)")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, problem: "is not UTF-8 text") }
+        try self.init(csvText: text, source: path, labelColumn: labelColumn)
+    }
+
+    /// Parses CSV text; `source` names it in errors.
+    public init(csvText text: String, source path: String, labelColumn: LabelColumn = .first) throws {
         var values: [Float] = []
         var labels: [Int] = []
         var width = -1
@@ -49,7 +55,8 @@ public struct LabeledRows {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = fields.map { Float($0) }
             if labels.isEmpty && width < 0 && numbers.contains(where: { $0 == nil }) && lineNumber == 1 { continue } // header
-            guard fields.count >= 2 else { throw DataError(file: path, line: lineNumber, problem: "has \(fields.count) field; a label and at least one value are needed") }
+            let minimum = labelColumn == .none ? 1 : 2
+            guard fields.count >= minimum else { throw DataError(file: path, line: lineNumber, problem: "has \(fields.count) field; a label and at least one value are needed") }
             if width < 0 { width = fields.count }
             guard fields.count == width else {
                 throw DataError(file: path, line: lineNumber, problem: "has \(fields.count) fields, earlier rows have \(width)")
@@ -57,6 +64,11 @@ public struct LabeledRows {
             for (k, n) in numbers.enumerated() {
                 guard let n else { throw DataError(file: path, line: lineNumber, column: k + 1, problem: "\"\(fields[k])\" is not a number") }
                 guard n.isFinite else { throw DataError(file: path, line: lineNumber, column: k + 1, problem: "value \(fields[k]) is not finite") }
+            }
+            if labelColumn == .none {
+                labels.append(0)
+                values += numbers.map { $0! }
+                continue
             }
             let labelIndex = labelColumn == .first ? 0 : fields.count - 1
             let label = numbers[labelIndex]!
@@ -67,7 +79,7 @@ public struct LabeledRows {
             for (k, n) in numbers.enumerated() where k != labelIndex { values.append(n!) }
         }
         guard !labels.isEmpty else { throw DataError(file: path, problem: "holds no data rows") }
-        self.init(features: Tensor(values, shape: [labels.count, width - 1]), labels: labels)
+        self.init(features: Tensor(values, shape: [labels.count, labelColumn == .none ? width : width - 1]), labels: labels)
     }
 
     /// The rows as CSV text, label first, values with full float precision.

@@ -87,6 +87,26 @@ public final class RecurrentLayer: Layer {
         namedParameters = named
     }
 
+    /// The `state_dict` names and shapes of a layer with these sizes, without allocating it
+    /// (loaders check a file against them before building anything).
+    public static func parameterShapes(_ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int,
+                                       bidirectional: Bool = false, bias: Bool = true) -> [(String, [Int])] {
+        let G = kind.gateCount, H = hiddenSize, D = bidirectional ? 2 : 1
+        var shapes: [(String, [Int])] = []
+        for l in 0..<numLayers {
+            for d in 0..<D {
+                let suffix = "_l\(l)" + (d == 1 ? "_reverse" : "")
+                shapes.append(("weight_ih" + suffix, [G * H, l == 0 ? inputSize : D * H]))
+                shapes.append(("weight_hh" + suffix, [G * H, H]))
+                if bias {
+                    shapes.append(("bias_ih" + suffix, [G * H]))
+                    shapes.append(("bias_hh" + suffix, [G * H]))
+                }
+            }
+        }
+        return shapes
+    }
+
     public var summaryName: String {
         "\(kind.rawValue.uppercased())(\(inputSize)->\(hiddenSize), layers=\(numLayers)\(bidirectional ? ", bidirectional" : ""))"
     }

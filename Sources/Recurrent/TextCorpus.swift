@@ -46,8 +46,13 @@ public struct TextCorpus {
         guard FileManager.default.isReadableFile(atPath: file), let data = FileManager.default.contents(atPath: file) else {
             throw DataError(file: file, problem: "cannot be read (permission denied?)")
         }
+        return try decode(data, source: file)
+    }
+
+    /// The Unicode scalars of UTF-8 bytes; `source` names them in errors.
+    public static func decode<Bytes: Sequence>(_ data: Bytes, source file: String) throws -> [Unicode.Scalar] where Bytes.Element == UInt8 {
         var scalars: [Unicode.Scalar] = []
-        scalars.reserveCapacity(data.count)
+        scalars.reserveCapacity(data.underestimatedCount)
         var decoder = UTF8()
         var iterator = data.makeIterator()
         var consumed = 0

@@ -86,15 +86,17 @@ public enum SafeTensors {
             return t
         }
 
-        /// The values as integers (float types are truncated toward zero).
+        /// The values as integers (float types are truncated toward zero; NaN, infinities and
+        /// floats beyond Int64's range, which have no integer value, become 0).
         public var integers: [Int64] {
-            bytes.withUnsafeBytes { raw in
+            func whole(_ v: Double) -> Int64 { v.isFinite && abs(v) < 9.2e18 ? Int64(v) : 0 }
+            return bytes.withUnsafeBytes { raw in
                 (0..<elementCount).map { i -> Int64 in
                     switch dtype {
                     case .i64: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))
                     case .i32: Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
-                    case .f32: Int64(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
-                    case .f64: Int64(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                    case .f32: whole(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))))
+                    case .f64: whole(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
                     }
                 }
             }

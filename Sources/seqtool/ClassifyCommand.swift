@@ -44,7 +44,7 @@ struct ClassifyCommand: ParsableCommand {
 
     func validate() throws {
         try require(["lstm", "gru", "rnn", "rnn_relu", "mlp", "cnn1d", "cnn2d"].contains(model), "--model", "must be lstm, gru, rnn, mlp, cnn1d or cnn2d")
-        try require(LabeledRows.LabelColumn(rawValue: labelColumn) != nil, "--label-column", "must be first or last")
+        try require(["first", "last"].contains(labelColumn), "--label-column", "must be first or last")
         try require(hidden > 0, "--hidden", "must be positive")
         try require(rnnLayers > 0, "--rnn-layers", "must be positive")
         try require(epochs.map { $0 > 0 } ?? true, "--epochs", "must be positive")

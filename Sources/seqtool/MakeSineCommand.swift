@@ -12,16 +12,18 @@ struct MakeSineCommand: ParsableCommand {
     )
 
     @Option(help: "CSV file to write.") var out: String
-    @Option(help: "tutorial (the 20 tabulated phases) or random.") var phases = "tutorial"
+    @Option(help: "tutorial (the 20 tabulated phases), random, or zero (one row per class, phase 0).") var phases = "tutorial"
     @Option(help: "With --phases random: phases per class.") var count = 20
     @Option(help: "Random seed (phases and noise).") var seed: UInt64 = 1
     @Option(help: "Standard deviation of Gaussian noise added to every value.") var noise: Float = 0
     @Option(help: "Points per sequence.") var points = 1000
     @Option(name: .customLong("t-max"), help: "The grid runs over [0, t-max].") var tMax: Double = 10
+    @Option(help: "Keep every K-th point of the grid (10: the tutorial's grid at 100 points).") var stride = 1
     @Flag(help: "Overwrite --out even if it is not a CSV file seqtool wrote.") var force = false
 
     func validate() throws {
-        try require(["tutorial", "random"].contains(phases), "--phases", "must be tutorial or random")
+        try require(["tutorial", "random", "zero"].contains(phases), "--phases", "must be tutorial, random or zero")
+        try require(stride > 0 && stride <= points, "--stride", "must be in 1...--points")
         try require(count > 0, "--count", "must be positive")
         try require(noise >= 0 && noise.isFinite, "--noise", "must be >= 0")
         try require(points >= 2, "--points", "must be at least 2")
@@ -33,10 +35,19 @@ struct MakeSineCommand: ParsableCommand {
             (try? String(contentsOfFile: path, encoding: .utf8))?.first.map { $0.isNumber } ?? false
         }
         var g = SeededGenerator(seed: seed)
-        let rows = phases == "random"
-            ? SineDataset.random(count: count, points: points, tMax: tMax, noise: noise, generator: &g)
-            : SineDataset.tutorial(points: points, tMax: tMax, noise: noise, generator: &g)
+        var rows: LabeledRows
+        switch phases {
+        case "random": rows = SineDataset.random(count: count, points: points, tMax: tMax, noise: noise, generator: &g)
+        case "zero": rows = SineDataset.rows(phases: Array(repeating: [0], count: SineDataset.omegas.count), points: points, tMax: tMax, noise: noise, generator: &g)
+        default: rows = SineDataset.tutorial(points: points, tMax: tMax, noise: noise, generator: &g)
+        }
+        if stride > 1 {
+            let kept = Array(Swift.stride(from: 0, to: points, by: stride))
+            let p = rows.features.pointer
+            let values = (0..<rows.count).flatMap { r in kept.map { p[r * points + $0] } }
+            rows = LabeledRows(features: Tensor(values, shape: [rows.count, kept.count]), labels: rows.labels)
+        }
         try reporting { try AtomicFile.write(rows.csv(), to: out) }
-        print("wrote \(rows.count) sequences of \(points) points (\(SineDataset.omegas.count) classes) to \(out)")
+        print("wrote \(rows.count) sequences of \(rows.featureCount) points (\(SineDataset.omegas.count) classes) to \(out)")
     }
 }

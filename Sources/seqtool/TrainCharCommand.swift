@@ -87,8 +87,9 @@ struct TrainCharCommand: ParsableCommand {
         }
         let model: CharLanguageModel
         if resume {
-            guard FileManager.default.fileExists(atPath: out) else { throw CommandError("--resume: no model at \(out) to resume") }
-            model = try reporting { try CharLanguageModel.load(path: out).model }
+            // The state file holds the weights too, consistent with the optimizer state in it.
+            guard FileManager.default.fileExists(atPath: statePath) else { throw CommandError("--resume: no training state at \(statePath)") }
+            model = try reporting { try CharLanguageModel.load(path: statePath).model }
         } else {
             let vocabulary = CharVocabulary(text: text)
             let configuration = CharLanguageModel.Configuration(cell: cell, vocabularySize: vocabulary.count, embedding: embed,
@@ -121,7 +122,6 @@ struct TrainCharCommand: ParsableCommand {
         let trainer = CharTrainer(model: model, options: options, training: training, validation: validation)
         var trainCurve: [(Int, Float)] = [], valCurve: [(Int, Float)] = []
         if resume {
-            guard FileManager.default.fileExists(atPath: statePath) else { throw CommandError("--resume: no training state at \(statePath)") }
             let m = try reporting { try trainer.restoreState(from: statePath) }
             trainCurve = decodeCurve(m["train_curve"])
             valCurve = decodeCurve(m["val_curve"])
@@ -137,8 +137,9 @@ struct TrainCharCommand: ParsableCommand {
             let summary = ["steps": String(trainer.step), "train_loss": trainCurve.last.map { String($0.1) } ?? "",
                            "val_loss": valCurve.last.map { String($0.1) } ?? "", "corpus": source, "optimizer": optimizer.rawValue, "lr": String(lr)]
             try reporting {
+                // State first: a kill between the two writes leaves a consistent state to resume from.
+                try trainer.saveState(to: statePath, extra: summary.merging(["train_curve": encodeCurve(trainCurve), "val_curve": encodeCurve(valCurve)]) { $1 })
                 try model.save(to: out, extra: summary)
-                try trainer.saveState(to: statePath, extra: ["train_curve": encodeCurve(trainCurve), "val_curve": encodeCurve(valCurve)])
             }
         }
 

@@ -94,4 +94,40 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("lstm_4"))
         XCTAssertTrue(r.lastLine.hasSuffix("passed, 0 failed"), r.lastLine)
     }
+
+    func testGenerateForecastAndSeq2Seq() throws {
+        XCTAssertEqual(try runner.run(["make-sine", "--out", "zero.csv", "--phases", "zero", "--stride", "10"]).status, 0)
+        let zero = try String(contentsOfFile: runner.path("zero.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(zero.count, 10)
+        XCTAssertEqual(zero[0].split(separator: ",").count, 101)
+        let fit = try runner.run(["generate", "--train", "zero.csv", "--hidden", "8", "--steps", "20", "--out", "g.safetensors", "--json"])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertNotNil(fit.json["max_free_running_mse"])
+        let draw = try runner.run(["generate", "--model", "g.safetensors", "--class", "3", "--length", "40", "--csv", "g.csv", "--plot", "g.svg"])
+        XCTAssertEqual(draw.status, 0, draw.stderr)
+        XCTAssertEqual(try String(contentsOfFile: runner.path("g.csv"), encoding: .utf8).split(separator: "\n").count, 41)
+        XCTAssertTrue(try String(contentsOfFile: runner.path("g.svg"), encoding: .utf8).contains("training curve"))
+        try runner.expectFailure(["generate", "--model", "g.safetensors", "--class", "10"], mentioning: "--class 10")
+
+        XCTAssertEqual(try runner.run(["make-sine", "--out", "series.csv", "--phases", "random", "--count", "1", "--points", "120", "--noise", "0.1"]).status, 0)
+        let forecast = try runner.run(["forecast", "--train", "series.csv", "--label-column", "first", "--horizon", "10", "--window", "30",
+                                       "--hidden", "8", "--steps", "20", "--json", "--plot", "f.svg"])
+        XCTAssertEqual(forecast.status, 0, forecast.stderr)
+        for key in ["rmse", "mae", "naive_rmse", "naive_mae"] { XCTAssertNotNil(forecast.json[key], key) }
+        try runner.expectFailure(["forecast", "--train", "series.csv", "--label-column", "first", "--horizon", "100"], mentioning: "at least")
+
+        XCTAssertEqual(try runner.run(["make-pairs", "reverse", "--out", "p.tsv", "--count", "200", "--max-digits", "6"]).status, 0)
+        XCTAssertEqual(try runner.run(["make-pairs", "add", "--out", "q.tsv", "--count", "50", "--exclude", "p.tsv"]).status, 0)
+        let lines = try String(contentsOfFile: runner.path("q.tsv"), encoding: .utf8).split(separator: "\n")
+        let parts = lines[0].split(separator: "\t")
+        let operands = parts[0].split(separator: "+").map { Int($0)! }
+        XCTAssertEqual(operands[0] + operands[1], Int(parts[1])!)
+        let s2s = try runner.run(["seq2seq", "--train", "p.tsv", "--test", "p.tsv", "--hidden", "16", "--steps", "10", "--batch", "8", "--out", "s.safetensors", "--json"])
+        XCTAssertEqual(s2s.status, 0, s2s.stderr)
+        XCTAssertNotNil(s2s.json["test_exact_match"])
+        XCTAssertEqual(try runner.run(["seq2seq", "--model", "s.safetensors", "--input", "12345"]).status, 0)
+        try runner.expectFailure(["seq2seq", "--model", "s.safetensors", "--input", "12a"], mentioning: "'a'")
+        _ = try "no tab here\n".write(toFile: runner.path("bad.tsv"), atomically: true, encoding: .utf8)
+        try runner.expectFailure(["seq2seq", "--train", "bad.tsv"], mentioning: "bad.tsv:1: needs input<TAB>output")
+    }
 }
