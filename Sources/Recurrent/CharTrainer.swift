@@ -15,15 +15,6 @@ public final class CharTrainer {
         public init() {}
     }
 
-    /// Training stopped because the loss or the gradient stopped being finite.
-    public struct DivergenceError: Error, CustomStringConvertible {
-        public let step: Int
-        public let loss: Float, gradientNorm: Float
-        public var description: String {
-            "training diverged at step \(step): loss \(loss), gradient norm \(gradientNorm) (learning rate too high? try a lower --lr or a smaller --clip)"
-        }
-    }
-
     public let model: CharLanguageModel
     public let options: Options
     public let optimizer: Optimizer
@@ -51,16 +42,10 @@ public final class CharTrainer {
         optimizer.learningRate = options.schedule.rate(at: step)
         let (loss, state) = model.loss(inputs: batch.inputs, targets: batch.targets, steps: options.steps,
                                        batch: options.batch, state: carried)
-        optimizer.zeroGrad()
-        loss.backward()
-        let norm = options.clip > 0 ? clipGradientNorm(optimizer.parameters, maxNorm: options.clip)
-            : clipGradientNorm(optimizer.parameters, maxNorm: .infinity)
-        let value = loss.value.item
-        guard value.isFinite, norm.isFinite else { throw DivergenceError(step: step + 1, loss: value, gradientNorm: norm) }
-        optimizer.step()
+        let result = try optimizer.minimize(loss, clip: options.clip, step: step + 1)
         carried = state.detached()
         step += 1
-        return (value, norm)
+        return result
     }
 
     /// Mean cross-entropy (nats/char) over every prediction of the validation streams, from a

@@ -49,13 +49,7 @@ public final class ClassifierTrainer {
             optimizer.learningRate = schedule.rate(at: step)
             let logits = model.logits(x)
             let loss = crossEntropy(logits: logits, targets: y)
-            optimizer.zeroGrad()
-            loss.backward()
-            let norm = clipGradientNorm(optimizer.parameters, maxNorm: options.clip > 0 ? options.clip : .infinity)
-            guard loss.value.item.isFinite, norm.isFinite else {
-                throw CharTrainer.DivergenceError(step: step + 1, loss: loss.value.item, gradientNorm: norm)
-            }
-            optimizer.step()
+            try optimizer.minimize(loss, clip: options.clip, step: step + 1)
             step += 1
             totalLoss += Double(loss.value.item) * Double(rows.count)
             let l = logits.value.pointer, C = model.classCount

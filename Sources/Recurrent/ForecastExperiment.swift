@@ -47,13 +47,8 @@ public enum ForecastExperiment {
                 for i in 0...window { w[b * (window + 1) + i] = h[start + i] }
             }
             optimizer.learningRate = schedule.rate(at: s)
-            let loss = model.loss(windows: windows)
-            optimizer.zeroGrad()
-            loss.backward()
-            clipGradientNorm(model.parameters, maxNorm: 1)
-            guard loss.value.item.isFinite else { throw CharTrainer.DivergenceError(step: s + 1, loss: loss.value.item, gradientNorm: .nan) }
-            optimizer.step()
-            progress?(s + 1, loss.value.item)
+            let (loss, _) = try optimizer.minimize(model.loss(windows: windows), clip: 1, step: s + 1)
+            progress?(s + 1, loss)
         }
         var forecasts: [([Float], [Float], [Float])] = []
         var se: Double = 0, ae: Double = 0, naiveSE: Double = 0, naiveAE: Double = 0, n = 0

@@ -58,24 +58,19 @@ public struct SamplingOptions: Sendable {
 
 extension CharLanguageModel {
     /// Generates `length` characters after `prime` (one-to-many), calling `emit` with each as it
-    /// is drawn. An empty prime starts from a newline when the vocabulary has one.
+    /// is drawn. An empty prime starts from a newline when the vocabulary has one. Runs on a
+    /// `CharStepper`: batch 1, one token at a time, no graph and no allocation per character.
     public func sample(prime: String, length: Int, options: SamplingOptions, generator: inout SeededGenerator,
                        emit: (Unicode.Scalar) -> Void) throws {
         var start = Array(prime.unicodeScalars)
         if start.isEmpty { start = [vocabulary.id(of: "\n") != nil ? "\n" : vocabulary.characters[0]] }
         let ids = try vocabulary.encode(start, source: "--prime").map(Int.init)
-        let wasTraining = isTraining
-        isTraining = false
-        defer { isTraining = wasTraining }
-        Tape.withoutRecording {
-            var (logits, state) = self(ids, steps: ids.count, batch: 1, state: nil)
-            var last = logits.value.pointer + (ids.count - 1) * vocabulary.count
-            for _ in 0..<length {
-                let next = options.draw(last, count: vocabulary.count, generator: &generator)
-                emit(vocabulary.characters[next])
-                (logits, state) = self([next], steps: 1, batch: 1, state: state)
-                last = logits.value.pointer
-            }
+        let stepper = CharStepper(self)
+        for id in ids { stepper.step(id) }
+        for _ in 0..<length {
+            let next = stepper.logits.withUnsafeBufferPointer { options.draw($0.baseAddress!, count: vocabulary.count, generator: &generator) }
+            emit(vocabulary.characters[next])
+            stepper.step(next)
         }
     }
 }

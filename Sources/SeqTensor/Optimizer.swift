@@ -58,3 +58,36 @@ final class Slots {
 /// Saves and restores the step counter shared by the optimizers that keep one.
 func saveStep(_ step: Int, into state: inout [String: Tensor]) { state["step"] = Tensor(scalar: Float(step)) }
 func loadStep(_ state: [String: Tensor]) -> Int { Int(state["step"]?.item ?? 0) }
+
+/// Training stopped because the loss or the gradient stopped being finite.
+public struct DivergenceError: Error, CustomStringConvertible {
+    public let step: Int
+    public let loss: Float, gradientNorm: Float
+
+    public init(step: Int, loss: Float, gradientNorm: Float) {
+        self.step = step
+        self.loss = loss
+        self.gradientNorm = gradientNorm
+    }
+
+    public var description: String {
+        "training diverged at step \(step): loss \(loss), gradient norm \(gradientNorm) (learning rate too high? try a lower --lr or a smaller --clip)"
+    }
+}
+
+extension Optimizer {
+    /// One training step on `loss`: clears the gradients, backpropagates, clips the global norm
+    /// to `clip` (0: no clipping), and applies the update unless the loss or the gradient is not
+    /// finite, in which case it throws and leaves the parameters as they were. `step` (1-based)
+    /// names the step in that error. Returns the loss and the pre-clip gradient norm.
+    @discardableResult
+    public func minimize(_ loss: Variable, clip: Float, step: Int) throws -> (loss: Float, gradientNorm: Float) {
+        zeroGrad()
+        loss.backward()
+        let norm = clipGradientNorm(parameters, maxNorm: clip > 0 ? clip : .infinity)
+        let value = loss.value.item
+        guard value.isFinite, norm.isFinite else { throw DivergenceError(step: step, loss: value, gradientNorm: norm) }
+        self.step()
+        return (value, norm)
+    }
+}

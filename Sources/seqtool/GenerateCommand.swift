@@ -61,13 +61,7 @@ struct GenerateCommand: ParsableCommand {
         var loss: Float = .nan
         for s in 0..<steps {
             optimizer.learningRate = schedule.rate(at: s)
-            let l = generator.loss(curves: rows.features, classes: rows.labels)
-            optimizer.zeroGrad()
-            l.backward()
-            clipGradientNorm(generator.parameters, maxNorm: 1)
-            guard l.value.item.isFinite else { throw CommandError("training diverged at step \(s + 1); try a lower --lr") }
-            optimizer.step()
-            loss = l.value.item
+            loss = try reporting { try optimizer.minimize(generator.loss(curves: rows.features, classes: rows.labels), clip: 1, step: s + 1).loss }
             progress.update(step: s + 1, fields: [("mse", String(format: "%.5f", loss))], tokensPerSecond: nil)
         }
         progress.finish()

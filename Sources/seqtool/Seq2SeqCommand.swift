@@ -78,14 +78,7 @@ struct Seq2SeqCommand: ParsableCommand {
             let rows = (0..<batch).map { _ in generator.nextInt(below: sources.count) }
             optimizer.learningRate = schedule.rate(at: s)
             let l = m.loss(sources: rows.map { sources[$0] }, targets: rows.map { targets[$0] })
-            optimizer.zeroGrad()
-            l.backward()
-            let norm = clipGradientNorm(m.parameters, maxNorm: clip > 0 ? clip : .infinity)
-            guard l.value.item.isFinite, norm.isFinite else {
-                throw CommandError("training diverged at step \(s + 1) (loss \(l.value.item)); try a lower --lr")
-            }
-            optimizer.step()
-            loss = l.value.item
+            loss = try reporting { try optimizer.minimize(l, clip: clip, step: s + 1).loss }
             progress.update(step: s + 1, fields: [("loss", String(format: "%.4f", loss))], tokensPerSecond: nil)
             if Interrupt.isRequested {
                 progress.finish()

@@ -151,7 +151,7 @@ struct TrainCharCommand: ParsableCommand {
             let result: (loss: Float, gradientNorm: Float)
             do {
                 result = try trainer.trainStep()
-            } catch let e as CharTrainer.DivergenceError {
+            } catch let e as DivergenceError {
                 progress.finish()
                 throw CommandError("\(e); the last checkpoint in \(out) is from before it")
             }

@@ -19,10 +19,7 @@ final class FramingLearningTests: XCTestCase {
         for s in 0..<steps {
             optimizer.learningRate = schedule.rate(at: s)
             let loss = model.loss(curves: curves, classes: Array(0..<10))
-            optimizer.zeroGrad()
-            loss.backward()
-            clipGradientNorm(model.parameters, maxNorm: 1)
-            optimizer.step()
+            try optimizer.minimize(loss, clip: 1, step: s + 1)
         }
         for k in 0..<10 {
             let drawn = model.generate(classIndex: k, length: 100)
@@ -54,10 +51,7 @@ final class FramingLearningTests: XCTestCase {
             let rows = (0..<64).map { _ in g.nextInt(below: sources.count) }
             optimizer.learningRate = schedule.rate(at: s)
             let loss = model.loss(sources: rows.map { sources[$0] }, targets: rows.map { targets[$0] })
-            optimizer.zeroGrad()
-            loss.backward()
-            clipGradientNorm(model.parameters, maxNorm: 1)
-            optimizer.step()
+            try optimizer.minimize(loss, clip: 1, step: s + 1)
         }
         let decoded = model.greedy(try test.pairs.map { try model.encode($0.input, source: "test") }, maxLength: 20)
         return Double(zip(decoded, test.pairs).filter { model.decode($0.0) == $0.1.output }.count) / Double(test.pairs.count)
