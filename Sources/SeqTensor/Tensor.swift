@@ -2,6 +2,10 @@ import Foundation
 
 /// Heap storage of a tensor: `count` Float32 values, 64-byte aligned so SIMD loads and BLAS
 /// packing start on a cache line. Shared between tensor values until one of them writes.
+///
+/// Large buffers come from and return to `StoragePool`: a training step allocates the same
+/// sizes every step, so reusing them keeps the memory of one step's working set, with no page
+/// faults and no heap fragmentation from repeated large malloc/free.
 public final class TensorStorage {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
@@ -9,11 +13,49 @@ public final class TensorStorage {
     init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = StoragePool.take(count)
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { StoragePool.give(pointer, count: count) }
+}
+
+/// Free buffers by exact element count, for `TensorStorage`. Buffers under `minimumCount`
+/// floats go straight to malloc; the pool holds at most `capacityBytes`, beyond which freed
+/// buffers are released.
+enum StoragePool {
+    static let minimumCount = 16_384
+    static let capacityBytes = 256 << 20
+    static var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    static var pooledBytes = 0
+    static let lock = NSLock()
+
+    static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    static func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        guard count >= minimumCount else { return allocate(count) }
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = free[count]?.popLast() {
+            pooledBytes -= count * 4
+            return p
+        }
+        return allocate(count)
+    }
+
+    static func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= minimumCount {
+            lock.lock()
+            defer { lock.unlock() }
+            if pooledBytes + count * 4 <= capacityBytes {
+                free[count, default: []].append(p)
+                pooledBytes += count * 4
+                return
+            }
+        }
+        UnsafeMutableRawPointer(p).deallocate()
+    }
 }
 
 /// A dense Float32 tensor: a shape and contiguous row-major values with copy-on-write.
