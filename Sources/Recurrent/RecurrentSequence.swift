@@ -75,9 +75,7 @@ public func recurrentSequence(
     // b_hh stays out because its n block sits inside the reset gate's product.
     var gates = Tensor(uninitialized: [T, B, GH])
     let gp = gates.mutablePointer
-    let biasRow = Tensor(zeros: [GH])
-    var bias = biasRow
-    if let b = weights.biasIH { bias = b.value }
+    var bias = weights.biasIH?.value ?? Tensor(zeros: [GH])
     if !isGRU, let b = weights.biasHH {
         let bp = bias.mutablePointer, q = b.value.pointer
         for j in 0..<GH { bp[j] += q[j] }
@@ -213,7 +211,8 @@ public func recurrentSequence(
         if input.requiresGrad {
             gemm(m: T * B, n: I, k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
         }
-        _ = dGhStorage
+        // The buffers were used only through their pointers: keep them alive up to here.
+        withExtendedLifetime((dGx, dGhStorage, work)) {}
     }
     return (output, hN, cN)
 }

@@ -198,7 +198,7 @@ public struct Tensor {
         let inner = count / max(shape[0], 1)
         var newShape = shape
         newShape[0] = range.count
-        var t = Tensor(uninitialized: newShape)
+        let t = Tensor(uninitialized: newShape)
         t.storage.pointer.initialize(from: storage.pointer + range.lowerBound * inner, count: range.count * inner)
         return t
     }
@@ -215,7 +215,7 @@ public struct Tensor {
         let inner = count / max(shape[0], 1)
         var newShape = shape
         newShape[0] = rows.count
-        var t = Tensor(uninitialized: newShape)
+        let t = Tensor(uninitialized: newShape)
         for (k, r) in rows.enumerated() {
             precondition(r >= 0 && r < shape[0], "gathering: row \(r) outside \(shape)")
             (t.storage.pointer + k * inner).initialize(from: storage.pointer + r * inner, count: inner)
@@ -232,7 +232,7 @@ public struct Tensor {
             precondition(Array(p.shape.dropFirst()) == tail, "concatenating: \(p.shape) does not match \(parts[0].shape)")
             rows += p.shape[0]
         }
-        var t = Tensor(uninitialized: [rows] + tail)
+        let t = Tensor(uninitialized: [rows] + tail)
         var offset = 0
         for p in parts {
             (t.storage.pointer + offset).initialize(from: p.storage.pointer, count: p.count)

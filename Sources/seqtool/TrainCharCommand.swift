@@ -125,7 +125,7 @@ struct TrainCharCommand: ParsableCommand {
             let m = try reporting { try trainer.restoreState(from: statePath) }
             trainCurve = decodeCurve(m["train_curve"])
             valCurve = decodeCurve(m["val_curve"])
-            printError("resuming \(out) at step \(trainer.step) (epoch \(training.epoch + 1))")
+            printError("resuming \(out) at step \(trainer.step) (epoch \(trainer.batches.epoch + 1))")
         }
 
         let c = model.configuration
