@@ -53,11 +53,7 @@ public final class ClassifierTrainer {
             step += 1
             totalLoss += Double(loss.value.item) * Double(rows.count)
             let l = logits.value.pointer, C = model.classCount
-            for (r, label) in y.enumerated() {
-                var best = 0
-                for c in 1..<C where l[r * C + c] > l[r * C + best] { best = c }
-                if best == label { correct += 1 }
-            }
+            for (r, label) in y.enumerated() where Kernels.argmax(l + r * C, count: C) == label { correct += 1 }
         }
         epoch += 1
         let accuracy = Double(correct) / Double(data.count)

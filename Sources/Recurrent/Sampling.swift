@@ -20,11 +20,7 @@ public struct SamplingOptions: Sendable {
 
     /// Draws a token from `logits` (V values).
     public func draw(_ logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator) -> Int {
-        if greedy {
-            var best = 0
-            for i in 1..<count where logits[i] > logits[best] { best = i }
-            return best
-        }
+        if greedy { return Kernels.argmax(logits, count: count) }
         var probabilities = [Float](repeating: 0, count: count)
         probabilities.withUnsafeMutableBufferPointer { p in
             let inv = 1 / temperature

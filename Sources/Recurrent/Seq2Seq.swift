@@ -104,8 +104,7 @@ public final class Seq2Seq {
                 let logits = head(y.reshaped([B, hidden])).value
                 let V = vocabularySize
                 for b in 0..<B {
-                    var best = 0
-                    for v in 1..<V where logits.pointer[b * V + v] > logits.pointer[b * V + best] { best = v }
+                    let best = Kernels.argmax(logits.pointer + b * V, count: V)
                     current[b] = best
                     if finished[b] { continue }
                     if best == Self.endToken { finished[b] = true } else { outputs[b].append(best) }

@@ -120,11 +120,7 @@ public final class SequenceClassifier {
             while start < rows.shape[0] {
                 let end = min(rows.shape[0], start + batch)
                 let l = logits(rows.slice(start..<end)).value
-                for r in 0..<(end - start) {
-                    var best = 0
-                    for c in 1..<classCount where l.pointer[r * classCount + c] > l.pointer[r * classCount + best] { best = c }
-                    out.append(best)
-                }
+                for r in 0..<(end - start) { out.append(Kernels.argmax(l.pointer + r * classCount, count: classCount)) }
                 start = end
             }
         }

@@ -9,6 +9,14 @@ public enum Kernels {
         }
     }
 
+    /// Index of the largest of `count` values (the first one on ties): greedy decoding, predicted class.
+    @inlinable
+    public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {
+        var best = 0
+        for i in 1..<max(count, 1) where x[i] > x[best] { best = i }
+        return best
+    }
+
     /// y[i] += a * x[i].
     @inlinable
     public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
