@@ -28,13 +28,7 @@ public enum ForecastExperiment {
         }
         let random = RandomSource(seed: seed)
         let model = Forecaster(cell: cell, hidden: hidden, random: random)
-        if normalize {
-            let all = heads.flatMap { $0 }
-            let mean = all.reduce(0, +) / Float(all.count)
-            let variance = all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(all.count)
-            model.mean = mean
-            model.std = variance > 0 ? variance.squareRoot() : 1
-        }
+        if normalize { (model.mean, model.std) = Kernels.standardisation(heads.flatMap { $0 }) }
         let optimizer = Adam(model.parameters, learningRate: learningRate)
         let schedule = LearningRateSchedule(base: learningRate, decay: .cosine(totalSteps: steps, minimum: learningRate / 100))
         let batch = 32

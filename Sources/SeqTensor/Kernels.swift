@@ -17,6 +17,16 @@ public enum Kernels {
         return best
     }
 
+    /// Mean and standard deviation (population, accumulated in double) of `values`, for
+    /// standardising inputs as (x - mean) / std; a constant input gets std 1.
+    public static func standardisation(_ values: [Float]) -> (mean: Float, std: Float) {
+        guard !values.isEmpty else { return (0, 1) }
+        let n = Double(values.count)
+        let mean = values.reduce(0.0) { $0 + Double($1) } / n
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        return (Float(mean), variance > 0 ? Float(variance.squareRoot()) : 1)
+    }
+
     /// y[i] += a * x[i].
     @inlinable
     public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {

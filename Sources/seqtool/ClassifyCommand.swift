@@ -107,13 +107,7 @@ struct ClassifyCommand: ParsableCommand {
             architecture = .recurrent(cell: cell, hidden: hidden, layers: rnnLayers, subsample: subsample ?? max(1, F / 50))
         }
         let classifier = SequenceClassifier(architecture, featureCount: F, classCount: classes, random: RandomSource(seed: seed))
-        if normalize {
-            let values = trainRows.features.scalars
-            let mean = values.reduce(0, +) / Float(values.count)
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)
-            classifier.inputMean = mean
-            classifier.inputStd = variance > 0 ? variance.squareRoot() : 1
-        }
+        if normalize { (classifier.inputMean, classifier.inputStd) = Kernels.standardisation(trainRows.features.scalars) }
         var options = ClassifierTrainer.Options()
         let stepsPerEpoch = (trainRows.count + batch - 1) / batch
         let epochs = self.epochs ?? max(150, (3000 + stepsPerEpoch - 1) / stepsPerEpoch)
