@@ -35,8 +35,7 @@ extension CharLanguageModel {
     public static func load(_ file: SafeTensors.File, path: String) throws -> CharLanguageModel {
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
-        guard let format = m["format"] else { throw fail("has no seqtool format in its metadata (not a seqtool character model)") }
-        guard format == Self.format else { throw fail("is a \(format) file, not a character model (\(Self.format))") }
+        try requireFormat(m, Self.format, kind: "a character model", path: path)
         guard let cellName = m["cell"], let cell = CellKind(rawValue: cellName) else { throw fail("metadata cell \"\(m["cell"] ?? "")\" is not lstm, gru, rnn_tanh or rnn_relu") }
         func size(_ key: String) throws -> Int {
             guard let s = m[key], let v = Int(s), v > 0, v <= 1 << 24 else { throw fail("metadata \(key) \"\(m[key] ?? "")\" is not an integer in 1...\(1 << 24)") }

@@ -35,7 +35,7 @@ extension SequenceClassifier {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
-        guard m["format"] == Self.format else { throw fail("is \(m["format"].map { "a \($0) file" } ?? "not a seqtool model"), not a classifier (\(Self.format))") }
+        try requireFormat(m, Self.format, kind: "a classifier", path: path)
         func int(_ key: String) throws -> Int {
             guard let v = m[key].flatMap(Int.init), v > 0, v <= 1 << 24 else { throw fail("metadata \(key) is missing or not an integer in 1...\(1 << 24)") }
             return v

@@ -32,14 +32,7 @@ public struct LabeledRows {
     /// Reads `path`. Every error names the file, the line and the column: ragged rows,
     /// non-numeric or non-finite values, labels that are not whole numbers >= 0.
     public init(csv path: String, labelColumn: LabelColumn = .first) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError(file: path, problem: "no such file") }
-        guard !isDirectory.boolValue else { throw DataError(file: path, problem: "is a folder, not a CSV file") }
-        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, problem: "cannot be read (permission denied?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, problem: "is not UTF-8 text") }
-        try self.init(csvText: text, source: path, labelColumn: labelColumn)
+        try self.init(csvText: readUserText(path, kind: "a CSV file"), source: path, labelColumn: labelColumn)
     }
 
     /// Parses CSV text; `source` names it in errors.

@@ -130,9 +130,7 @@ public final class Seq2Seq {
     public static func load(path: String) throws -> Seq2Seq {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
-        guard m["format"] == Self.format else {
-            throw DataError(file: path, problem: "is \(m["format"].map { "a \($0) file" } ?? "not a seqtool model"), not an encoder-decoder (\(Self.format))")
-        }
+        try requireFormat(m, Self.format, kind: "an encoder-decoder", path: path)
         guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let e = m["embed"].flatMap(Int.init), let h = m["hidden"].flatMap(Int.init),
               let l = m["layers"].flatMap(Int.init), e > 0, h > 0, l > 0, max(e, h, l) <= 1 << 24, let vocab = m["vocab"].flatMap(CharVocabulary.init(json:)) else {
             throw DataError(file: path, problem: "metadata cell/embed/hidden/layers/vocab are missing or malformed")
@@ -156,12 +154,7 @@ public struct StringPairs {
     /// Reads `path`; a line without exactly one tab, or a file that is not UTF-8, is an error
     /// naming the file and line.
     public init(tsv path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError(file: path, problem: "no such file") }
-        guard !isDirectory.boolValue else { throw DataError(file: path, problem: "is a folder, not a pairs file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, problem: "cannot be read (permission denied?)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, problem: "is not UTF-8 text") }
-        try self.init(tsvText: text, source: path)
+        try self.init(tsvText: readUserText(path, kind: "a pairs file"), source: path)
     }
 
     /// Parses TSV text; `source` names it in errors.

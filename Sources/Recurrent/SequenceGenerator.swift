@@ -96,9 +96,7 @@ public final class SequenceGenerator {
     public static func load(path: String) throws -> (model: SequenceGenerator, metadata: [String: String]) {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
-        guard m["format"] == Self.format else {
-            throw DataError(file: path, problem: "is \(m["format"].map { "a \($0) file" } ?? "not a seqtool model"), not a sequence generator (\(Self.format))")
-        }
+        try requireFormat(m, Self.format, kind: "a sequence generator", path: path)
         guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let hidden = m["hidden"].flatMap(Int.init), hidden > 0, hidden <= 1 << 24,
               let classes = m["classes"].flatMap(Int.init), classes > 0, classes <= 1 << 24 else {
             throw DataError(file: path, problem: "metadata cell/hidden/classes are missing or malformed")
