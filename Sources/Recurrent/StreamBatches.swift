@@ -29,6 +29,20 @@ public struct StreamBatches {
         streams = s
     }
 
+    /// The char-rnn split of a token sequence: the first 1 - `validationFraction` as training
+    /// streams, the rest as validation streams (B of them, fewer for a short tail; nil when
+    /// there is no validation text or too little to predict anything).
+    public static func split(_ tokens: [Int32], validationFraction: Double, batch: Int, steps: Int, source: String) throws
+        -> (training: StreamBatches, validation: StreamBatches?, trainCount: Int)
+    {
+        let trainCount = validationFraction > 0 ? Int(Double(tokens.count) * (1 - validationFraction)) : tokens.count
+        let training = try StreamBatches(tokens: Array(tokens[..<trainCount]), batch: batch, steps: steps, source: source)
+        guard trainCount < tokens.count else { return (training, nil, trainCount) }
+        let tail = Array(tokens[trainCount...])
+        let validation = try? StreamBatches(tokens: tail, batch: max(1, min(batch, tail.count / 2)), steps: steps, source: source, evaluationOnly: true)
+        return (training, validation, trainCount)
+    }
+
     /// Batches in one pass over the streams.
     public var batchesPerEpoch: Int { (length - 1) / steps }
 
@@ -41,11 +55,15 @@ public struct StreamBatches {
             epoch += 1
             wrapped = true
         }
-        let n = steps * batch, start = position * batch
-        let inputs = (0..<n).map { Int(streams[start + $0]) }
-        let targets = (0..<n).map { Int(streams[start + batch + $0]) }
+        let (inputs, targets) = window(at: position, steps: steps)
         position += steps
         return (inputs, targets, wrapped)
+    }
+
+    /// Inputs at positions pos..<pos+tt of every stream and the targets one position later.
+    func window(at pos: Int, steps tt: Int) -> (inputs: [Int], targets: [Int]) {
+        let n = tt * batch, start = pos * batch
+        return ((0..<n).map { Int(streams[start + $0]) }, (0..<n).map { Int(streams[start + batch + $0]) })
     }
 
     /// Consecutive chunks of at most T steps covering every prediction once (evaluation):
@@ -55,8 +73,8 @@ public struct StreamBatches {
         var pos = 0
         while pos < length - 1 {
             let tt = min(steps, length - 1 - pos)
-            let n = tt * batch, start = pos * batch
-            chunks.append(((0..<n).map { Int(streams[start + $0]) }, (0..<n).map { Int(streams[start + batch + $0]) }, tt))
+            let (inputs, targets) = window(at: pos, steps: tt)
+            chunks.append((inputs, targets, tt))
             pos += tt
         }
         return chunks

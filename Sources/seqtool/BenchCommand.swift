@@ -60,9 +60,9 @@ struct CharLMBench: ParsableCommand {
         }
         let vocabulary = CharVocabulary(text: text)
         let ids = try reporting { try vocabulary.encode(text, source: corpus ?? "built-in corpus") }
-        let trainCount = Int(Double(ids.count) * 0.9)
-        let training = try reporting { try StreamBatches(tokens: Array(ids[..<trainCount]), batch: batch, steps: seq, source: corpus ?? "corpus") }
-        let validation = try? StreamBatches(tokens: Array(ids[trainCount...]), batch: batch, steps: seq, source: corpus ?? "corpus", evaluationOnly: true)
+        let (training, validation, _) = try reporting {
+            try StreamBatches.split(ids, validationFraction: 0.1, batch: batch, steps: seq, source: corpus ?? "built-in corpus")
+        }
         let model = CharLanguageModel(.init(cell: cell, vocabularySize: vocabulary.count, embedding: embed, hidden: hidden, layers: layers),
                                       vocabulary: vocabulary, random: RandomSource(seed: seed))
         var options = CharTrainer.Options()

@@ -97,13 +97,8 @@ struct TrainCharCommand: ParsableCommand {
             model = CharLanguageModel(configuration, vocabulary: vocabulary, random: RandomSource(seed: seed))
         }
         let ids = try reporting { try model.vocabulary.encode(text, source: source) }
-        let trainCount = valFrac > 0 ? Int(Double(ids.count) * (1 - valFrac)) : ids.count
-        let training = try reporting { try StreamBatches(tokens: Array(ids[..<trainCount]), batch: batch, steps: seq, source: source) }
-        var validation: StreamBatches? = nil
-        if trainCount < ids.count {
-            let valIDs = Array(ids[trainCount...])
-            let valBatch = max(1, min(batch, valIDs.count / 2))
-            validation = try? StreamBatches(tokens: valIDs, batch: valBatch, steps: seq, source: source, evaluationOnly: true)
+        let (training, validation, trainCount) = try reporting {
+            try StreamBatches.split(ids, validationFraction: valFrac, batch: batch, steps: seq, source: source)
         }
 
         let totalSteps = steps ?? (epochs.map { $0 * training.batchesPerEpoch } ?? 2000)
