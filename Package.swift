@@ -29,7 +29,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "SeqTensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        // C only where Swift cannot go: an AVX-512 GEMM chosen at run time and its thread pool.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "SeqTensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: numericSettings),
         .target(name: "Feedforward", dependencies: ["SeqTensor"], swiftSettings: numericSettings),
         .target(name: "Recurrent", dependencies: ["Feedforward", "SeqTensor"], swiftSettings: numericSettings),
         .target(name: "Parity", dependencies: ["Recurrent", "Feedforward", "SeqTensor"], swiftSettings: numericSettings),

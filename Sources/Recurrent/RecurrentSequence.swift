@@ -93,34 +93,45 @@ public func recurrentSequence(
     if isLSTM {
         if let c0 { (cp + initial * BH).update(from: c0.value.pointer, count: BH) } else { (cp + initial * BH).initialize(repeating: 0, count: BH) }
     }
-    let whh = weights.weightHH.value.pointer
+    // W_hh^T multiplies the state at every step: pack it for the GEMM kernel once.
+    let stepWeights = PackedMatrix(transposed: true, k: H, n: GH, weights.weightHH.value.pointer)
     let biasHH = weights.biasHH?.value.pointer
 
-    /// Calls `body` with each row whose sequence has ended by step t (no allocation).
-    func forEachFinished(_ t: Int, _ body: (Int) -> Void) {
+    /// Calls `body` with each row of `rows` whose sequence has ended by step t (no allocation).
+    func forEachFinished(_ t: Int, _ rows: Range<Int>, _ body: (Int) -> Void) {
         guard let lengths else { return }
-        for b in 0..<B where t >= lengths[b] { body(b) }
+        for b in rows where t >= lengths[b] { body(b) }
     }
 
-    for s in 0..<T {
-        let t = reverse ? T - 1 - s : s
-        let prev = reverse ? t + 1 : t, cur = reverse ? t : t + 1
-        let hPrev = sp + prev * BH, hCur = sp + cur * BH
-        let g = gp + t * BGH
-        switch kind {
-        case .lstm:
-            gemm(transposeB: true, m: B, n: GH, k: H, hPrev, whh, beta: 1, g)
-            GateKernels.lstmForward(gates: g, cPrev: cp + prev * BH, c: cp + cur * BH, h: hCur, rows: B, hidden: H)
-        case .gru:
-            gemm(transposeB: true, m: B, n: GH, k: H, hPrev, whh, beta: 0, hp + t * BGH)
-            GateKernels.gruForward(gx: g, gh: hp + t * BGH, biasHH: biasHH, hPrev: hPrev, h: hCur, rows: B, hidden: H)
-        case .rnnTanh, .rnnRelu:
-            gemm(transposeB: true, m: B, n: GH, k: H, hPrev, whh, beta: 1, g)
-            GateKernels.rnnForward(pre: g, h: hCur, rows: B, hidden: H, relu: relu)
-        }
-        forEachFinished(t) { b in
-            (hCur + b * H).update(from: hPrev + b * H, count: H)
-            if isLSTM { (cp + cur * BH + b * H).update(from: cp + prev * BH + b * H, count: H) }
+    // Rows of the batch never meet inside the recurrence, so each thread runs the whole sequence
+    // for its own rows: no synchronisation per step, and the gate kernels run in parallel too.
+    let rowThreads = Parallel.rowThreads(rows: B, work: T * B * GH * (H + I))
+    let gemmThreads = rowThreads == 1 ? BLASThreads.current : 1
+    Parallel.forEach(rowThreads) { part, parts in
+        let rows = Parallel.range(of: B, part: part, of: parts)
+        let r0 = rows.lowerBound, n = rows.count
+        for s in 0..<T {
+            let t = reverse ? T - 1 - s : s
+            let prev = reverse ? t + 1 : t, cur = reverse ? t : t + 1
+            let hPrev = sp + prev * BH + r0 * H, hCur = sp + cur * BH + r0 * H
+            let g = gp + t * BGH + r0 * GH
+            switch kind {
+            case .lstm:
+                stepWeights.multiply(m: n, hPrev, beta: 1, g, threads: gemmThreads)
+                GateKernels.lstmForward(gates: g, cPrev: cp + prev * BH + r0 * H, c: cp + cur * BH + r0 * H,
+                                        h: hCur, rows: n, hidden: H)
+            case .gru:
+                let gh = hp + t * BGH + r0 * GH
+                stepWeights.multiply(m: n, hPrev, beta: 0, gh, threads: gemmThreads)
+                GateKernels.gruForward(gx: g, gh: gh, biasHH: biasHH, hPrev: hPrev, h: hCur, rows: n, hidden: H)
+            case .rnnTanh, .rnnRelu:
+                stepWeights.multiply(m: n, hPrev, beta: 1, g, threads: gemmThreads)
+                GateKernels.rnnForward(pre: g, h: hCur, rows: n, hidden: H, relu: relu)
+            }
+            forEachFinished(t, rows) { b in
+                (sp + cur * BH + b * H).update(from: sp + prev * BH + b * H, count: H)
+                if isLSTM { (cp + cur * BH + b * H).update(from: cp + prev * BH + b * H, count: H) }
+            }
         }
     }
 
@@ -128,7 +139,7 @@ public func recurrentSequence(
     var outputValue = Tensor(uninitialized: [T, B, H])
     let op = outputValue.mutablePointer
     op.update(from: sp + outputStart * BH, count: T * BH)
-    for t in 0..<T { forEachFinished(t) { b in (op + t * BH + b * H).update(repeating: 0, count: H) } }
+    for t in 0..<T { forEachFinished(t, 0..<B) { b in (op + t * BH + b * H).update(repeating: 0, count: H) } }
     let finalIndex = reverse ? 0 : T
     let hValue = Tensor(Array(UnsafeBufferPointer(start: sp + finalIndex * BH, count: BH)), shape: [B, H])
     let cValue = isLSTM ? Tensor(Array(UnsafeBufferPointer(start: cp + finalIndex * BH, count: BH)), shape: [B, H]) : nil
@@ -152,53 +163,65 @@ public func recurrentSequence(
         let dgh = isGRU ? dGhStorage.mutablePointer : dgx
         var work = Tensor(zeros: [4, B, H])
         let wp = work.mutablePointer
-        let dhCur = wp, dhNext = wp + BH
-        var dcCur = wp + 2 * BH, dcNext = wp + 3 * BH
+        let dhNext = wp + BH
+        // dc alternates between two buffers, one swap per step: after T steps the carried one
+        // is the first buffer when T is odd.
+        let dcFinal = isLSTM && T % 2 == 1 ? wp + 2 * BH : wp + 3 * BH
         if let gH { dhNext.update(from: gH.pointer, count: BH) }
-        if let gC { dcNext.update(from: gC.pointer, count: BH) }
-        let whh = weights.weightHH.value.pointer
+        if let gC { (wp + 3 * BH).update(from: gC.pointer, count: BH) }
+        let stepWeights = PackedMatrix(transposed: false, k: GH, n: H, weights.weightHH.value.pointer)
 
-        for s in 0..<T {
-            let t = reverse ? s : T - 1 - s
-            let prev = reverse ? t + 1 : t, cur = reverse ? t : t + 1
-            // dh at this step: from the carried gradient and from this step's output.
-            dhCur.update(from: dhNext, count: BH)
-            if let gOut {
-                let go = gOut.pointer + t * BH
-                for k in 0..<BH { dhCur[k] += go[k] }
-                forEachFinished(t) { b in for k in 0..<H { dhCur[b * H + k] -= go[b * H + k] } }
-            }
-            let dg = dgx + t * BGH
-            switch kind {
-            case .lstm:
-                GateKernels.lstmBackward(gates: gates + t * BGH, c: cp + cur * BH, cPrev: cp + prev * BH,
-                                         dh: dhCur, dc: dcNext, dGates: dg, dcPrev: dcCur, rows: B, hidden: H)
-                forEachFinished(t) { b in
-                    (dg + b * GH).update(repeating: 0, count: GH)
-                    (dcCur + b * H).update(from: dcNext + b * H, count: H)
+        Parallel.forEach(rowThreads) { part, parts in
+            let rows = Parallel.range(of: B, part: part, of: parts)
+            let r0 = rows.lowerBound, n = rows.count
+            let dhCur = wp + r0 * H, dhNext = wp + BH + r0 * H
+            var dcCur = wp + 2 * BH + r0 * H, dcNext = wp + 3 * BH + r0 * H
+            for s in 0..<T {
+                let t = reverse ? s : T - 1 - s
+                let prev = reverse ? t + 1 : t, cur = reverse ? t : t + 1
+                // dh at this step: from the carried gradient and from this step's output.
+                dhCur.update(from: dhNext, count: n * H)
+                if let gOut {
+                    let go = gOut.pointer + t * BH
+                    for k in 0..<(n * H) { dhCur[k] += go[r0 * H + k] }
+                    forEachFinished(t, rows) { b in
+                        for k in 0..<H { dhCur[(b - r0) * H + k] -= go[b * H + k] }
+                    }
                 }
-                swap(&dcCur, &dcNext)
-                gemm(m: B, n: H, k: GH, dg, whh, beta: 0, dhNext)
-            case .gru:
-                let dgh = dgh + t * BGH
-                GateKernels.gruBackward(gates: gates + t * BGH, gh: hp + t * BGH, hPrev: sp + prev * BH,
-                                        dh: dhCur, dGx: dg, dGh: dgh, dhPrev: dhNext, rows: B, hidden: H)
-                forEachFinished(t) { b in
-                    (dg + b * GH).update(repeating: 0, count: GH)
-                    (dgh + b * GH).update(repeating: 0, count: GH)
+                let dg = dgx + t * BGH + r0 * GH
+                switch kind {
+                case .lstm:
+                    GateKernels.lstmBackward(gates: gates + t * BGH + r0 * GH, c: cp + cur * BH + r0 * H,
+                                             cPrev: cp + prev * BH + r0 * H, dh: dhCur, dc: dcNext,
+                                             dGates: dg, dcPrev: dcCur, rows: n, hidden: H)
+                    forEachFinished(t, rows) { b in
+                        (dgx + t * BGH + b * GH).update(repeating: 0, count: GH)
+                        (dcCur + (b - r0) * H).update(from: dcNext + (b - r0) * H, count: H)
+                    }
+                    swap(&dcCur, &dcNext)
+                    stepWeights.multiply(m: n, dg, beta: 0, dhNext, threads: gemmThreads)
+                case .gru:
+                    let dgh = dgh + t * BGH + r0 * GH
+                    GateKernels.gruBackward(gates: gates + t * BGH + r0 * GH, gh: hp + t * BGH + r0 * GH,
+                                            hPrev: sp + prev * BH + r0 * H, dh: dhCur, dGx: dg, dGh: dgh,
+                                            dhPrev: dhNext, rows: n, hidden: H)
+                    forEachFinished(t, rows) { b in
+                        (dg + (b - r0) * GH).update(repeating: 0, count: GH)
+                        (dgh + (b - r0) * GH).update(repeating: 0, count: GH)
+                    }
+                    stepWeights.multiply(m: n, dgh, beta: 1, dhNext, threads: gemmThreads)
+                case .rnnTanh, .rnnRelu:
+                    GateKernels.rnnBackward(h: sp + cur * BH + r0 * H, dh: dhCur, dPre: dg, rows: n, hidden: H, relu: relu)
+                    forEachFinished(t, rows) { b in (dg + (b - r0) * GH).update(repeating: 0, count: GH) }
+                    stepWeights.multiply(m: n, dg, beta: 0, dhNext, threads: gemmThreads)
                 }
-                gemm(m: B, n: H, k: GH, dgh, whh, beta: 1, dhNext)
-            case .rnnTanh, .rnnRelu:
-                GateKernels.rnnBackward(h: sp + cur * BH, dh: dhCur, dPre: dg, rows: B, hidden: H, relu: relu)
-                forEachFinished(t) { b in (dg + b * GH).update(repeating: 0, count: GH) }
-                gemm(m: B, n: H, k: GH, dg, whh, beta: 0, dhNext)
+                // A finished row passes its state gradient straight through.
+                forEachFinished(t, rows) { b in (dhNext + (b - r0) * H).update(from: dhCur + (b - r0) * H, count: H) }
             }
-            // A finished row passes its state gradient straight through.
-            forEachFinished(t) { b in (dhNext + b * H).update(from: dhCur + b * H, count: H) }
         }
 
         if let h0, h0.requiresGrad { h0.accumulateGrad(dhNext) }
-        if let c0, c0.requiresGrad { c0.accumulateGrad(dcNext) }
+        if let c0, c0.requiresGrad { c0.accumulateGrad(dcFinal) }
         let prevStart = reverse ? 1 : 0
         if weights.weightHH.requiresGrad {
             gemm(transposeA: true, m: GH, n: H, k: T * B, dgh, sp + prevStart * BH, beta: 1, weights.weightHH.gradPointer())

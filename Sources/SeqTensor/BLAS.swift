@@ -1,9 +1,12 @@
+import CKernels
 import COpenBLAS
+import Foundation
 
 /// The one entry point to matrix multiplication: C = alpha * op(A) * op(B) + beta * C on
-/// row-major matrices, handed straight to OpenBLAS's `cblas_sgemm` (no copy, no conversion).
-/// A single-row product (m = 1: one sequence stepping, as in sampling) goes to `cblas_sgemv`,
-/// which streams the matrix once instead of packing it for a GEMM kernel.
+/// row-major matrices. On a CPU with AVX-512 it runs the project's own GEMM (`CKernels`, see
+/// `GemmBackend`); elsewhere it goes straight to OpenBLAS's `cblas_sgemm`. A single-row product
+/// (m = 1: one sequence stepping, as in sampling) goes to `cblas_sgemv`, which streams the
+/// matrix once instead of packing it for a GEMM kernel.
 ///
 /// op(A) is (m, k), op(B) is (k, n), C is (m, n). `lda`, `ldb`, `ldc` are the row strides of the
 /// matrices as stored; they default to the packed strides. `beta = 1` accumulates into C.
@@ -27,10 +30,21 @@ public func gemm(
     }
     if m == 1 {
         // c = alpha * op(B)^T-as-matrix * a: with B stored (n, k) that is B a; stored (k, n), B^T a.
-        let incA = Int32(transposeA ? (lda ?? 1) : 1)
+        let incA = transposeA ? (lda ?? 1) : 1
+        if GemmBackend.current == .native {
+            st_gemv(transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb ?? (transposeB ? k : n), beta, c,
+                    Int32(BLASThreads.current))
+            return
+        }
         cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
                     Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
-                    b, Int32(ldb ?? (transposeB ? k : n)), a, incA, beta, c, 1)
+                    b, Int32(ldb ?? (transposeB ? k : n)), a, Int32(incA), beta, c, 1)
+        return
+    }
+    if GemmBackend.current == .native {
+        st_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha,
+                a, lda ?? (transposeA ? m : k), b, ldb ?? (transposeB ? k : n),
+                beta, c, ldc ?? n, Int32(BLASThreads.current))
         return
     }
     cblas_sgemm(
@@ -46,10 +60,74 @@ public func gemm(
     )
 }
 
-/// OpenBLAS's worker threads for every later GEMM.
+/// The threads every later GEMM runs on, OpenBLAS's and the native backend's alike.
 public enum BLASThreads {
-    /// Sets the number of threads OpenBLAS uses (at least 1).
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
-    /// The number of threads OpenBLAS uses now.
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    /// Sets the number of threads matrix products use (at least 1).
+    public static func set(_ count: Int) {
+        // With the native backend OpenBLAS keeps one thread: its idle workers spin and would
+        // take the cores from the pool's.
+        openblas_set_num_threads(GemmBackend.current == .native ? 1 : Int32(max(1, count)))
+        current = max(1, count)
+    }
+    /// The number of threads matrix products use now (OpenBLAS's default until `set`).
+    public private(set) static var current: Int = {
+        let count = Int(openblas_get_num_threads())
+        if GemmBackend.current == .native { openblas_set_num_threads(1) }
+        return count
+    }()
+}
+
+/// Which implementation `gemm` runs for products of more than one row.
+///
+/// `native` is the project's AVX-512 GEMM (`CKernels/Gemm.c`), chosen when the CPU has AVX-512:
+/// Debian's OpenBLAS picks AVX2 kernels on such machines (or is told to, with
+/// `OPENBLAS_CORETYPE`), which leaves half of each FMA unit idle. `SEQTOOL_GEMM=openblas` in
+/// the environment forces OpenBLAS, for comparison.
+public enum GemmBackend: String, Sendable {
+    case native
+    case openblas
+
+    /// The backend in use, fixed at first use.
+    public static let current: GemmBackend = {
+        if ProcessInfo.processInfo.environment["SEQTOOL_GEMM"]?.lowercased() == "openblas" { return .openblas }
+        return st_gemm_available() != 0 ? .native : .openblas
+    }()
+}
+
+/// A right-hand matrix op(B) (k, n) packed once for many products `A op(B)`: a recurrent
+/// layer's W_hh multiplies the state at every step of a sequence.
+public struct PackedMatrix {
+    /// op(B) as the native kernel reads it; nil when `gemm` runs on OpenBLAS.
+    private let packed: Tensor?
+    private let source: UnsafePointer<Float>
+    private let transposed: Bool
+    private let k: Int, n: Int
+
+    /// Packs op(B) (k, n) from `b` (stored (k, n), or (n, k) when `transposed`). `b` must stay
+    /// alive and unchanged while this value is used.
+    public init(transposed: Bool, k: Int, n: Int, _ b: UnsafePointer<Float>) {
+        self.source = b
+        self.transposed = transposed
+        self.k = k
+        self.n = n
+        if GemmBackend.current == .native && k > 0 && n > 0 {
+            var buffer = Tensor(uninitialized: [Int(st_gemm_packed_b_count(k, n))])
+            st_gemm_pack_b(transposed ? 1 : 0, k, n, b, transposed ? k : n, buffer.mutablePointer,
+                           Int32(BLASThreads.current))
+            packed = buffer
+        } else {
+            packed = nil
+        }
+    }
+
+    /// C = alpha A op(B) + beta C for A (m, k) with row stride `lda`, C (m, n) packed, on up to
+    /// `threads` threads (1 inside a `Parallel.forEach` body).
+    public func multiply(m: Int, alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int? = nil,
+                         beta: Float = 0, _ c: UnsafeMutablePointer<Float>, threads: Int = BLASThreads.current) {
+        guard let packed else {
+            gemm(transposeB: transposed, m: m, n: n, k: k, alpha: alpha, a, lda: lda, source, beta: beta, c)
+            return
+        }
+        st_gemm_packed(0, m, n, k, alpha, a, lda ?? k, packed.pointer, beta, c, n, Int32(threads))
+    }
 }

@@ -175,6 +175,7 @@ struct GemmBench: ParsableCommand {
     @Option var threads = 1
     @Option var repeats = 12
     @Flag(help: "B stored transposed (as the layers use W^T).") var transposeB = false
+    @Flag(help: "Pack B once and time only the products (as the recurrent step runs).") var packed = false
     @Flag var json = false
 
     func run() throws {
@@ -184,21 +185,31 @@ struct GemmBench: ParsableCommand {
         var c = Tensor(zeros: [m, n])
         let cp = c.mutablePointer
         let flops = 2.0 * Double(m * n * k)
-        for _ in 0..<3 { gemm(transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp) }
+        let packedB = packed ? PackedMatrix(transposed: transposeB, k: k, n: n, b.pointer) : nil
+        func product() {
+            if let packedB { packedB.multiply(m: m, a.pointer, cp) } else {
+                gemm(transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp)
+            }
+        }
+        for _ in 0..<3 { product() }
         var rates: [Double] = []
         for _ in 0..<repeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
             var inner = 0
             var elapsed = 0.0
             repeat {
-                gemm(transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp)
+                product()
                 inner += 1
                 elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             } while elapsed < 0.05
             rates.append(flops * Double(inner) / elapsed / 1e9)
         }
         let median = rates.sorted()[rates.count / 2]
-        print(String(format: "gemm M=%d N=%d K=%d%@, %d thread(s): %.1f GFLOP/s (median of %d)", m, n, k, transposeB ? " (B^T)" : "", threads, median, repeats))
-        if json { print(jsonLine(["m": m, "n": n, "k": k, "threads": threads, "gflops": median])) }
+        print(String(format: "gemm M=%d N=%d K=%d%@%@ [%@], %d thread(s): %.1f GFLOP/s (median of %d)", m, n, k,
+                     transposeB ? " (B^T)" : "", packed ? " (B packed)" : "", GemmBackend.current.rawValue, threads, median, repeats))
+        if json {
+            print(jsonLine(["m": m, "n": n, "k": k, "threads": threads, "gflops": median,
+                            "backend": GemmBackend.current.rawValue, "packed": packed]))
+        }
     }
 }

@@ -1,0 +1,268 @@
+// Single-precision GEMM for AVX-512, in the style of BLIS / GotoBLAS: op(B) is packed into
+// k-major slivers NR = 32 columns wide, op(A) into k-major slivers MR = 8 rows tall, and a
+// micro-kernel keeps an 8 x 32 tile of C in 16 ZMM registers:
+//
+//     for p in 0..<kc:  C[i][0..<32] += A[i][p] * B[p][0..<32]   (i = 0..<8; 16 FMAs per p)
+//
+// Edges are handled with AVX-512 lane masks, so any m, n, k and stride works. Threads split the
+// larger of the two tile counts (rows of C in units of MR, or slivers of columns).
+//
+// Why not OpenBLAS: Debian's build runs its Haswell (AVX2) kernels on this machine kind; with
+// 512-bit FMAs the recurrent step's small GEMM (M = batch) and the big gradient GEMMs run up to
+// twice as fast, and a packed W_hh can be reused across every step of a sequence.
+#include "CKernels.h"
+#include "Target.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+enum { MR = 8, NR = 32, KC = 256, MC = 128 };
+
+int st_gemm_available(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    }
+    return cached;
+}
+
+static long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+size_t st_gemm_packed_b_count(long k, long n) { return (size_t)k * (size_t)(ceil_div(n, NR) * NR); }
+
+// Slivers [s0, s1) of op(B): block of rows pc..pc+kc starts at pc * n_pad; sliver s of the
+// block at s * kc * NR; row p of a sliver holds its NR columns, zero past n.
+static void pack_b_slivers(int trans_b, long k, long n, const float *b, long ldb, float *packed,
+                           long s0, long s1) {
+    long n_pad = ceil_div(n, NR) * NR;
+    for (long pc = 0; pc < k; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        for (long s = s0; s < s1; s++) {
+            float *dst = packed + pc * n_pad + s * kc * NR;
+            long j0 = s * NR, width = n - j0 < NR ? n - j0 : NR;
+            if (!trans_b) {
+                for (long p = 0; p < kc; p++) {
+                    const float *src = b + (pc + p) * ldb + j0;
+                    memcpy(dst + p * NR, src, (size_t)width * sizeof(float));
+                    if (width < NR) memset(dst + p * NR + width, 0, (size_t)(NR - width) * sizeof(float));
+                }
+            } else {
+                // Column j of op(B) is row j of b: read it contiguously, write down the sliver.
+                for (long jj = 0; jj < NR; jj++) {
+                    if (jj < width) {
+                        const float *src = b + (j0 + jj) * ldb + pc;
+                        for (long p = 0; p < kc; p++) dst[p * NR + jj] = src[p];
+                    } else {
+                        for (long p = 0; p < kc; p++) dst[p * NR + jj] = 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Rows [i0, i0 + mc) and columns [pc, pc + kc) of op(A) as MR-row slivers, zero rows past mc.
+static void pack_a(int trans_a, const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
+    for (long ir = 0; ir < mc; ir += MR) {
+        long rows = mc - ir < MR ? mc - ir : MR;
+        float *sliver = dst + ir * kc;
+        if (trans_a) {
+            for (long p = 0; p < kc; p++) {
+                const float *src = a + (pc + p) * lda + i0 + ir;
+                for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii] : 0;
+            }
+        } else {
+            for (long ii = 0; ii < MR; ii++) {
+                if (ii < rows) {
+                    const float *src = a + (i0 + ir + ii) * lda + pc;
+                    for (long p = 0; p < kc; p++) sliver[p * MR + ii] = src[p];
+                } else {
+                    for (long p = 0; p < kc; p++) sliver[p * MR + ii] = 0;
+                }
+            }
+        }
+    }
+}
+
+// C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C; beta = 0 never reads C.
+AVX512 static void kernel_8x32(long kc, const float *restrict ap, const float *restrict bp,
+                               float *c, long ldc, float alpha, float beta, long mr, long nr) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
+    __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    // C often comes from far away (a recurrent step's gate rows were written by the input
+    // projection long before): start fetching the tile now so the epilogue does not wait.
+    if (beta != 0)
+        for (long i = 0; i < mr; i++) {
+            _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+        }
+    for (long p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+        __m512 a;
+        a = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(a, b0, c00); c01 = _mm512_fmadd_ps(a, b1, c01);
+        a = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(a, b0, c10); c11 = _mm512_fmadd_ps(a, b1, c11);
+        a = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(a, b0, c20); c21 = _mm512_fmadd_ps(a, b1, c21);
+        a = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(a, b0, c30); c31 = _mm512_fmadd_ps(a, b1, c31);
+        a = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(a, b0, c40); c41 = _mm512_fmadd_ps(a, b1, c41);
+        a = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(a, b0, c50); c51 = _mm512_fmadd_ps(a, b1, c51);
+        a = _mm512_set1_ps(ap[6]); c60 = _mm512_fmadd_ps(a, b0, c60); c61 = _mm512_fmadd_ps(a, b1, c61);
+        a = _mm512_set1_ps(ap[7]); c70 = _mm512_fmadd_ps(a, b0, c70); c71 = _mm512_fmadd_ps(a, b1, c71);
+        ap += MR;
+        bp += NR;
+    }
+    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (long i = 0; i < mr; i++) {
+        float *row = c + i * ldc;
+        __m512 r0 = _mm512_mul_ps(va, acc[i][0]), r1 = _mm512_mul_ps(va, acc[i][1]);
+        if (beta != 0) {
+            r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, row), r0);
+            r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, row + 16), r1);
+        }
+        _mm512_mask_storeu_ps(row, m0, r0);
+        _mm512_mask_storeu_ps(row + 16, m1, r1);
+    }
+}
+
+// A buffer per thread for packed A (MC x KC), and the calling thread's buffer for packed B.
+static _Thread_local float *a_buffer;
+static _Thread_local float *b_buffer;
+static _Thread_local size_t b_capacity;
+
+static float *thread_a_buffer(void) {
+    if (!a_buffer) a_buffer = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
+    return a_buffer;
+}
+
+typedef struct {
+    int trans_a, trans_b;
+    long m, n, k;
+    float alpha, beta;
+    const float *a; long lda;
+    const float *b; long ldb;
+    float *packed;
+    float *c; long ldc;
+    int split_rows;   // threads take row ranges (else sliver ranges)
+} Problem;
+
+static void range_of(long total, long units, int index, int count, long *lo, long *hi) {
+    long per = total / count, extra = total % count;
+    long start = index * per + (index < extra ? index : extra);
+    *lo = start * units;
+    *hi = (start + per + (index < extra ? 1 : 0)) * units;
+}
+
+AVX512 static void compute(const Problem *q, long m0, long m1, long s0, long s1) {
+    if (m1 > q->m) m1 = q->m;
+    if (m0 >= m1 || s0 >= s1) return;
+    long n_pad = ceil_div(q->n, NR) * NR;
+    float *ap = thread_a_buffer();
+    if (!ap) abort();
+    for (long pc = 0; pc < q->k; pc += KC) {
+        long kc = q->k - pc < KC ? q->k - pc : KC;
+        float beta = pc == 0 ? q->beta : 1.0f;
+        for (long ic = m0; ic < m1; ic += MC) {
+            long mc = m1 - ic < MC ? m1 - ic : MC;
+            pack_a(q->trans_a, q->a, q->lda, ic, mc, pc, kc, ap);
+            for (long s = s0; s < s1; s++) {
+                const float *bs = q->packed + pc * n_pad + s * kc * NR;
+                long nr = q->n - s * NR < NR ? q->n - s * NR : NR;
+                for (long ir = 0; ir < mc; ir += MR) {
+                    long mr = mc - ir < MR ? mc - ir : MR;
+                    kernel_8x32(kc, ap + ir * kc, bs, q->c + (ic + ir) * q->ldc + s * NR, q->ldc,
+                                q->alpha, beta, mr, nr);
+                }
+            }
+        }
+    }
+}
+
+static void compute_task(void *context, int index, int count) {
+    const Problem *q = context;
+    long lo, hi;
+    if (q->split_rows) {
+        range_of(ceil_div(q->m, MR), MR, index, count, &lo, &hi);
+        compute(q, lo, hi, 0, ceil_div(q->n, NR));
+    } else {
+        range_of(ceil_div(q->n, NR), 1, index, count, &lo, &hi);
+        compute(q, 0, q->m, lo, hi);
+    }
+}
+
+static void pack_task(void *context, int index, int count) {
+    const Problem *q = context;
+    long lo, hi;
+    range_of(ceil_div(q->n, NR), 1, index, count, &lo, &hi);
+    pack_b_slivers(q->trans_b, q->k, q->n, q->b, q->ldb, q->packed, lo, hi);
+}
+
+// Below about a million multiply-adds a second thread costs more than it saves.
+static int threads_for(long m, long n, long k, int threads, long tiles) {
+    double work = (double)m * (double)n * (double)k;
+    int useful = work < 1.0e6 ? 1 : threads;
+    if (useful > tiles) useful = (int)tiles;
+    return useful < 1 ? 1 : useful;
+}
+
+void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads) {
+    Problem q = {.trans_b = trans_b, .n = n, .k = k, .b = b, .ldb = ldb, .packed = packed};
+    long slivers = ceil_div(n, NR);
+    st_parallel(pack_task, &q, threads_for(k, n, 64, threads, slivers));
+}
+
+void st_gemm_packed(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
+                    const float *packed_b, float beta, float *c, long ldc, int threads) {
+    if (m <= 0 || n <= 0) return;
+    long row_tiles = ceil_div(m, MR), sliver_tiles = ceil_div(n, NR);
+    Problem q = {.trans_a = trans_a, .m = m, .n = n, .k = k, .alpha = alpha, .beta = beta,
+                 .a = a, .lda = lda, .packed = (float *)packed_b, .c = c, .ldc = ldc,
+                 .split_rows = row_tiles > sliver_tiles};
+    st_parallel(compute_task, &q, threads_for(m, n, k, threads, q.split_rows ? row_tiles : sliver_tiles));
+}
+
+void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+             const float *b, long ldb, float beta, float *c, long ldc, int threads) {
+    if (m <= 0 || n <= 0) return;
+    size_t count = st_gemm_packed_b_count(k, n);
+    if (count > b_capacity) {
+        free(b_buffer);
+        b_buffer = aligned_alloc(64, count * sizeof(float));
+        if (!b_buffer) abort();
+        b_capacity = count;
+    }
+    st_gemm_pack_b(trans_b, k, n, b, ldb, b_buffer, threads);
+    st_gemm_packed(trans_a, m, n, k, alpha, a, lda, b_buffer, beta, c, ldc, threads);
+}
+
+#else
+
+int st_gemm_available(void) { return 0; }
+size_t st_gemm_packed_b_count(long k, long n) { (void)k; (void)n; return 0; }
+void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads) {
+    (void)trans_b; (void)k; (void)n; (void)b; (void)ldb; (void)packed; (void)threads; abort();
+}
+void st_gemm_packed(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
+                    const float *packed_b, float beta, float *c, long ldc, int threads) {
+    (void)trans_a; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)packed_b;
+    (void)beta; (void)c; (void)ldc; (void)threads; abort();
+}
+void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+             const float *b, long ldb, float beta, float *c, long ldc, int threads) {
+    (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda;
+    (void)b; (void)ldb; (void)beta; (void)c; (void)ldc; (void)threads; abort();
+}
+
+#endif

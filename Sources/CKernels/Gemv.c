@@ -1,0 +1,104 @@
+// Matrix-vector product for one sequence stepping (sampling: batch 1). A GEMV reads each weight
+// once and does one FMA with it, so it runs at the speed the matrix streams from cache; the
+// columns are split over the pool's threads so both cores' caches and load ports share it.
+//
+//   op(B) stored transposed, (n, k) rows:  c[j] = alpha dot(B[j][0..<k], a) + beta c[j]
+//   op(B) stored as is, (k, n) rows:       c[0..<n] = alpha sum_p a[p] B[p][0..<n] + beta c
+#include "CKernels.h"
+#include "Target.h"
+
+#include <stdlib.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+typedef struct {
+    int trans_b;
+    long n, k, inc_a, ldb;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+} Gemv;
+
+AVX512 static float dot(const float *x, const float *y, long k, __mmask16 tail) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    long p = 0;
+    for (; p + 32 <= k; p += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_loadu_ps(y + p), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 16), _mm512_loadu_ps(y + p + 16), s1);
+    }
+    for (; p + 16 <= k; p += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_loadu_ps(y + p), s0);
+    if (p < k) s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + p), _mm512_maskz_loadu_ps(tail, y + p), s1);
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+AVX512 static void rows_dot(const Gemv *g, const float *a, long j0, long j1) {
+    __mmask16 tail = (__mmask16)((1u << (g->k % 16)) - 1);
+    for (long j = j0; j < j1; j++) {
+        float v = g->alpha * dot(g->b + j * g->ldb, a, g->k, tail);
+        g->c[j] = g->beta == 0 ? v : v + g->beta * g->c[j];
+    }
+}
+
+AVX512 static void columns_axpy(const Gemv *g, const float *a, long j0, long j1) {
+    for (long j = j0; j < j1; j += 64) {
+        long width = j1 - j < 64 ? j1 - j : 64;
+        __mmask16 m[4];
+        for (int q = 0; q < 4; q++) {
+            long w = width - 16 * q;
+            m[q] = w >= 16 ? 0xFFFF : w <= 0 ? 0 : (__mmask16)((1u << w) - 1);
+        }
+        __m512 s[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (long p = 0; p < g->k; p++) {
+            __m512 x = _mm512_set1_ps(a[p]);
+            const float *row = g->b + p * g->ldb + j;
+            for (int q = 0; q < 4; q++) s[q] = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m[q], row + 16 * q), s[q]);
+        }
+        __m512 va = _mm512_set1_ps(g->alpha), vb = _mm512_set1_ps(g->beta);
+        for (int q = 0; q < 4; q++) {
+            __m512 r = _mm512_mul_ps(va, s[q]);
+            if (g->beta != 0) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m[q], g->c + j + 16 * q), r);
+            _mm512_mask_storeu_ps(g->c + j + 16 * q, m[q], r);
+        }
+    }
+}
+
+static void gemv_task(void *context, int index, int count) {
+    const Gemv *g = context;
+    // Columns in blocks of 64 so that threads never share a cache line of c.
+    long blocks = (g->n + 63) / 64, per = blocks / count, extra = blocks % count;
+    long start = index * per + (index < extra ? index : extra);
+    long j0 = start * 64, j1 = (start + per + (index < extra ? 1 : 0)) * 64;
+    if (j1 > g->n) j1 = g->n;
+    if (j0 >= j1) return;
+    if (g->trans_b) rows_dot(g, g->a, j0, j1); else columns_axpy(g, g->a, j0, j1);
+}
+
+void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
+             const float *b, long ldb, float beta, float *c, int threads) {
+    if (n <= 0) return;
+    // A strided a (a column of a row-major matrix) is gathered once into a contiguous copy.
+    float *gathered = NULL;
+    if (inc_a != 1) {
+        gathered = malloc((size_t)(k > 0 ? k : 1) * sizeof(float));
+        if (!gathered) abort();
+        for (long p = 0; p < k; p++) gathered[p] = a[p * inc_a];
+        a = gathered;
+    }
+    Gemv g = {.trans_b = trans_b, .n = n, .k = k, .inc_a = 1, .ldb = ldb, .alpha = alpha, .beta = beta,
+              .a = a, .b = b, .c = c};
+    // Below ~64K multiply-adds a thread hand-off costs more than it saves.
+    int useful = (double)n * (double)k < 65536.0 ? 1 : threads;
+    st_parallel(gemv_task, &g, useful);
+    free(gathered);
+}
+
+#else
+
+void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
+             const float *b, long ldb, float beta, float *c, int threads) {
+    (void)trans_b; (void)n; (void)k; (void)alpha; (void)a; (void)inc_a; (void)b; (void)ldb;
+    (void)beta; (void)c; (void)threads; abort();
+}
+
+#endif

@@ -1,0 +1,101 @@
+// A fixed pool of worker threads for fine-grained parallel kernels. A recurrent layer runs one
+// small GEMM per time step (tens of microseconds each), so handing work to a sleeping thread
+// (futex wake-up, several microseconds) would eat much of the gain: workers spin on a generation
+// counter for a while after each task and only then block on a condition variable. Spinning
+// only pays while every thread has a core of its own: the pool never grows past the number of
+// online CPUs, and a worker left out of a task sleeps at once.
+#include "CKernels.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+enum { MAX_WORKERS = 63, SPIN_ROUNDS = 20000 };
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;   // guards sleeping and worker start
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t submit = PTHREAD_MUTEX_INITIALIZER; // one task at a time
+static int started;
+static atomic_ulong generation;
+static atomic_int pending;
+static atomic_int sleepers;
+static st_task current_task;
+static void *current_context;
+static int current_count;
+
+static void *worker_main(void *arg) {
+    int index = (int)(long)arg;
+    unsigned long seen = 0;
+    for (;;) {
+        int spins = 0;
+        while (atomic_load_explicit(&generation, memory_order_acquire) == seen) {
+            if (++spins < SPIN_ROUNDS) { CPU_RELAX(); continue; }
+            pthread_mutex_lock(&lock);
+            atomic_fetch_add(&sleepers, 1);
+            while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &lock);
+            atomic_fetch_sub(&sleepers, 1);
+            pthread_mutex_unlock(&lock);
+        }
+        seen = atomic_load_explicit(&generation, memory_order_acquire);
+        int included = index < current_count;
+        if (included) current_task(current_context, index, current_count);
+        atomic_fetch_sub_explicit(&pending, 1, memory_order_release);
+        if (!included) {
+            // Not wanted this time: sleep rather than spin against the threads that are.
+            pthread_mutex_lock(&lock);
+            atomic_fetch_add(&sleepers, 1);
+            while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &lock);
+            atomic_fetch_sub(&sleepers, 1);
+            pthread_mutex_unlock(&lock);
+        }
+    }
+    return NULL;
+}
+
+static int ensure_workers(int wanted) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus >= 1 && wanted > cpus - 1) wanted = (int)cpus - 1;
+    if (wanted > MAX_WORKERS) wanted = MAX_WORKERS;
+    while (started < wanted) {
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, worker_main, (void *)(long)(started + 1)) != 0) break;
+        pthread_detach(thread);
+        started += 1;
+    }
+    return started;
+}
+
+void st_parallel(st_task task, void *context, int count) {
+    if (count <= 1) { task(context, 0, 1); return; }
+    pthread_mutex_lock(&submit);
+    int workers = ensure_workers(count - 1);
+    if (count > workers + 1) count = workers + 1;
+    if (count <= 1) {
+        pthread_mutex_unlock(&submit);
+        task(context, 0, 1);
+        return;
+    }
+    current_task = task;
+    current_context = context;
+    current_count = count;
+    atomic_store(&pending, workers);
+    atomic_fetch_add(&generation, 1);
+    if (atomic_load(&sleepers) > 0) {
+        // Taking the lock orders this wake-up after a worker's check-then-wait.
+        pthread_mutex_lock(&lock);
+        pthread_cond_broadcast(&wake);
+        pthread_mutex_unlock(&lock);
+    }
+    task(context, 0, count);
+    for (int spins = 0; atomic_load_explicit(&pending, memory_order_acquire) > 0; spins++) {
+        if (spins < SPIN_ROUNDS) CPU_RELAX(); else sched_yield();
+    }
+    pthread_mutex_unlock(&submit);
+}

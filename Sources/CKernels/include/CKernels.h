@@ -1,0 +1,50 @@
+// Kernels written for this project in C, where Swift cannot reach the instruction set: a
+// single-precision GEMM with an AVX-512 micro-kernel (chosen at run time, so one binary runs on
+// AVX2-only machines too) and the small thread pool it runs on.
+#ifndef SEQTOOL_CKERNELS_H
+#define SEQTOOL_CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU and OS run the AVX-512 GEMM (AVX-512 F and VL with the ZMM state enabled).
+int st_gemm_available(void);
+
+/// Floats needed to hold op(B) (k, n) in the packed layout `st_gemm_pack_b` writes.
+size_t st_gemm_packed_b_count(long k, long n);
+
+/// Packs op(B) (k, n) for `st_gemm_packed`: B[p][j] is b[p*ldb + j], or b[j*ldb + p] when
+/// trans_b is set. Use it when the same B multiplies many A (a recurrent weight over all steps).
+void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads);
+
+/// C = alpha op(A) op(B) + beta C, row-major, with op(B) packed by `st_gemm_pack_b`.
+/// op(A) is (m, k): A[i][p] is a[i*lda + p], or a[p*lda + i] when trans_a is set. beta = 0 never
+/// reads C. Runs on up to `threads` threads (the caller's thread is one of them).
+void st_gemm_packed(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
+                    const float *packed_b, float beta, float *c, long ldc, int threads);
+
+/// C = alpha op(A) op(B) + beta C, row-major, packing B into a buffer kept between calls.
+void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+             const float *b, long ldb, float beta, float *c, long ldc, int threads);
+
+/// c = alpha op(B) a + beta c for one row a (k): c[j] = alpha sum_p a[p] op(B)[p][j] + beta c[j],
+/// op(B) (k, n) stored as in `st_gemm`. The matrix streams once, split by columns over threads.
+void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
+             const float *b, long ldb, float beta, float *c, int threads);
+
+/// A task run by every thread of the pool: thread `index` of `count`.
+typedef void (*st_task)(void *context, int index, int count);
+
+/// Runs `task` on `count` threads (the caller is index 0) and returns when all have finished.
+/// Workers spin briefly between tasks, so back-to-back small tasks start in well under a
+/// microsecond, then sleep.
+void st_parallel(st_task task, void *context, int count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

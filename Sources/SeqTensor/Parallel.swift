@@ -1,0 +1,34 @@
+import CKernels
+
+/// Work split over the threads `BLASThreads` allows, on the spinning pool the native GEMM uses.
+public enum Parallel {
+    /// Runs `body(index, parts)` for index 0..<parts on one thread each (index 0 on the caller's
+    /// thread) and returns when all are done. `parts` is `count`, or fewer when the machine has
+    /// fewer cores: split the work by `parts`. `body` must not call `forEach` again.
+    public static func forEach(_ count: Int, _ body: (_ index: Int, _ parts: Int) -> Void) {
+        if count <= 1 { body(0, 1); return }
+        withoutActuallyEscaping(body) { body in
+            var task = body
+            withUnsafeMutablePointer(to: &task) { task in
+                st_parallel({ context, index, parts in
+                    context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(Int(index), Int(parts))
+                }, task, Int32(count))
+            }
+        }
+    }
+
+    /// Threads for a loop over `rows` independent rows whose own products run single-threaded:
+    /// the batch of a recurrent layer. 1 when `gemm` runs on OpenBLAS (which threads inside each
+    /// product instead) or when the whole job (`work` multiply-adds) is too small to share.
+    public static func rowThreads(rows: Int, work: Int) -> Int {
+        guard GemmBackend.current == .native, work >= 1 << 20 else { return 1 }
+        return max(1, min(BLASThreads.current, rows))
+    }
+
+    /// The half-open range of `rows` that part `index` of `count` takes (sizes differ by at most 1).
+    public static func range(of rows: Int, part index: Int, of count: Int) -> Range<Int> {
+        let per = rows / count, extra = rows % count
+        let start = index * per + min(index, extra)
+        return start..<(start + per + (index < extra ? 1 : 0))
+    }
+}

@@ -1,0 +1,112 @@
+import CKernels
+import SeqTensor
+import XCTest
+
+/// The AVX-512 GEMM (`CKernels/Gemm.c`) against a double-precision reference, over shapes that
+/// hit every edge: partial tiles in rows and columns, k across packing blocks, both
+/// transpositions, padded strides, alpha and beta, and several threads.
+final class NativeGemmTests: XCTestCase {
+    struct Case { var ta: Bool, tb: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float, pad: Int }
+
+    /// Largest |got - want| over C in units of the float32 bound for a k-term sum,
+    /// (k + 2) eps (|alpha| sum_p |a_ip b_pj| + |beta c_ij|): above 1 is a wrong result.
+    enum Path { case gemm, packed, gemv }
+
+    func worstError(_ c: Case, threads: Int, path: Path, seed: UInt64) -> Float {
+        var g = SeededGenerator(seed: seed)
+        let (ar, ac) = c.ta ? (c.k, c.m) : (c.m, c.k)
+        let (br, bc) = c.tb ? (c.n, c.k) : (c.k, c.n)
+        let lda = ac + c.pad, ldb = bc + c.pad, ldc = c.n + c.pad
+        let a = (0..<(ar * lda)).map { _ in Float.random(in: -1...1, using: &g) }
+        let b = (0..<(br * ldb)).map { _ in Float.random(in: -1...1, using: &g) }
+        let c0 = (0..<(c.m * ldc)).map { _ in Float.random(in: -1...1, using: &g) }
+        // beta = 0 must not read C: fill it with NaN then.
+        var got = c.beta == 0 ? [Float](repeating: .nan, count: c0.count) : c0
+        got.withUnsafeMutableBufferPointer { cp in
+            switch path {
+            case .gemv:
+                // One row of A: with ta it is a column of the stored (k, m) matrix, stride lda.
+                precondition(c.m == 1)
+                st_gemv(c.tb ? 1 : 0, c.n, c.k, c.alpha, a, c.ta ? lda : 1, b, ldb, c.beta, cp.baseAddress!, Int32(threads))
+            case .packed:
+                precondition(!c.ta)
+                var buffer = [Float](repeating: 0, count: Int(st_gemm_packed_b_count(c.k, c.n)) + 16)
+                buffer.withUnsafeMutableBufferPointer { bp in
+                    // The kernel reads packed B with aligned loads.
+                    let raw = UnsafeMutableRawPointer(bp.baseAddress!)
+                    let aligned = raw.alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
+                    st_gemm_pack_b(c.tb ? 1 : 0, c.k, c.n, b, ldb, aligned, Int32(threads))
+                    st_gemm_packed(0, c.m, c.n, c.k, c.alpha, a, lda, aligned, c.beta, cp.baseAddress!, ldc, Int32(threads))
+                }
+            case .gemm:
+                st_gemm(c.ta ? 1 : 0, c.tb ? 1 : 0, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta,
+                        cp.baseAddress!, ldc, Int32(threads))
+            }
+        }
+        var worst: Float = 0
+        for i in 0..<c.m {
+            for j in 0..<c.n {
+                var sum = 0.0, magnitude = 0.0
+                for p in 0..<c.k {
+                    let x = c.ta ? a[p * lda + i] : a[i * lda + p]
+                    let y = c.tb ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += Double(x) * Double(y)
+                    magnitude += abs(Double(x) * Double(y))
+                }
+                let want = Double(c.alpha) * sum + Double(c.beta) * Double(c0[i * ldc + j])
+                let bound = Double(c.k + 2) * Double(Float.ulpOfOne)
+                    * (abs(Double(c.alpha)) * magnitude + abs(Double(c.beta) * Double(c0[i * ldc + j])))
+                worst = max(worst, Float(abs(Double(got[i * ldc + j]) - want) / max(bound, 1e-30)))
+            }
+            // Padding columns of C stay as they were.
+            for j in c.n..<ldc where c.beta != 0 { XCTAssertEqual(got[i * ldc + j], c0[i * ldc + j]) }
+        }
+        return worst
+    }
+
+    func testAgainstReference() throws {
+        try XCTSkipUnless(st_gemm_available() != 0, "this CPU has no AVX-512; gemm runs on OpenBLAS")
+        let shapes: [(Int, Int, Int)] = [(1, 1, 1), (3, 5, 7), (8, 32, 1), (9, 33, 17), (16, 1024, 256),
+                                         (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2)]
+        var seed: UInt64 = 1
+        for (m, n, k) in shapes {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+                        for threads in [1, 2, 3] {
+                            let c = Case(ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta, pad: (m + n) % 3)
+                            seed += 1
+                            for path in [Path.gemm, .packed, .gemv] {
+                                if path == .packed && ta { continue }
+                                var c = c
+                                if path == .gemv { c.m = 1; c.k = c.k * 3 + 5 }
+                                let e = worstError(c, threads: threads, path: path, seed: seed)
+                                XCTAssertLessThan(e, 1, "\(path) \(c) threads \(threads)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testParallelForEachRunsEveryPartOnce() {
+        for count in [1, 2, 5] {
+            var hits = [Int](repeating: 0, count: count)
+            var seenParts = Set<Int>()
+            hits.withUnsafeMutableBufferPointer { h in
+                for _ in 0..<100 {
+                    var parts = [Int](repeating: 0, count: count)
+                    parts.withUnsafeMutableBufferPointer { p in Parallel.forEach(count) { h[$0] += 1; p[$0] = $1 } }
+                    seenParts.insert(parts[0])
+                }
+            }
+            // Every part that ran, ran once per call, and the parts are a prefix of 0..<count.
+            XCTAssertEqual(seenParts.count, 1)
+            let parts = seenParts.first!
+            XCTAssertTrue(parts >= 1 && parts <= count)
+            XCTAssertEqual(hits, [Int](repeating: 100, count: parts) + [Int](repeating: 0, count: count - parts))
+        }
+        XCTAssertEqual((0..<3).map { Parallel.range(of: 10, part: $0, of: 3) }, [0..<4, 4..<7, 7..<10])
+    }
+}
