@@ -30,10 +30,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         // C only where Swift cannot go: an AVX-512 GEMM chosen at run time and its thread pool.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // -ffp-contract=off: the LSTM kernels must round exactly as their Swift twins do.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "SeqTensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: numericSettings),
         .target(name: "Feedforward", dependencies: ["SeqTensor"], swiftSettings: numericSettings),
-        .target(name: "Recurrent", dependencies: ["Feedforward", "SeqTensor"], swiftSettings: numericSettings),
+        .target(name: "Recurrent", dependencies: ["Feedforward", "SeqTensor", "CKernels"], swiftSettings: numericSettings),
         .target(name: "Parity", dependencies: ["Recurrent", "Feedforward", "SeqTensor"], swiftSettings: numericSettings),
         .executableTarget(
             name: "seqtool",

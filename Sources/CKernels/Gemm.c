@@ -1,6 +1,6 @@
 // Single-precision GEMM for AVX-512, in the style of BLIS / GotoBLAS: op(B) is packed into
-// k-major slivers NR = 32 columns wide, op(A) into k-major slivers MR = 8 rows tall, and a
-// micro-kernel keeps an 8 x 32 tile of C in 16 ZMM registers:
+// k-major slivers NR = 32 columns wide, op(A) into k-major slivers MR = 8 rows tall (a small
+// A used as stored is read in place), and a micro-kernel keeps an 8 x 32 tile of C in 16 ZMM registers:
 //
 //     for p in 0..<kc:  C[i][0..<32] += A[i][p] * B[p][0..<32]   (i = 0..<8; 16 FMAs per p)
 //
@@ -65,32 +65,67 @@ static void pack_b_slivers(int trans_b, long k, long n, const float *b, long ldb
     }
 }
 
-// Rows [i0, i0 + mc) and columns [pc, pc + kc) of op(A) as MR-row slivers, zero rows past mc.
-static void pack_a(int trans_a, const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
+// Rows [i0, i0 + mc) and columns [pc, pc + kc) of op(A) = a^T (a stored (k, m)) as MR-row
+// slivers, zero rows past mc.
+static void pack_a_transposed(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
     for (long ir = 0; ir < mc; ir += MR) {
         long rows = mc - ir < MR ? mc - ir : MR;
         float *sliver = dst + ir * kc;
-        if (trans_a) {
-            for (long p = 0; p < kc; p++) {
-                const float *src = a + (pc + p) * lda + i0 + ir;
-                for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii] : 0;
-            }
-        } else {
-            for (long ii = 0; ii < MR; ii++) {
-                if (ii < rows) {
-                    const float *src = a + (i0 + ir + ii) * lda + pc;
-                    for (long p = 0; p < kc; p++) sliver[p * MR + ii] = src[p];
-                } else {
-                    for (long p = 0; p < kc; p++) sliver[p * MR + ii] = 0;
-                }
-            }
+        for (long p = 0; p < kc; p++) {
+            const float *src = a + (pc + p) * lda + i0 + ir;
+            if (rows == MR) { memcpy(sliver + p * MR, src, MR * sizeof(float)); continue; }
+            for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii] : 0;
         }
     }
 }
 
-// C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C; beta = 0 never reads C.
-AVX512 static void kernel_8x32(long kc, const float *restrict ap, const float *restrict bp,
-                               float *c, long ldc, float alpha, float beta, long mr, long nr) {
+// The same for op(A) = a as stored (m, k): each 8 x 8 block is transposed in registers.
+AVX512 static void pack_a_rows(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
+    for (long ir = 0; ir < mc; ir += MR) {
+        long rows = mc - ir < MR ? mc - ir : MR;
+        float *sliver = dst + ir * kc;
+        const float *src = a + (i0 + ir) * lda + pc;
+        long p = 0;
+        if (rows == MR) {
+            for (; p + 8 <= kc; p += 8) {
+                __m256 r0 = _mm256_loadu_ps(src + 0 * lda + p), r1 = _mm256_loadu_ps(src + 1 * lda + p);
+                __m256 r2 = _mm256_loadu_ps(src + 2 * lda + p), r3 = _mm256_loadu_ps(src + 3 * lda + p);
+                __m256 r4 = _mm256_loadu_ps(src + 4 * lda + p), r5 = _mm256_loadu_ps(src + 5 * lda + p);
+                __m256 r6 = _mm256_loadu_ps(src + 6 * lda + p), r7 = _mm256_loadu_ps(src + 7 * lda + p);
+                __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+                __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+                __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+                __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+                __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+                __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+                __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+                __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+                float *d = sliver + p * MR;
+                _mm256_storeu_ps(d + 0 * MR, _mm256_permute2f128_ps(u0, u4, 0x20));
+                _mm256_storeu_ps(d + 1 * MR, _mm256_permute2f128_ps(u1, u5, 0x20));
+                _mm256_storeu_ps(d + 2 * MR, _mm256_permute2f128_ps(u2, u6, 0x20));
+                _mm256_storeu_ps(d + 3 * MR, _mm256_permute2f128_ps(u3, u7, 0x20));
+                _mm256_storeu_ps(d + 4 * MR, _mm256_permute2f128_ps(u0, u4, 0x31));
+                _mm256_storeu_ps(d + 5 * MR, _mm256_permute2f128_ps(u1, u5, 0x31));
+                _mm256_storeu_ps(d + 6 * MR, _mm256_permute2f128_ps(u2, u6, 0x31));
+                _mm256_storeu_ps(d + 7 * MR, _mm256_permute2f128_ps(u3, u7, 0x31));
+            }
+        }
+        for (; p < kc; p++)
+            for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii * lda + p] : 0;
+    }
+}
+
+// C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C (+ bias[j] on every row when
+// bias is given); beta = 0 never reads C.
+// A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or, for an A stored
+// row-major without transposition, the matrix itself (rs = lda, cs = 1): its 8 rows stream
+// through L1 as well as a packed copy would, and the copy is saved. Rows past mr read row 0.
+AVX512 static void kernel_8x32(long kc, const float *a, long rs, long cs, const float *restrict bp,
+                               float *c, long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
+    const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs, *a3 = a + (mr > 3) * 3 * rs;
+    const float *a4 = a + (mr > 4) * 4 * rs, *a5 = a + (mr > 5) * 5 * rs, *a6 = a + (mr > 6) * 6 * rs;
+    const float *a7 = a + (mr > 7) * 7 * rs;
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
     __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -106,18 +141,17 @@ AVX512 static void kernel_8x32(long kc, const float *restrict ap, const float *r
             _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
             _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
         }
-    for (long p = 0; p < kc; p++) {
+    for (long p = 0, q = 0; p < kc; p++, q += cs) {
         __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-        __m512 a;
-        a = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(a, b0, c00); c01 = _mm512_fmadd_ps(a, b1, c01);
-        a = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(a, b0, c10); c11 = _mm512_fmadd_ps(a, b1, c11);
-        a = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(a, b0, c20); c21 = _mm512_fmadd_ps(a, b1, c21);
-        a = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(a, b0, c30); c31 = _mm512_fmadd_ps(a, b1, c31);
-        a = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(a, b0, c40); c41 = _mm512_fmadd_ps(a, b1, c41);
-        a = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(a, b0, c50); c51 = _mm512_fmadd_ps(a, b1, c51);
-        a = _mm512_set1_ps(ap[6]); c60 = _mm512_fmadd_ps(a, b0, c60); c61 = _mm512_fmadd_ps(a, b1, c61);
-        a = _mm512_set1_ps(ap[7]); c70 = _mm512_fmadd_ps(a, b0, c70); c71 = _mm512_fmadd_ps(a, b1, c71);
-        ap += MR;
+        __m512 x;
+        x = _mm512_set1_ps(a0[q]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(a1[q]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(a2[q]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(a3[q]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        x = _mm512_set1_ps(a4[q]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+        x = _mm512_set1_ps(a5[q]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+        x = _mm512_set1_ps(a6[q]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+        x = _mm512_set1_ps(a7[q]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
         bp += NR;
     }
     __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
@@ -125,9 +159,11 @@ AVX512 static void kernel_8x32(long kc, const float *restrict ap, const float *r
     __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
     __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+    if (bias) { bias0 = _mm512_maskz_loadu_ps(m0, bias); bias1 = _mm512_maskz_loadu_ps(m1, bias + 16); }
     for (long i = 0; i < mr; i++) {
         float *row = c + i * ldc;
-        __m512 r0 = _mm512_mul_ps(va, acc[i][0]), r1 = _mm512_mul_ps(va, acc[i][1]);
+        __m512 r0 = _mm512_fmadd_ps(va, acc[i][0], bias0), r1 = _mm512_fmadd_ps(va, acc[i][1], bias1);
         if (beta != 0) {
             r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, row), r0);
             r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, row + 16), r1);
@@ -153,6 +189,7 @@ typedef struct {
     float alpha, beta;
     const float *a; long lda;
     const float *b; long ldb;
+    const float *bias;
     float *packed;
     float *c; long ldc;
     int split_rows;   // threads take row ranges (else sliver ranges)
@@ -174,16 +211,27 @@ AVX512 static void compute(const Problem *q, long m0, long m1, long s0, long s1)
     for (long pc = 0; pc < q->k; pc += KC) {
         long kc = q->k - pc < KC ? q->k - pc : KC;
         float beta = pc == 0 ? q->beta : 1.0f;
+        const float *bias = pc == 0 ? q->bias : NULL;
         for (long ic = m0; ic < m1; ic += MC) {
             long mc = m1 - ic < MC ? m1 - ic : MC;
-            pack_a(q->trans_a, q->a, q->lda, ic, mc, pc, kc, ap);
+            // An A used as stored is read in place when its block stays in L1 (a recurrent
+            // step's few rows): its rows stream as well as a packed copy would, and the copy is
+            // saved. Larger blocks come from L2, where one packed stream beats eight row streams.
+            int direct = !q->trans_a && mc * kc <= 32 * KC;
+            if (q->trans_a) pack_a_transposed(q->a, q->lda, ic, mc, pc, kc, ap);
+            else if (!direct) pack_a_rows(q->a, q->lda, ic, mc, pc, kc, ap);
             for (long s = s0; s < s1; s++) {
                 const float *bs = q->packed + pc * n_pad + s * kc * NR;
                 long nr = q->n - s * NR < NR ? q->n - s * NR : NR;
                 for (long ir = 0; ir < mc; ir += MR) {
                     long mr = mc - ir < MR ? mc - ir : MR;
-                    kernel_8x32(kc, ap + ir * kc, bs, q->c + (ic + ir) * q->ldc + s * NR, q->ldc,
-                                q->alpha, beta, mr, nr);
+                    float *tile = q->c + (ic + ir) * q->ldc + s * NR;
+                    const float *tile_bias = bias ? bias + s * NR : NULL;
+                    if (direct)
+                        kernel_8x32(kc, q->a + (ic + ir) * q->lda + pc, q->lda, 1, bs, tile, q->ldc, q->alpha,
+                                    beta, tile_bias, mr, nr);
+                    else
+                        kernel_8x32(kc, ap + ir * kc, 1, MR, bs, tile, q->ldc, q->alpha, beta, tile_bias, mr, nr);
                 }
             }
         }
@@ -224,17 +272,17 @@ void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float
 }
 
 void st_gemm_packed(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
-                    const float *packed_b, float beta, float *c, long ldc, int threads) {
+                    const float *packed_b, float beta, const float *bias, float *c, long ldc, int threads) {
     if (m <= 0 || n <= 0) return;
     long row_tiles = ceil_div(m, MR), sliver_tiles = ceil_div(n, NR);
     Problem q = {.trans_a = trans_a, .m = m, .n = n, .k = k, .alpha = alpha, .beta = beta,
-                 .a = a, .lda = lda, .packed = (float *)packed_b, .c = c, .ldc = ldc,
+                 .a = a, .lda = lda, .bias = bias, .packed = (float *)packed_b, .c = c, .ldc = ldc,
                  .split_rows = row_tiles > sliver_tiles};
     st_parallel(compute_task, &q, threads_for(m, n, k, threads, q.split_rows ? row_tiles : sliver_tiles));
 }
 
 void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
-             const float *b, long ldb, float beta, float *c, long ldc, int threads) {
+             const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads) {
     if (m <= 0 || n <= 0) return;
     size_t count = st_gemm_packed_b_count(k, n);
     if (count > b_capacity) {
@@ -244,7 +292,7 @@ void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, cons
         b_capacity = count;
     }
     st_gemm_pack_b(trans_b, k, n, b, ldb, b_buffer, threads);
-    st_gemm_packed(trans_a, m, n, k, alpha, a, lda, b_buffer, beta, c, ldc, threads);
+    st_gemm_packed(trans_a, m, n, k, alpha, a, lda, b_buffer, beta, bias, c, ldc, threads);
 }
 
 #else
@@ -255,14 +303,14 @@ void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float
     (void)trans_b; (void)k; (void)n; (void)b; (void)ldb; (void)packed; (void)threads; abort();
 }
 void st_gemm_packed(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
-                    const float *packed_b, float beta, float *c, long ldc, int threads) {
+                    const float *packed_b, float beta, const float *bias, float *c, long ldc, int threads) {
     (void)trans_a; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)packed_b;
-    (void)beta; (void)c; (void)ldc; (void)threads; abort();
+    (void)beta; (void)bias; (void)c; (void)ldc; (void)threads; abort();
 }
 void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
-             const float *b, long ldb, float beta, float *c, long ldc, int threads) {
+             const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads) {
     (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda;
-    (void)b; (void)ldb; (void)beta; (void)c; (void)ldc; (void)threads; abort();
+    (void)b; (void)ldb; (void)beta; (void)bias; (void)c; (void)ldc; (void)threads; abort();
 }
 
 #endif

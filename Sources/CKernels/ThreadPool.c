@@ -99,3 +99,12 @@ void st_parallel(st_task task, void *context, int count) {
     }
     pthread_mutex_unlock(&submit);
 }
+
+void st_prefetch(const void *start, long bytes) {
+#if defined(__x86_64__)
+    const char *p = start;
+    for (long offset = 0; offset < bytes; offset += 64) _mm_prefetch(p + offset, _MM_HINT_T1);
+#else
+    (void)start; (void)bytes;
+#endif
+}

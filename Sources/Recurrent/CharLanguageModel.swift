@@ -55,10 +55,16 @@ public final class CharLanguageModel {
         set { rnn.isTraining = newValue }
     }
 
+    /// Whether the embedding folds into the first layer's input projection (a V-row lookup table
+    /// E W_ih^T + b instead of T*B projected rows; see `RecurrentInput.tokens`). The results are
+    /// the same up to rounding; off, the model runs the two steps as written.
+    public var foldsEmbedding = true
+
     /// Logits (T*B, V) for token ids (T*B, time-major) and the state after them.
     public func callAsFunction(_ ids: [Int], steps: Int, batch: Int, state: RecurrentState?) -> (logits: Variable, state: RecurrentState) {
-        let x = embed(indices: ids, shape: [steps, batch])
-        let (y, next) = rnn(x, state: state)
+        let (y, next) = foldsEmbedding
+            ? rnn(tokens: ids, steps: steps, batch: batch, embedding: embed.weight, state: state)
+            : rnn(embed(indices: ids, shape: [steps, batch]), state: state)
         return (head(y.reshaped([steps * batch, configuration.hidden])), next)
     }
 

@@ -1,3 +1,4 @@
+import CKernels
 import SeqTensor
 
 /// The fused per-step gate kernels of the three cells, forward and backward side by side.
@@ -28,10 +29,18 @@ enum GateKernels {
     // MARK: LSTM
 
     /// gates (rows, 4H) holds the pre-activations [i f g o] and is overwritten by the activated
-    /// gates; c' = f*c + i*g, h' = o*tanh(c').
+    /// gates; c' = f*c + i*g, h' = o*tanh(c'). With AVX-512 the 16-lane twin in CKernels runs
+    /// (bit-identical results).
     static func lstmForward(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
                             c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
                             rows: Int, hidden: Int) {
+        if GemmBackend.current == .native { st_lstm_forward(gates, cPrev, c, h, rows, hidden); return }
+        lstmForwardPortable(gates: gates, cPrev: cPrev, c: c, h: h, rows: rows, hidden: hidden)
+    }
+
+    static func lstmForwardPortable(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                                    rows: Int, hidden: Int) {
         let g4 = 4 * hidden
         for b in 0..<rows {
             let gr = gates + b * g4, o = b * hidden
@@ -61,6 +70,18 @@ enum GateKernels {
                              dh: UnsafePointer<Float>, dc: UnsafePointer<Float>,
                              dGates: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>,
                              rows: Int, hidden: Int) {
+        if GemmBackend.current == .native {
+            st_lstm_backward(gates, c, cPrev, dh, dc, dGates, dcPrev, rows, hidden)
+            return
+        }
+        lstmBackwardPortable(gates: gates, c: c, cPrev: cPrev, dh: dh, dc: dc, dGates: dGates, dcPrev: dcPrev,
+                             rows: rows, hidden: hidden)
+    }
+
+    static func lstmBackwardPortable(gates: UnsafePointer<Float>, c: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                     dh: UnsafePointer<Float>, dc: UnsafePointer<Float>,
+                                     dGates: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>,
+                                     rows: Int, hidden: Int) {
         let g4 = 4 * hidden
         for b in 0..<rows {
             let gr = gates + b * g4, dg = dGates + b * g4, o = b * hidden

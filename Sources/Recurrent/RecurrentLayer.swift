@@ -127,23 +127,45 @@ public final class RecurrentLayer: Layer {
     {
         precondition(input.value.rank == 3 && input.shape[2] == inputSize,
                      "\(summaryName): input \(input.shape) is not (T, B, \(inputSize))")
-        let B = input.shape[1], H = hiddenSize, D = directions
+        return run(steps: input.shape[0], batch: input.shape[1], state: state, lengths: lengths) { _ in .features(input) }
+    }
+
+    /// The same over embedded tokens: ids (T*B, time-major) looked up in `embedding` (V, I).
+    /// Equal to `self(embedding(ids), state:)`, computed as a lookup in E W_ih^T + b for the
+    /// first layer (see `RecurrentInput.tokens`): V rows projected instead of T*B.
+    public func callAsFunction(tokens ids: [Int], steps: Int, batch: Int, embedding: Variable,
+                               state: RecurrentState?, lengths: [Int]? = nil) -> (output: Variable, state: RecurrentState) {
+        precondition(embedding.value.rank == 2 && embedding.shape[1] == inputSize,
+                     "\(summaryName): embedding \(embedding.shape) is not (V, \(inputSize))")
+        return run(steps: steps, batch: batch, state: state, lengths: lengths) { w in
+            // LSTM and RNN add both biases to the input projection; the GRU only b_ih.
+            var bias = w.biasIH
+            if kind != .gru, let hh = w.biasHH { bias = bias.map { $0 + hh } ?? hh }
+            return .tokens(ids, steps: steps, batch: batch, table: linear(embedding, weight: w.weightIH, bias: bias))
+        }
+    }
+
+    /// The stack, with the first layer's input for each direction from `firstInput`.
+    private func run(steps T: Int, batch B: Int, state: RecurrentState?, lengths: [Int]?,
+                     firstInput: (RecurrentWeights) -> RecurrentInput) -> (output: Variable, state: RecurrentState) {
+        let H = hiddenSize, D = directions
         if let state {
             precondition(state.h.shape == [numLayers * D, B, H], "\(summaryName): h0 \(state.h.shape), expected [\(numLayers * D), \(B), \(H)]")
             precondition(!kind.hasCellState || state.c?.shape == state.h.shape, "\(summaryName): c0 missing or misshapen")
         }
-        var x = input
+        var x: Variable? = nil
         var finalH: [Variable] = [], finalC: [Variable] = []
         for l in 0..<numLayers {
-            if l > 0 && isTraining && dropoutProbability > 0 {
-                x = dropout(x, probability: dropoutProbability, random: random)
+            if let input = x, isTraining && dropoutProbability > 0 {
+                x = dropout(input, probability: dropoutProbability, random: random)
             }
             var outputs: [Variable] = []
             for d in 0..<D {
                 let k = l * D + d
                 let h0 = state.map { $0.h.slice(k..<(k + 1)).reshaped([B, H]) }
                 let c0 = state?.c.map { $0.slice(k..<(k + 1)).reshaped([B, H]) }
-                let r = recurrentSequence(kind, input: x, weights: weights[l][d], h0: h0, c0: c0, reverse: d == 1, lengths: lengths)
+                let source = x.map { RecurrentInput.features($0) } ?? firstInput(weights[l][d])
+                let r = recurrentSequence(kind, source, weights: weights[l][d], h0: h0, c0: c0, reverse: d == 1, lengths: lengths)
                 outputs.append(r.output)
                 finalH.append(r.h.reshaped([1, B, H]))
                 if let c = r.c { finalC.append(c.reshaped([1, B, H])) }
@@ -152,6 +174,6 @@ public final class RecurrentLayer: Layer {
         }
         let h = finalH.count == 1 ? finalH[0] : concatenate(finalH)
         let c: Variable? = finalC.isEmpty ? nil : (finalC.count == 1 ? finalC[0] : concatenate(finalC))
-        return (x, RecurrentState(h: h, c: c))
+        return (x!, RecurrentState(h: h, c: c))
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import SeqTensor
 
 /// The cell a recurrent layer unrolls.
@@ -57,11 +58,41 @@ public func recurrentSequence(
     _ kind: CellKind, input: Variable, weights: RecurrentWeights,
     h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil
 ) -> (output: Variable, h: Variable, c: Variable?) {
-    precondition(input.value.rank == 3, "recurrent: input must be (T, B, I), got \(input.shape)")
-    let T = input.shape[0], B = input.shape[1], I = input.shape[2]
+    recurrentSequence(kind, .features(input), weights: weights, h0: h0, c0: c0, reverse: reverse, lengths: lengths)
+}
+
+/// What the first GEMM of a recurrent layer-direction reads.
+public enum RecurrentInput {
+    /// Features (T, B, I), projected inside by W_ih with the biases.
+    case features(Variable)
+    /// Token ids (T*B, time-major) and a table (V, G*H) of their input projections: an embedding
+    /// E followed by W_ih is a lookup in E W_ih^T + b, built once per batch (V rows) instead of
+    /// projecting all T*B embedded tokens (and in backward no dW_ih and dX GEMMs over T*B rows:
+    /// the gate gradients are summed per token into the table's gradient). The table holds b_ih,
+    /// and for LSTM and RNN b_hh as well; the GRU keeps b_hh inside its n gate.
+    case tokens([Int], steps: Int, batch: Int, table: Variable)
+}
+
+/// `recurrentSequence` over features or over tokens through a projection table.
+public func recurrentSequence(
+    _ kind: CellKind, _ source: RecurrentInput, weights: RecurrentWeights,
+    h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil
+) -> (output: Variable, h: Variable, c: Variable?) {
+    let T: Int, B: Int
     let GH = weights.weightHH.shape[0], H = weights.weightHH.shape[1]
+    switch source {
+    case .features(let input):
+        precondition(input.value.rank == 3, "recurrent: input must be (T, B, I), got \(input.shape)")
+        (T, B) = (input.shape[0], input.shape[1])
+        precondition(weights.weightIH.shape == [GH, input.shape[2]],
+                     "recurrent: weight_ih \(weights.weightIH.shape) does not match input \(input.shape) and H=\(H)")
+    case .tokens(let ids, let steps, let batch, let table):
+        (T, B) = (steps, batch)
+        precondition(ids.count == T * B, "recurrent: \(ids.count) tokens for T=\(T), B=\(B)")
+        precondition(table.value.rank == 2 && table.shape[1] == GH, "recurrent: table \(table.shape) is not (V, \(GH))")
+        precondition(ids.allSatisfy { $0 >= 0 && $0 < table.shape[0] }, "recurrent: token outside 0..<\(table.shape[0])")
+    }
     precondition(GH == kind.gateCount * H, "recurrent: weight_hh \(weights.weightHH.shape) is not (\(kind.gateCount)*H, H)")
-    precondition(weights.weightIH.shape == [GH, I], "recurrent: weight_ih \(weights.weightIH.shape) does not match input \(input.shape) and H=\(H)")
     if let h0 { precondition(h0.shape == [B, H], "recurrent: h0 \(h0.shape), expected [\(B), \(H)]") }
     if let c0 { precondition(c0.shape == [B, H], "recurrent: c0 \(c0.shape), expected [\(B), \(H)]") }
     if let lengths {
@@ -71,17 +102,25 @@ public func recurrentSequence(
     let BH = B * H, BGH = B * GH
     let isGRU = kind == .gru, isLSTM = kind == .lstm, relu = kind == .rnnRelu
 
-    // Input projections of all steps at once. For LSTM and RNN both biases join here; the GRU's
-    // b_hh stays out because its n block sits inside the reset gate's product.
     var gates = Tensor(uninitialized: [T, B, GH])
     let gp = gates.mutablePointer
-    var bias = weights.biasIH?.value ?? Tensor(zeros: [GH])
-    if !isGRU, let b = weights.biasHH {
-        let bp = bias.mutablePointer, q = b.value.pointer
-        for j in 0..<GH { bp[j] += q[j] }
+    switch source {
+    case .features(let input):
+        // Input projections of all steps at once. For LSTM and RNN both biases join here; the
+        // GRU's b_hh stays out because its n block sits inside the reset gate's product.
+        var bias = weights.biasIH?.value ?? Tensor(zeros: [GH])
+        if !isGRU, let b = weights.biasHH {
+            let bp = bias.mutablePointer, q = b.value.pointer
+            for j in 0..<GH { bp[j] += q[j] }
+        }
+        gemm(transposeB: true, m: T * B, n: GH, k: input.shape[2], input.value.pointer, weights.weightIH.value.pointer,
+             bias: bias.pointer, gp)
+    case .tokens(let ids, _, _, let table):
+        let tp = table.value.pointer
+        Parallel.forEach(Parallel.elementThreads(T * BGH)) { part, parts in
+            for r in Parallel.range(of: T * B, part: part, of: parts) { (gp + r * GH).update(from: tp + ids[r] * GH, count: GH) }
+        }
     }
-    for r in 0..<(T * B) { (gp + r * GH).update(from: bias.pointer, count: GH) }
-    gemm(transposeB: true, m: T * B, n: GH, k: I, input.value.pointer, weights.weightIH.value.pointer, beta: 1, gp)
 
     // States by time: forward S[0] = h0, S[t+1] after input t; reverse S[T] = h0, S[t] after input t.
     var states = Tensor(uninitialized: [T + 1, B, H])
@@ -105,7 +144,7 @@ public func recurrentSequence(
 
     // Rows of the batch never meet inside the recurrence, so each thread runs the whole sequence
     // for its own rows: no synchronisation per step, and the gate kernels run in parallel too.
-    let rowThreads = Parallel.rowThreads(rows: B, work: T * B * GH * (H + I))
+    let rowThreads = Parallel.rowThreads(rows: B, work: T * B * GH * H)
     let gemmThreads = rowThreads == 1 ? BLASThreads.current : 1
     Parallel.forEach(rowThreads) { part, parts in
         let rows = Parallel.range(of: B, part: part, of: parts)
@@ -144,7 +183,11 @@ public func recurrentSequence(
     let hValue = Tensor(Array(UnsafeBufferPointer(start: sp + finalIndex * BH, count: BH)), shape: [B, H])
     let cValue = isLSTM ? Tensor(Array(UnsafeBufferPointer(start: cp + finalIndex * BH, count: BH)), shape: [B, H]) : nil
 
-    let inputs: [Variable?] = [input, h0, c0] + weights.all
+    let inputs: [Variable?]
+    switch source {
+    case .features(let input): inputs = [input, h0, c0] + weights.all
+    case .tokens(_, _, _, let table): inputs = [table, h0, c0, weights.weightHH, isGRU ? weights.biasHH : nil]
+    }
     let needs = Tape.needsGrad(inputs)
     let output = Variable(outputValue, requiresGrad: needs)
     let hN = Variable(hValue, requiresGrad: needs)
@@ -152,7 +195,6 @@ public func recurrentSequence(
     guard needs else { return (output, hN, cN) }
 
     let savedGates = gates, savedStates = states, savedCells = cells, savedHidden = hiddenProjections
-    let xValue = input.value
     Tape.record {
         let gOut = output.grad, gH = hN.grad, gC = cN?.grad
         if gOut == nil && gH == nil && gC == nil { return }
@@ -189,6 +231,16 @@ public func recurrentSequence(
                     }
                 }
                 let dg = dgx + t * BGH + r0 * GH
+                if s + 1 < T {
+                    // The next step's saved gates and cells come from far away (written during the
+                    // forward pass): start fetching them now, behind this step's work.
+                    let tn = reverse ? t + 1 : t - 1
+                    st_prefetch(gates + tn * BGH + r0 * GH, n * GH * 4)
+                    if isLSTM {
+                        st_prefetch(cp + tn * BH + r0 * H, n * H * 4)
+                        st_prefetch(cp + (tn + 1) * BH + r0 * H, n * H * 4)
+                    }
+                }
                 switch kind {
                 case .lstm:
                     GateKernels.lstmBackward(gates: gates + t * BGH + r0 * GH, c: cp + cur * BH + r0 * H,
@@ -226,13 +278,33 @@ public func recurrentSequence(
         if weights.weightHH.requiresGrad {
             gemm(transposeA: true, m: GH, n: H, k: T * B, dgh, sp + prevStart * BH, beta: 1, weights.weightHH.gradPointer())
         }
-        if weights.weightIH.requiresGrad {
-            gemm(transposeA: true, m: GH, n: I, k: T * B, dgx, xValue.pointer, beta: 1, weights.weightIH.gradPointer())
-        }
-        if let b = weights.biasIH, b.requiresGrad { Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: b.gradPointer()) }
-        if let b = weights.biasHH, b.requiresGrad { Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer()) }
-        if input.requiresGrad {
-            gemm(m: T * B, n: I, k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
+        switch source {
+        case .features(let input):
+            if weights.weightIH.requiresGrad {
+                gemm(transposeA: true, m: GH, n: input.shape[2], k: T * B, dgx, input.value.pointer, beta: 1,
+                     weights.weightIH.gradPointer())
+            }
+            if let b = weights.biasIH, b.requiresGrad { Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: b.gradPointer()) }
+            if let b = weights.biasHH, b.requiresGrad { Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer()) }
+            if input.requiresGrad {
+                gemm(m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
+            }
+        case .tokens(let ids, _, _, let table):
+            if isGRU, let b = weights.biasHH, b.requiresGrad {
+                Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer())
+            }
+            if table.requiresGrad {
+                // Each token's row of the table collects its steps' gate gradients; threads take
+                // disjoint column ranges, so no two write the same float.
+                let d = table.gradPointer(), g = UnsafePointer(dgx)
+                Parallel.forEach(Parallel.elementThreads(T * BGH)) { part, parts in
+                    let columns = Parallel.range(of: GH, part: part, of: parts)
+                    for r in 0..<(T * B) {
+                        let row = d + ids[r] * GH, src = g + r * GH
+                        for j in columns { row[j] += src[j] }
+                    }
+                }
+            }
         }
         // The buffers were used only through their pointers: keep them alive up to here.
         withExtendedLifetime((dGx, dGhStorage, work)) {}

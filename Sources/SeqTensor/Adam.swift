@@ -37,22 +37,33 @@ public final class Adam: Optimizer {
         let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
         let decay: Float = decoupledWeightDecay ? 1 - learningRate * weightDecay : 1
         let l2: Float = decoupledWeightDecay ? 0 : weightDecay
+        // Resolve every buffer first (slots are created on first use), then update element
+        // ranges on all threads: each element's update is independent of the others.
+        typealias Buffers = (n: Int, g: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>,
+                             m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, vmax: UnsafeMutablePointer<Float>?)
+        var work: [Buffers] = []
         for (i, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
-            let n = p.value.count, gp = grad.pointer, w = p.value.mutablePointer
-            let m = firstMoments.pointer(i, shape: p.shape), v = secondMoments.pointer(i, shape: p.shape)
-            let vmax = amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil
-            for j in 0..<n {
-                if decoupledWeightDecay { w[j] *= decay }
-                let g = gp[j] + l2 * w[j]
-                m[j] += (1 - beta1) * (g - m[j])
-                v[j] = beta2 * v[j] + (1 - beta2) * g * g
-                var second = v[j]
-                if let vmax {
-                    vmax[j] = max(vmax[j], v[j])
-                    second = vmax[j]
+            work.append((p.value.count, grad.pointer, p.value.mutablePointer,
+                         firstMoments.pointer(i, shape: p.shape), secondMoments.pointer(i, shape: p.shape),
+                         amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil))
+        }
+        let (beta1, beta2, epsilon, decoupled) = (self.beta1, self.beta2, self.epsilon, decoupledWeightDecay)
+        let total = work.reduce(0) { $0 + $1.n }
+        Parallel.forEach(Parallel.elementThreads(total)) { part, parts in
+            for (n, gp, w, m, v, vmax) in work {
+                for j in Parallel.range(of: n, part: part, of: parts) {
+                    if decoupled { w[j] *= decay }
+                    let g = gp[j] + l2 * w[j]
+                    m[j] += (1 - beta1) * (g - m[j])
+                    v[j] = beta2 * v[j] + (1 - beta2) * g * g
+                    var second = v[j]
+                    if let vmax {
+                        vmax[j] = max(vmax[j], v[j])
+                        second = vmax[j]
+                    }
+                    w[j] -= stepSize * m[j] / (second.squareRoot() / correction2Sqrt + epsilon)
                 }
-                w[j] -= stepSize * m[j] / (second.squareRoot() / correction2Sqrt + epsilon)
             }
         }
     }

@@ -2,14 +2,15 @@ import CKernels
 import COpenBLAS
 import Foundation
 
-/// The one entry point to matrix multiplication: C = alpha * op(A) * op(B) + beta * C on
-/// row-major matrices. On a CPU with AVX-512 it runs the project's own GEMM (`CKernels`, see
+/// The one entry point to matrix multiplication: C = alpha * op(A) * op(B) + beta * C (+ bias)
+/// on row-major matrices. On a CPU with AVX-512 it runs the project's own GEMM (`CKernels`, see
 /// `GemmBackend`); elsewhere it goes straight to OpenBLAS's `cblas_sgemm`. A single-row product
-/// (m = 1: one sequence stepping, as in sampling) goes to `cblas_sgemv`, which streams the
-/// matrix once instead of packing it for a GEMM kernel.
+/// (m = 1: one sequence stepping, as in sampling) runs as a GEMV, which streams the matrix once
+/// instead of packing it for a GEMM kernel.
 ///
 /// op(A) is (m, k), op(B) is (k, n), C is (m, n). `lda`, `ldb`, `ldc` are the row strides of the
 /// matrices as stored; they default to the packed strides. `beta = 1` accumulates into C.
+/// `bias` (n values) is added to every row of C: the native kernel adds it as it stores C.
 @inline(__always)
 public func gemm(
     transposeA: Bool = false, transposeB: Bool = false,
@@ -17,47 +18,43 @@ public func gemm(
     alpha: Float = 1,
     _ a: UnsafePointer<Float>, lda: Int? = nil,
     _ b: UnsafePointer<Float>, ldb: Int? = nil,
-    beta: Float = 0,
+    beta: Float = 0, bias: UnsafePointer<Float>? = nil,
     _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil
 ) {
     if m == 0 || n == 0 { return }
-    if k == 0 {
-        // BLAS leaves C * beta; spell it out so beta = 0 also clears uninitialised memory.
+    let ldc = ldc ?? n, lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n)
+    let native = GemmBackend.current == .native
+    var beta = beta
+    let kernelAddsBias = native && m > 1
+    if k == 0 || (bias != nil && !kernelAddsBias) {
+        // C = beta C + bias here, then the product accumulates onto it. (BLAS leaves C * beta for
+        // k = 0; spelt out so that beta = 0 also clears uninitialised memory.)
         for i in 0..<m {
-            for j in 0..<n { c[i * (ldc ?? n) + j] = beta == 0 ? 0 : c[i * (ldc ?? n) + j] * beta }
+            let row = c + i * ldc
+            for j in 0..<n { row[j] = (beta == 0 ? 0 : beta * row[j]) + (bias?[j] ?? 0) }
         }
-        return
+        if k == 0 { return }
+        beta = 1
     }
     if m == 1 {
         // c = alpha * op(B)^T-as-matrix * a: with B stored (n, k) that is B a; stored (k, n), B^T a.
-        let incA = transposeA ? (lda ?? 1) : 1
-        if GemmBackend.current == .native {
-            st_gemv(transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb ?? (transposeB ? k : n), beta, c,
-                    Int32(BLASThreads.current))
+        let incA = transposeA ? lda : 1
+        if native {
+            st_gemv(transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb, beta, c, Int32(BLASThreads.current))
             return
         }
         cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
                     Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
-                    b, Int32(ldb ?? (transposeB ? k : n)), a, Int32(incA), beta, c, 1)
+                    b, Int32(ldb), a, Int32(incA), beta, c, 1)
         return
     }
-    if GemmBackend.current == .native {
-        st_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha,
-                a, lda ?? (transposeA ? m : k), b, ldb ?? (transposeB ? k : n),
-                beta, c, ldc ?? n, Int32(BLASThreads.current))
+    if native {
+        st_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
+                Int32(BLASThreads.current))
         return
     }
-    cblas_sgemm(
-        CblasRowMajor,
-        transposeA ? CblasTrans : CblasNoTrans,
-        transposeB ? CblasTrans : CblasNoTrans,
-        Int32(m), Int32(n), Int32(k),
-        alpha,
-        a, Int32(lda ?? (transposeA ? m : k)),
-        b, Int32(ldb ?? (transposeB ? k : n)),
-        beta,
-        c, Int32(ldc ?? n)
-    )
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// The threads every later GEMM runs on, OpenBLAS's and the native backend's alike.
@@ -128,6 +125,6 @@ public struct PackedMatrix {
             gemm(transposeB: transposed, m: m, n: n, k: k, alpha: alpha, a, lda: lda, source, beta: beta, c)
             return
         }
-        st_gemm_packed(0, m, n, k, alpha, a, lda ?? k, packed.pointer, beta, c, n, Int32(threads))
+        st_gemm_packed(0, m, n, k, alpha, a, lda ?? k, packed.pointer, beta, nil, c, n, Int32(threads))
     }
 }

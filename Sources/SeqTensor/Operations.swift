@@ -86,13 +86,9 @@ public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable
     let rows = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
     var y = Tensor(uninitialized: [rows, outF])
     let yp = y.mutablePointer
-    if let bias {
-        precondition(bias.shape == [outF], "linear: bias \(bias.shape) for weight \(weight.shape)")
-        let bp = bias.value.pointer
-        for r in 0..<rows { (yp + r * outF).update(from: bp, count: outF) }
-    }
+    if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape) for weight \(weight.shape)") }
     gemm(transposeB: true, m: rows, n: outF, k: inF, x.value.pointer, weight.value.pointer,
-         beta: bias == nil ? 0 : 1, yp)
+         bias: bias?.value.pointer, yp)
     let xv = x.value, wv = weight.value
     return Tape.output(y, inputs: [x, weight, bias]) { g in
         // dx = dy W ; dW = dy^T x ; db = column sums of dy

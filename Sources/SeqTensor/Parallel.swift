@@ -25,6 +25,13 @@ public enum Parallel {
         return max(1, min(BLASThreads.current, rows))
     }
 
+    /// Threads for an elementwise pass over `count` floats: 1 below ~64K elements, where a
+    /// hand-off costs more than it saves, and 1 when `gemm` runs on OpenBLAS.
+    public static func elementThreads(_ count: Int) -> Int {
+        guard GemmBackend.current == .native, count >= 1 << 16 else { return 1 }
+        return BLASThreads.current
+    }
+
     /// The half-open range of `rows` that part `index` of `count` takes (sizes differ by at most 1).
     public static func range(of rows: Int, part index: Int, of count: Int) -> Range<Int> {
         let per = rows / count, extra = rows % count

@@ -4,14 +4,15 @@ import XCTest
 
 /// The AVX-512 GEMM (`CKernels/Gemm.c`) against a double-precision reference, over shapes that
 /// hit every edge: partial tiles in rows and columns, k across packing blocks, both
-/// transpositions, padded strides, alpha and beta, and several threads.
+/// transpositions, padded strides, alpha, beta and a row bias, and several threads; the GEMV
+/// and the Swift `gemm` wrapper (which adds the bias itself where the kernel does not) alike.
 final class NativeGemmTests: XCTestCase {
-    struct Case { var ta: Bool, tb: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float, pad: Int }
+    struct Case { var ta: Bool, tb: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float, pad: Int, bias: Bool }
+
+    enum Path { case gemm, packed, gemv, wrapper }
 
     /// Largest |got - want| over C in units of the float32 bound for a k-term sum,
-    /// (k + 2) eps (|alpha| sum_p |a_ip b_pj| + |beta c_ij|): above 1 is a wrong result.
-    enum Path { case gemm, packed, gemv }
-
+    /// (k + 2) eps (|alpha| sum_p |a_ip b_pj| + |beta c_ij| + |bias_j|): above 1 is wrong.
     func worstError(_ c: Case, threads: Int, path: Path, seed: UInt64) -> Float {
         var g = SeededGenerator(seed: seed)
         let (ar, ac) = c.ta ? (c.k, c.m) : (c.m, c.k)
@@ -20,13 +21,15 @@ final class NativeGemmTests: XCTestCase {
         let a = (0..<(ar * lda)).map { _ in Float.random(in: -1...1, using: &g) }
         let b = (0..<(br * ldb)).map { _ in Float.random(in: -1...1, using: &g) }
         let c0 = (0..<(c.m * ldc)).map { _ in Float.random(in: -1...1, using: &g) }
+        let bias = (0..<c.n).map { _ in Float.random(in: -1...1, using: &g) }
         // beta = 0 must not read C: fill it with NaN then.
         var got = c.beta == 0 ? [Float](repeating: .nan, count: c0.count) : c0
-        got.withUnsafeMutableBufferPointer { cp in
+        got.withUnsafeMutableBufferPointer { cp in bias.withUnsafeBufferPointer { bp in
+            let biasPointer = c.bias ? bp.baseAddress : nil
             switch path {
             case .gemv:
                 // One row of A: with ta it is a column of the stored (k, m) matrix, stride lda.
-                precondition(c.m == 1)
+                precondition(c.m == 1 && !c.bias)
                 st_gemv(c.tb ? 1 : 0, c.n, c.k, c.alpha, a, c.ta ? lda : 1, b, ldb, c.beta, cp.baseAddress!, Int32(threads))
             case .packed:
                 precondition(!c.ta)
@@ -36,13 +39,18 @@ final class NativeGemmTests: XCTestCase {
                     let raw = UnsafeMutableRawPointer(bp.baseAddress!)
                     let aligned = raw.alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
                     st_gemm_pack_b(c.tb ? 1 : 0, c.k, c.n, b, ldb, aligned, Int32(threads))
-                    st_gemm_packed(0, c.m, c.n, c.k, c.alpha, a, lda, aligned, c.beta, cp.baseAddress!, ldc, Int32(threads))
+                    st_gemm_packed(0, c.m, c.n, c.k, c.alpha, a, lda, aligned, c.beta, biasPointer, cp.baseAddress!, ldc,
+                                   Int32(threads))
                 }
             case .gemm:
                 st_gemm(c.ta ? 1 : 0, c.tb ? 1 : 0, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta,
-                        cp.baseAddress!, ldc, Int32(threads))
+                        biasPointer, cp.baseAddress!, ldc, Int32(threads))
+            case .wrapper:
+                BLASThreads.set(threads)
+                gemm(transposeA: c.ta, transposeB: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a, lda: lda, b, ldb: ldb,
+                     beta: c.beta, bias: biasPointer, cp.baseAddress!, ldc: ldc)
             }
-        }
+        } }
         var worst: Float = 0
         for i in 0..<c.m {
             for j in 0..<c.n {
@@ -53,9 +61,10 @@ final class NativeGemmTests: XCTestCase {
                     sum += Double(x) * Double(y)
                     magnitude += abs(Double(x) * Double(y))
                 }
-                let want = Double(c.alpha) * sum + Double(c.beta) * Double(c0[i * ldc + j])
+                let b = c.bias ? Double(bias[j]) : 0
+                let want = Double(c.alpha) * sum + Double(c.beta) * Double(c0[i * ldc + j]) + b
                 let bound = Double(c.k + 2) * Double(Float.ulpOfOne)
-                    * (abs(Double(c.alpha)) * magnitude + abs(Double(c.beta) * Double(c0[i * ldc + j])))
+                    * (abs(Double(c.alpha)) * magnitude + abs(Double(c.beta) * Double(c0[i * ldc + j])) + abs(b))
                 worst = max(worst, Float(abs(Double(got[i * ldc + j]) - want) / max(bound, 1e-30)))
             }
             // Padding columns of C stay as they were.
@@ -67,19 +76,24 @@ final class NativeGemmTests: XCTestCase {
     func testAgainstReference() throws {
         try XCTSkipUnless(st_gemm_available() != 0, "this CPU has no AVX-512; gemm runs on OpenBLAS")
         let shapes: [(Int, Int, Int)] = [(1, 1, 1), (3, 5, 7), (8, 32, 1), (9, 33, 17), (16, 1024, 256),
-                                         (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2)]
+                                         (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2), (5, 9, 0)]
+        let threadsBefore = BLASThreads.current
+        defer { BLASThreads.set(threadsBefore) }
         var seed: UInt64 = 1
         for (m, n, k) in shapes {
             for ta in [false, true] {
                 for tb in [false, true] {
                     for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
                         for threads in [1, 2, 3] {
-                            let c = Case(ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta, pad: (m + n) % 3)
+                            let c = Case(ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta, pad: (m + n) % 3,
+                                         bias: seed % 2 == 0)
                             seed += 1
-                            for path in [Path.gemm, .packed, .gemv] {
-                                if path == .packed && ta { continue }
+                            for path in [Path.gemm, .packed, .gemv, .wrapper] {
+                                // The kernels take k >= 1 (the wrapper handles k = 0) and one layout
+                                // of A when packed.
+                                if (path == .packed && ta) || (path != .wrapper && k == 0) { continue }
                                 var c = c
-                                if path == .gemv { c.m = 1; c.k = c.k * 3 + 5 }
+                                if path == .gemv { c.m = 1; c.k = c.k * 3 + 5; c.bias = false }
                                 let e = worstError(c, threads: threads, path: path, seed: seed)
                                 XCTAssertLessThan(e, 1, "\(path) \(c) threads \(threads)")
                             }

@@ -20,20 +20,31 @@ size_t st_gemm_packed_b_count(long k, long n);
 /// trans_b is set. Use it when the same B multiplies many A (a recurrent weight over all steps).
 void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads);
 
-/// C = alpha op(A) op(B) + beta C, row-major, with op(B) packed by `st_gemm_pack_b`.
-/// op(A) is (m, k): A[i][p] is a[i*lda + p], or a[p*lda + i] when trans_a is set. beta = 0 never
-/// reads C. Runs on up to `threads` threads (the caller's thread is one of them).
+/// C = alpha op(A) op(B) + beta C + bias, row-major, with op(B) packed by `st_gemm_pack_b`.
+/// op(A) is (m, k): A[i][p] is a[i*lda + p], or a[p*lda + i] when trans_a is set. bias (n
+/// values, or NULL) is added to every row. beta = 0 never reads C. Runs on up to `threads`
+/// threads (the caller's thread is one of them).
 void st_gemm_packed(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
-                    const float *packed_b, float beta, float *c, long ldc, int threads);
+                    const float *packed_b, float beta, const float *bias, float *c, long ldc, int threads);
 
-/// C = alpha op(A) op(B) + beta C, row-major, packing B into a buffer kept between calls.
+/// C = alpha op(A) op(B) + beta C + bias, row-major, packing B into a buffer kept between calls.
 void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
-             const float *b, long ldb, float beta, float *c, long ldc, int threads);
+             const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads);
 
 /// c = alpha op(B) a + beta c for one row a (k): c[j] = alpha sum_p a[p] op(B)[p][j] + beta c[j],
 /// op(B) (k, n) stored as in `st_gemm`. The matrix streams once, split by columns over threads.
 void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
              const float *b, long ldb, float beta, float *c, int threads);
+
+/// One LSTM step for `rows` sequences, the AVX-512 twin of GateKernels.lstmForward (same
+/// arguments, bit-identical results): gates (rows, 4H) pre-activations [i f g o] become the
+/// activated gates; c = f c_prev + i g, h = o tanh(c).
+void st_lstm_forward(float *gates, const float *c_prev, float *c, float *h, long rows, long hidden);
+
+/// The step's gradients, twin of GateKernels.lstmBackward: from dh, dc and the saved gates,
+/// d_gates (rows, 4H) with respect to the pre-activations and dc_prev = dc_total f.
+void st_lstm_backward(const float *gates, const float *c, const float *c_prev, const float *dh, const float *dc,
+                      float *d_gates, float *dc_prev, long rows, long hidden);
 
 /// A task run by every thread of the pool: thread `index` of `count`.
 typedef void (*st_task)(void *context, int index, int count);
@@ -42,6 +53,10 @@ typedef void (*st_task)(void *context, int index, int count);
 /// Workers spin briefly between tasks, so back-to-back small tasks start in well under a
 /// microsecond, then sleep.
 void st_parallel(st_task task, void *context, int count);
+
+/// Asks the cache for `bytes` from `start` (into L2) without waiting: a recurrent step fetches
+/// the next step's saved activations while its GEMM runs.
+void st_prefetch(const void *start, long bytes);
 
 #ifdef __cplusplus
 }

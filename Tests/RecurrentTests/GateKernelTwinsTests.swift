@@ -1,0 +1,41 @@
+import CKernels
+@testable import Recurrent
+import SeqTensor
+import XCTest
+
+/// The AVX-512 LSTM kernels (CKernels/LSTMGates.c) must give exactly the bits the portable
+/// Swift kernels give, on ordinary values, saturating ones, ±inf, NaN and a ragged tail.
+final class GateKernelTwinsTests: XCTestCase {
+    func testLSTMKernelsAreBitIdenticalToTheSwiftOnes() throws {
+        try XCTSkipUnless(st_gemm_available() != 0, "this CPU has no AVX-512; only the Swift kernels run")
+        let rows = 3, hidden = 37   // 37 = 2 * 16 + 5: full vectors and a masked tail
+        var g = SeededGenerator(seed: 5)
+        let specials: [Float] = [0, -0.0, 1e-30, -1e-30, 0.6249, 0.625, 9, -9, 30, -30, 95, -110, .infinity, -.infinity, .nan]
+        func values(_ n: Int, scale: Float) -> [Float] {
+            (0..<n).map { i in i % 5 == 0 ? specials[(i / 5) % specials.count] : Float.random(in: -scale...scale, using: &g) }
+        }
+        let preactivations = values(rows * 4 * hidden, scale: 12)
+        let cPrev = values(rows * hidden, scale: 3), dh = values(rows * hidden, scale: 2), dc = values(rows * hidden, scale: 2)
+
+        func run(native: Bool) -> [[Float]] {
+            var gates = preactivations, c = [Float](repeating: 0, count: rows * hidden), h = c
+            var dGates = [Float](repeating: 0, count: rows * 4 * hidden), dcPrev = c
+            if native {
+                st_lstm_forward(&gates, cPrev, &c, &h, rows, hidden)
+                st_lstm_backward(gates, c, cPrev, dh, dc, &dGates, &dcPrev, rows, hidden)
+            } else {
+                GateKernels.lstmForwardPortable(gates: &gates, cPrev: cPrev, c: &c, h: &h, rows: rows, hidden: hidden)
+                GateKernels.lstmBackwardPortable(gates: gates, c: c, cPrev: cPrev, dh: dh, dc: dc, dGates: &dGates,
+                                                 dcPrev: &dcPrev, rows: rows, hidden: hidden)
+            }
+            return [gates, c, h, dGates, dcPrev]
+        }
+        let names = ["gates", "c", "h", "dGates", "dcPrev"]
+        for (name, (a, b)) in zip(names, zip(run(native: true), run(native: false))) {
+            for k in a.indices where a[k].bitPattern != b[k].bitPattern && !(a[k].isNaN && b[k].isNaN) {
+                XCTFail("\(name)[\(k)]: AVX-512 \(a[k]), Swift \(b[k])")
+                break
+            }
+        }
+    }
+}
