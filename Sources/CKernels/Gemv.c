@@ -40,22 +40,35 @@ AVX512 static void rows_dot(const Gemv *g, const float *a, long j0, long j1) {
     }
 }
 
+// 128 columns at a time: eight accumulators, enough independent FMAs to fill both pipes, and
+// each row of B read as two cache lines' worth of contiguous floats per load pair.
 AVX512 static void columns_axpy(const Gemv *g, const float *a, long j0, long j1) {
-    for (long j = j0; j < j1; j += 64) {
-        long width = j1 - j < 64 ? j1 - j : 64;
-        __mmask16 m[4];
-        for (int q = 0; q < 4; q++) {
+    enum { W = 8 };
+    for (long j = j0; j < j1; j += 16 * W) {
+        long width = j1 - j < 16 * W ? j1 - j : 16 * W;
+        __mmask16 m[W];
+        __m512 s[W];
+        for (int q = 0; q < W; q++) {
             long w = width - 16 * q;
             m[q] = w >= 16 ? 0xFFFF : w <= 0 ? 0 : (__mmask16)((1u << w) - 1);
+            s[q] = _mm512_setzero_ps();
         }
-        __m512 s[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-        for (long p = 0; p < g->k; p++) {
-            __m512 x = _mm512_set1_ps(a[p]);
-            const float *row = g->b + p * g->ldb + j;
-            for (int q = 0; q < 4; q++) s[q] = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m[q], row + 16 * q), s[q]);
+        if (width == 16 * W) {
+            // Whole blocks without masks: eight masks would not all fit in mask registers.
+            for (long p = 0; p < g->k; p++) {
+                __m512 x = _mm512_set1_ps(a[p]);
+                const float *row = g->b + p * g->ldb + j;
+                for (int q = 0; q < W; q++) s[q] = _mm512_fmadd_ps(x, _mm512_loadu_ps(row + 16 * q), s[q]);
+            }
+        } else {
+            for (long p = 0; p < g->k; p++) {
+                __m512 x = _mm512_set1_ps(a[p]);
+                const float *row = g->b + p * g->ldb + j;
+                for (int q = 0; q < W; q++) s[q] = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m[q], row + 16 * q), s[q]);
+            }
         }
         __m512 va = _mm512_set1_ps(g->alpha), vb = _mm512_set1_ps(g->beta);
-        for (int q = 0; q < 4; q++) {
+        for (int q = 0; q < W; q++) {
             __m512 r = _mm512_mul_ps(va, s[q]);
             if (g->beta != 0) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m[q], g->c + j + 16 * q), r);
             _mm512_mask_storeu_ps(g->c + j + 16 * q, m[q], r);

@@ -60,7 +60,9 @@ static void *worker_main(void *arg) {
 }
 
 static int ensure_workers(int wanted) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    // Read once: glibc's sysconf opens a file in /sys for this on every call.
+    static long cpus = 0;
+    if (cpus == 0) cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (cpus >= 1 && wanted > cpus - 1) wanted = (int)cpus - 1;
     if (wanted > MAX_WORKERS) wanted = MAX_WORKERS;
     while (started < wanted) {

@@ -178,22 +178,10 @@ public func concatenateLastAxis(_ parts: [Variable]) -> Variable {
 extension Variable {
     /// Swaps the first two axes: (A, B, ...) -> (B, A, ...), e.g. batch-first <-> sequence-first.
     public func swappingFirstAxes() -> Variable {
-        precondition(value.rank >= 2, "swappingFirstAxes: rank \(value.rank)")
-        let a = shape[0], b = shape[1], inner = value.count / max(a * b, 1)
-        var y = Tensor(uninitialized: [b, a] + shape.dropFirst(2))
-        let src = value.pointer, dst = y.mutablePointer
-        for i in 0..<a {
-            for j in 0..<b { (dst + (j * a + i) * inner).update(from: src + (i * b + j) * inner, count: inner) }
-        }
-        return Tape.output(y, inputs: [self]) { g in
-            // g is (b, a, ...): swapping back with the roles of a and b exchanged.
-            let dx = self.gradPointer()
-            for j in 0..<b {
-                for i in 0..<a {
-                    let s = g.pointer + (j * a + i) * inner, d = dx + (i * b + j) * inner
-                    for k in 0..<inner { d[k] += s[k] }
-                }
-            }
+        Tape.output(value.swappingFirstAxes(), inputs: [self]) { g in
+            // g is (B, A, ...): swapped back, it lines up with the input.
+            let back = g.swappingFirstAxes(), dx = self.gradPointer()
+            for k in 0..<back.count { dx[k] += back.pointer[k] }
         }
     }
 }

@@ -223,6 +223,18 @@ public struct Tensor {
         return t
     }
 
+    /// The first two axes swapped: (A, B, ...) -> (B, A, ...); for a matrix, its transpose.
+    public func swappingFirstAxes() -> Tensor {
+        precondition(rank >= 2, "swappingFirstAxes: rank \(rank)")
+        let a = shape[0], b = shape[1], inner = count / max(a * b, 1)
+        var y = Tensor(uninitialized: [b, a] + shape.dropFirst(2))
+        let src = pointer, dst = y.mutablePointer
+        for i in 0..<a {
+            for j in 0..<b { (dst + (j * a + i) * inner).update(from: src + (i * b + j) * inner, count: inner) }
+        }
+        return y
+    }
+
     /// Tensors of equal trailing shape stacked along a new or the existing first axis.
     public static func concatenating(_ parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty, "concatenating: no tensors")
