@@ -48,12 +48,29 @@ public final class Adam: Optimizer {
                          firstMoments.pointer(i, shape: p.shape), secondMoments.pointer(i, shape: p.shape),
                          amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil))
         }
-        let (beta1, beta2, epsilon, decoupled) = (self.beta1, self.beta2, self.epsilon, decoupledWeightDecay)
+        let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
         let total = work.reduce(0) { $0 + $1.n }
         Parallel.forEach(Parallel.elementThreads(total)) { part, parts in
             for (n, gp, w, m, v, vmax) in work {
-                for j in Parallel.range(of: n, part: part, of: parts) {
-                    if decoupled { w[j] *= decay }
+                let range = Parallel.range(of: n, part: part, of: parts)
+                var j = range.lowerBound
+                if vmax == nil {
+                    // Sixteen lanes at a time, the same operations in the same order as below.
+                    while j + 16 <= range.upperBound {
+                        let wv = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD16<Float>.self) * decay
+                        let g = UnsafeRawPointer(gp + j).loadUnaligned(as: SIMD16<Float>.self) + l2 * wv
+                        var mv = UnsafeRawPointer(m + j).loadUnaligned(as: SIMD16<Float>.self)
+                        mv += (1 - beta1) * (g - mv)
+                        let vv = beta2 * UnsafeRawPointer(v + j).loadUnaligned(as: SIMD16<Float>.self) + (1 - beta2) * g * g
+                        let updated = wv - stepSize * mv / (vv.squareRoot() / correction2Sqrt + epsilon)
+                        UnsafeMutableRawPointer(m + j).storeBytes(of: mv, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(v + j).storeBytes(of: vv, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(w + j).storeBytes(of: updated, as: SIMD16<Float>.self)
+                        j += 16
+                    }
+                }
+                while j < range.upperBound {
+                    w[j] *= decay
                     let g = gp[j] + l2 * w[j]
                     m[j] += (1 - beta1) * (g - m[j])
                     v[j] = beta2 * v[j] + (1 - beta2) * g * g
@@ -63,6 +80,7 @@ public final class Adam: Optimizer {
                         second = vmax[j]
                     }
                     w[j] -= stepSize * m[j] / (second.squareRoot() / correction2Sqrt + epsilon)
+                    j += 1
                 }
             }
         }
