@@ -284,8 +284,18 @@ public func recurrentSequence(
                 gemm(transposeA: true, m: GH, n: input.shape[2], k: T * B, dgx, input.value.pointer, beta: 1,
                      weights.weightIH.gradPointer())
             }
-            if let b = weights.biasIH, b.requiresGrad { Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: b.gradPointer()) }
-            if let b = weights.biasHH, b.requiresGrad { Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer()) }
+            if isGRU {
+                if let b = weights.biasIH, b.requiresGrad { Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: b.gradPointer()) }
+                if let b = weights.biasHH, b.requiresGrad { Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer()) }
+            } else {
+                // Both biases enter the same pre-activations: one pass over dGates serves both.
+                let biases = [weights.biasIH, weights.biasHH].compactMap { $0 }.filter(\.requiresGrad)
+                if !biases.isEmpty {
+                    var sums = Tensor(zeros: [GH])
+                    Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: sums.mutablePointer)
+                    for b in biases { b.accumulateGrad(sums.pointer) }
+                }
+            }
             if input.requiresGrad {
                 gemm(m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
             }

@@ -3,9 +3,13 @@ public enum Kernels {
     /// into[j] += sum over rows r of m[r, j], m (rows, columns) row-major.
     @inlinable
     public static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let row = m + r * columns
-            for j in 0..<columns { into[j] += row[j] }
+        // Threads take disjoint column ranges (a bias gradient over T*B rows is megabytes).
+        Parallel.forEach(Parallel.elementThreads(rows * columns)) { part, parts in
+            let range = Parallel.range(of: columns, part: part, of: parts)
+            for r in 0..<rows {
+                let row = m + r * columns
+                for j in range { into[j] += row[j] }
+            }
         }
     }
 

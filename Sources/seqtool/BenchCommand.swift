@@ -174,6 +174,7 @@ struct GemmBench: ParsableCommand {
     @Option var k = 1024
     @Option var threads = 1
     @Option var repeats = 12
+    @Flag(help: "A stored transposed (as weight gradients use dY^T).") var transposeA = false
     @Flag(help: "B stored transposed (as the layers use W^T).") var transposeB = false
     @Flag(help: "Pack B once and time only the products (as the recurrent step runs).") var packed = false
     @Flag var json = false
@@ -181,14 +182,16 @@ struct GemmBench: ParsableCommand {
     func run() throws {
         BLASThreads.set(threads)
         var g = SeededGenerator(seed: 1)
-        let a = Tensor(uniform: [m, k], low: -1, high: 1, generator: &g), b = Tensor(uniform: [k, n], low: -1, high: 1, generator: &g)
+        let a = Tensor(uniform: transposeA ? [k, m] : [m, k], low: -1, high: 1, generator: &g)
+        let b = Tensor(uniform: transposeB ? [n, k] : [k, n], low: -1, high: 1, generator: &g)
         var c = Tensor(zeros: [m, n])
         let cp = c.mutablePointer
         let flops = 2.0 * Double(m * n * k)
+        if packed && transposeA { throw ValidationError("--packed multiplies an A stored as is; drop --transpose-a") }
         let packedB = packed ? PackedMatrix(transposed: transposeB, k: k, n: n, b.pointer) : nil
         func product() {
             if let packedB { packedB.multiply(m: m, a.pointer, cp) } else {
-                gemm(transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp)
+                gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp)
             }
         }
         for _ in 0..<3 { product() }
@@ -205,8 +208,8 @@ struct GemmBench: ParsableCommand {
             rates.append(flops * Double(inner) / elapsed / 1e9)
         }
         let median = rates.sorted()[rates.count / 2]
-        print(String(format: "gemm M=%d N=%d K=%d%@%@ [%@], %d thread(s): %.1f GFLOP/s (median of %d)", m, n, k,
-                     transposeB ? " (B^T)" : "", packed ? " (B packed)" : "", GemmBackend.current.rawValue, threads, median, repeats))
+        print(String(format: "gemm M=%d N=%d K=%d%@%@%@ [%@], %d thread(s): %.1f GFLOP/s (median of %d)", m, n, k,
+                     transposeA ? " (A^T)" : "", transposeB ? " (B^T)" : "", packed ? " (B packed)" : "", GemmBackend.current.rawValue, threads, median, repeats))
         if json {
             print(jsonLine(["m": m, "n": n, "k": k, "threads": threads, "gflops": median,
                             "backend": GemmBackend.current.rawValue, "packed": packed]))
