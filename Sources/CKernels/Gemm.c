@@ -34,9 +34,33 @@ static long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
 size_t st_gemm_packed_b_count(long k, long n) { return (size_t)k * (size_t)(ceil_div(n, NR) * NR); }
 
+// dst[c * ldd + r] = src[r * lds + c] for an 8 x 8 block, in registers.
+AVX512 static inline void transpose8x8(const float *src, long lds, float *dst, long ldd) {
+    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst + 0 * ldd, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + 1 * ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
 // Slivers [s0, s1) of op(B): block of rows pc..pc+kc starts at pc * n_pad; sliver s of the
 // block at s * kc * NR; row p of a sliver holds its NR columns, zero past n.
-static void pack_b_slivers(int trans_b, long k, long n, const float *b, long ldb, float *packed,
+AVX512 static void pack_b_slivers(int trans_b, long k, long n, const float *b, long ldb, float *packed,
                            long s0, long s1) {
     long n_pad = ceil_div(n, NR) * NR;
     for (long pc = 0; pc < k; pc += KC) {
@@ -50,8 +74,16 @@ static void pack_b_slivers(int trans_b, long k, long n, const float *b, long ldb
                     memcpy(dst + p * NR, src, (size_t)width * sizeof(float));
                     if (width < NR) memset(dst + p * NR + width, 0, (size_t)(NR - width) * sizeof(float));
                 }
+            } else if (width == NR) {
+                // Column j of op(B) is row j of b: 8 x 8 blocks transposed in registers.
+                long p = 0;
+                for (; p + 8 <= kc; p += 8)
+                    for (long jj = 0; jj < NR; jj += 8)
+                        transpose8x8(b + (j0 + jj) * ldb + pc + p, ldb, dst + p * NR + jj, NR);
+                for (; p < kc; p++)
+                    for (long jj = 0; jj < NR; jj++) dst[p * NR + jj] = b[(j0 + jj) * ldb + pc + p];
             } else {
-                // Column j of op(B) is row j of b: read it contiguously, write down the sliver.
+                // A last, partial sliver: read each row contiguously, write down the sliver.
                 for (long jj = 0; jj < NR; jj++) {
                     if (jj < width) {
                         const float *src = b + (j0 + jj) * ldb + pc;
@@ -86,31 +118,8 @@ AVX512 static void pack_a_rows(const float *a, long lda, long i0, long mc, long 
         float *sliver = dst + ir * kc;
         const float *src = a + (i0 + ir) * lda + pc;
         long p = 0;
-        if (rows == MR) {
-            for (; p + 8 <= kc; p += 8) {
-                __m256 r0 = _mm256_loadu_ps(src + 0 * lda + p), r1 = _mm256_loadu_ps(src + 1 * lda + p);
-                __m256 r2 = _mm256_loadu_ps(src + 2 * lda + p), r3 = _mm256_loadu_ps(src + 3 * lda + p);
-                __m256 r4 = _mm256_loadu_ps(src + 4 * lda + p), r5 = _mm256_loadu_ps(src + 5 * lda + p);
-                __m256 r6 = _mm256_loadu_ps(src + 6 * lda + p), r7 = _mm256_loadu_ps(src + 7 * lda + p);
-                __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-                __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-                __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-                __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-                __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-                __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-                __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-                __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-                float *d = sliver + p * MR;
-                _mm256_storeu_ps(d + 0 * MR, _mm256_permute2f128_ps(u0, u4, 0x20));
-                _mm256_storeu_ps(d + 1 * MR, _mm256_permute2f128_ps(u1, u5, 0x20));
-                _mm256_storeu_ps(d + 2 * MR, _mm256_permute2f128_ps(u2, u6, 0x20));
-                _mm256_storeu_ps(d + 3 * MR, _mm256_permute2f128_ps(u3, u7, 0x20));
-                _mm256_storeu_ps(d + 4 * MR, _mm256_permute2f128_ps(u0, u4, 0x31));
-                _mm256_storeu_ps(d + 5 * MR, _mm256_permute2f128_ps(u1, u5, 0x31));
-                _mm256_storeu_ps(d + 6 * MR, _mm256_permute2f128_ps(u2, u6, 0x31));
-                _mm256_storeu_ps(d + 7 * MR, _mm256_permute2f128_ps(u3, u7, 0x31));
-            }
-        }
+        if (rows == MR)
+            for (; p + 8 <= kc; p += 8) transpose8x8(src + p, lda, sliver + p * MR, MR);
         for (; p < kc; p++)
             for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii * lda + p] : 0;
     }

@@ -115,12 +115,12 @@ public func recurrentSequence(
         }
         gemm(transposeB: true, m: T * B, n: GH, k: input.shape[2], input.value.pointer, weights.weightIH.value.pointer,
              bias: bias.pointer, gp)
-    case .tokens(let ids, _, _, let table):
-        let tp = table.value.pointer
-        Parallel.forEach(Parallel.elementThreads(T * BGH)) { part, parts in
-            for r in Parallel.range(of: T * B, part: part, of: parts) { (gp + r * GH).update(from: tp + ids[r] * GH, count: GH) }
-        }
+    case .tokens:
+        // Filled step by step in the loop below, from the table while it sits in cache.
+        break
     }
+    let tokenTable: (ids: [Int], rows: UnsafePointer<Float>)?
+    if case .tokens(let ids, _, _, let table) = source { tokenTable = (ids, table.value.pointer) } else { tokenTable = nil }
 
     // States by time: forward S[0] = h0, S[t+1] after input t; reverse S[T] = h0, S[t] after input t.
     var states = Tensor(uninitialized: [T + 1, B, H])
@@ -154,6 +154,9 @@ public func recurrentSequence(
             let prev = reverse ? t + 1 : t, cur = reverse ? t : t + 1
             let hPrev = sp + prev * BH + r0 * H, hCur = sp + cur * BH + r0 * H
             let g = gp + t * BGH + r0 * GH
+            if let (ids, table) = tokenTable {
+                for b in rows { (gp + (t * B + b) * GH).update(from: table + ids[t * B + b] * GH, count: GH) }
+            }
             switch kind {
             case .lstm:
                 stepWeights.multiply(m: n, hPrev, beta: 1, g, threads: gemmThreads)
