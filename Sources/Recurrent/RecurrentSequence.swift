@@ -102,25 +102,36 @@ public func recurrentSequence(
     let BH = B * H, BGH = B * GH
     let isGRU = kind == .gru, isLSTM = kind == .lstm, relu = kind == .rnnRelu
 
+    // Rows of the batch never meet inside the recurrence, so each thread runs the whole sequence
+    // for its own rows: no synchronisation per step, and the gate kernels run in parallel too.
+    let rowThreads = Parallel.rowThreads(rows: B, work: T * B * GH * H)
+    let gemmThreads = rowThreads == 1 ? BLASThreads.current : 1
+
     var gates = Tensor(uninitialized: [T, B, GH])
     let gp = gates.mutablePointer
+    // The input projections W_ih x_t + b. For LSTM and RNN both biases join here; the GRU's b_hh
+    // stays out because its n block sits inside the reset gate's product. With the batch split
+    // over threads each thread projects its own rows step by step, so the gate rows it then
+    // reads were just written by its own core; on one thread, one GEMM does all steps.
+    var inputBias = weights.biasIH?.value ?? Tensor(zeros: [GH])
+    if !isGRU, let b = weights.biasHH {
+        let bp = inputBias.mutablePointer, q = b.value.pointer
+        for j in 0..<GH { bp[j] += q[j] }
+    }
+    var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix)? = nil
+    var tokenTable: (ids: [Int], rows: UnsafePointer<Float>)? = nil
     switch source {
     case .features(let input):
-        // Input projections of all steps at once. For LSTM and RNN both biases join here; the
-        // GRU's b_hh stays out because its n block sits inside the reset gate's product.
-        var bias = weights.biasIH?.value ?? Tensor(zeros: [GH])
-        if !isGRU, let b = weights.biasHH {
-            let bp = bias.mutablePointer, q = b.value.pointer
-            for j in 0..<GH { bp[j] += q[j] }
+        let I = input.shape[2], x = input.value.pointer, w = weights.weightIH.value.pointer
+        if rowThreads > 1 {
+            stepInput = (x, I, PackedMatrix(transposed: true, k: I, n: GH, w))
+        } else {
+            gemm(transposeB: true, m: T * B, n: GH, k: I, x, w, bias: inputBias.pointer, gp)
         }
-        gemm(transposeB: true, m: T * B, n: GH, k: input.shape[2], input.value.pointer, weights.weightIH.value.pointer,
-             bias: bias.pointer, gp)
-    case .tokens:
-        // Filled step by step in the loop below, from the table while it sits in cache.
-        break
+    case .tokens(let ids, _, _, let table):
+        // Copied step by step in the loop below, from the table while it sits in cache.
+        tokenTable = (ids, table.value.pointer)
     }
-    let tokenTable: (ids: [Int], rows: UnsafePointer<Float>)?
-    if case .tokens(let ids, _, _, let table) = source { tokenTable = (ids, table.value.pointer) } else { tokenTable = nil }
 
     // States by time: forward S[0] = h0, S[t+1] after input t; reverse S[T] = h0, S[t] after input t.
     var states = Tensor(uninitialized: [T + 1, B, H])
@@ -142,10 +153,6 @@ public func recurrentSequence(
         for b in rows where t >= lengths[b] { body(b) }
     }
 
-    // Rows of the batch never meet inside the recurrence, so each thread runs the whole sequence
-    // for its own rows: no synchronisation per step, and the gate kernels run in parallel too.
-    let rowThreads = Parallel.rowThreads(rows: B, work: T * B * GH * H)
-    let gemmThreads = rowThreads == 1 ? BLASThreads.current : 1
     Parallel.forEach(rowThreads) { part, parts in
         let rows = Parallel.range(of: B, part: part, of: parts)
         let r0 = rows.lowerBound, n = rows.count
@@ -156,6 +163,8 @@ public func recurrentSequence(
             let g = gp + t * BGH + r0 * GH
             if let (ids, table) = tokenTable {
                 for b in rows { (gp + (t * B + b) * GH).update(from: table + ids[t * B + b] * GH, count: GH) }
+            } else if let (x, I, inputWeights) = stepInput {
+                inputWeights.multiply(m: n, x + (t * B + r0) * I, bias: inputBias.pointer, g, threads: 1)
             }
             switch kind {
             case .lstm:

@@ -117,14 +117,15 @@ public struct PackedMatrix {
         }
     }
 
-    /// C = alpha A op(B) + beta C for A (m, k) with row stride `lda`, C (m, n) packed, on up to
-    /// `threads` threads (1 inside a `Parallel.forEach` body).
+    /// C = alpha A op(B) + beta C (+ bias on every row) for A (m, k) with row stride `lda`, C
+    /// (m, n) packed, on up to `threads` threads (1 inside a `Parallel.forEach` body).
     public func multiply(m: Int, alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int? = nil,
-                         beta: Float = 0, _ c: UnsafeMutablePointer<Float>, threads: Int = BLASThreads.current) {
+                         beta: Float = 0, bias: UnsafePointer<Float>? = nil, _ c: UnsafeMutablePointer<Float>,
+                         threads: Int = BLASThreads.current) {
         guard let packed else {
-            gemm(transposeB: transposed, m: m, n: n, k: k, alpha: alpha, a, lda: lda, source, beta: beta, c)
+            gemm(transposeB: transposed, m: m, n: n, k: k, alpha: alpha, a, lda: lda, source, beta: beta, bias: bias, c)
             return
         }
-        st_gemm_packed(0, m, n, k, alpha, a, lda ?? k, packed.pointer, beta, nil, c, n, Int32(threads))
+        st_gemm_packed(0, m, n, k, alpha, a, lda ?? k, packed.pointer, beta, bias, c, n, Int32(threads))
     }
 }

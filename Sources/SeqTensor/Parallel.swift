@@ -17,11 +17,15 @@ public enum Parallel {
         }
     }
 
+    /// The multiply-adds below which `rowThreads` keeps a job on one thread (about a millisecond
+    /// of work). Tests lower it to run small problems down the threaded path.
+    public static var minimumRowWork = 1 << 20
+
     /// Threads for a loop over `rows` independent rows whose own products run single-threaded:
     /// the batch of a recurrent layer. 1 when `gemm` runs on OpenBLAS (which threads inside each
     /// product instead) or when the whole job (`work` multiply-adds) is too small to share.
     public static func rowThreads(rows: Int, work: Int) -> Int {
-        guard GemmBackend.current == .native, work >= 1 << 20 else { return 1 }
+        guard GemmBackend.current == .native, work >= minimumRowWork else { return 1 }
         return max(1, min(BLASThreads.current, rows))
     }
 
