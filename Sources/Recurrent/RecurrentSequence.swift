@@ -110,9 +110,9 @@ public func recurrentSequence(
     var gates = Tensor(uninitialized: [T, B, GH])
     let gp = gates.mutablePointer
     // The input projections W_ih x_t + b. For LSTM and RNN both biases join here; the GRU's b_hh
-    // stays out because its n block sits inside the reset gate's product. With the batch split
-    // over threads each thread projects its own rows step by step, so the gate rows it then
-    // reads were just written by its own core; on one thread, one GEMM does all steps.
+    // stays out because its n block sits inside the reset gate's product. With the native GEMM
+    // each thread projects its own rows step by step, so the gate rows it then reads are fresh
+    // in its own core's cache; with OpenBLAS one GEMM does all steps.
     var inputBias = weights.biasIH?.value ?? Tensor(zeros: [GH])
     if !isGRU, let b = weights.biasHH {
         let bp = inputBias.mutablePointer, q = b.value.pointer
@@ -123,7 +123,7 @@ public func recurrentSequence(
     switch source {
     case .features(let input):
         let I = input.shape[2], x = input.value.pointer, w = weights.weightIH.value.pointer
-        if rowThreads > 1 {
+        if GemmBackend.current == .native {
             stepInput = (x, I, PackedMatrix(transposed: true, k: I, n: GH, w))
         } else {
             gemm(transposeB: true, m: T * B, n: GH, k: I, x, w, bias: inputBias.pointer, gp)
@@ -164,7 +164,7 @@ public func recurrentSequence(
             if let (ids, table) = tokenTable {
                 for b in rows { (gp + (t * B + b) * GH).update(from: table + ids[t * B + b] * GH, count: GH) }
             } else if let (x, I, inputWeights) = stepInput {
-                inputWeights.multiply(m: n, x + (t * B + r0) * I, bias: inputBias.pointer, g, threads: 1)
+                inputWeights.multiply(m: n, x + (t * B + r0) * I, bias: inputBias.pointer, g, threads: gemmThreads)
             }
             switch kind {
             case .lstm:
