@@ -7,13 +7,22 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=.build-fuzz
 mkdir -p "$out"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$out" -I Sources/COpenBLAS $(pkg-config --cflags openblas | sed 's/^/-Xcc /'))
+# The C kernels: objects, and a module map for swiftc (SwiftPM writes its own).
+mkdir -p "$out/CKernels"
+printf 'module CKernels {\n    header "%s"\n    export *\n}\n' "$PWD/Sources/CKernels/include/CKernels.h" > "$out/CKernels/module.modulemap"
+ckernels=()
+for source in Sources/CKernels/*.c; do
+    object="$out/CKernels/$(basename "$source" .c).o"
+    clang -O3 -ffp-contract=off -fsanitize=address -g -I Sources/CKernels/include -c "$source" -o "$object"
+    ckernels+=("$object")
+done
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$out" -I "$out/CKernels" -I Sources/COpenBLAS $(pkg-config --cflags openblas | sed 's/^/-Xcc /'))
 for module in SeqTensor Feedforward Recurrent; do
     swiftc "${flags[@]}" -module-name "$module" -wmo -emit-module -emit-module-path "$out/$module.swiftmodule" \
         -c Sources/"$module"/*.swift -o "$out/$module.o"
 done
 for target in safetensors csv corpus pairs; do
     swiftc "${flags[@]}" -module-name "Fuzz_$target" Tests/Fuzz/targets/"$target".swift \
-        "$out"/SeqTensor.o "$out"/Feedforward.o "$out"/Recurrent.o $(pkg-config --libs openblas) -o "$out/fuzz-$target"
+        "$out"/SeqTensor.o "$out"/Feedforward.o "$out"/Recurrent.o "${ckernels[@]}" $(pkg-config --libs openblas) -o "$out/fuzz-$target"
 done
 echo "built $out/fuzz-{safetensors,csv,corpus,pairs}"
