@@ -69,10 +69,13 @@ AVX512 static void pack_b_slivers(int trans_b, long k, long n, const float *b, l
             float *dst = packed + pc * n_pad + s * kc * NR;
             long j0 = s * NR, width = n - j0 < NR ? n - j0 : NR;
             if (!trans_b) {
+                // Row p of the sliver is 32 contiguous floats of b (masked past n).
+                __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+                __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
                 for (long p = 0; p < kc; p++) {
                     const float *src = b + (pc + p) * ldb + j0;
-                    memcpy(dst + p * NR, src, (size_t)width * sizeof(float));
-                    if (width < NR) memset(dst + p * NR + width, 0, (size_t)(NR - width) * sizeof(float));
+                    _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, src));
+                    _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
                 }
             } else if (width == NR) {
                 // Column j of op(B) is row j of b: 8 x 8 blocks transposed in registers.
