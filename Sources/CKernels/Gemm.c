@@ -11,7 +11,7 @@
 // 512-bit FMAs the recurrent step's small GEMM (M = batch) and the big gradient GEMMs run up to
 // twice as fast, and a packed W_hh can be reused across every step of a sequence.
 #include "CKernels.h"
-#include "Target.h"
+#include "Support.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +29,6 @@ int st_gemm_available(void) {
     }
     return cached;
 }
-
-static long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
 size_t st_gemm_packed_b_count(long k, long n) { return (size_t)k * (size_t)(ceil_div(n, NR) * NR); }
 
@@ -70,8 +68,7 @@ AVX512 static void pack_b_slivers(int trans_b, long k, long n, const float *b, l
             long j0 = s * NR, width = n - j0 < NR ? n - j0 : NR;
             if (!trans_b) {
                 // Row p of the sliver is 32 contiguous floats of b (masked past n).
-                __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
-                __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+                __mmask16 m0 = lane_mask(width), m1 = lane_mask(width - 16);
                 for (long p = 0; p < kc; p++) {
                     const float *src = b + (pc + p) * ldb + j0;
                     _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, src));
@@ -146,8 +143,8 @@ AVX512 static void kernel_8x32(long kc, const float *a, long rs, long cs, const 
     __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
     __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
     __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-    // C often comes from far away (a recurrent step's gate rows were written by the input
-    // projection long before): start fetching the tile now so the epilogue does not wait.
+    // When C is read (beta != 0) it may be far from this core: start fetching the tile now so
+    // that the epilogue does not wait for it.
     if (beta != 0)
         for (long i = 0; i < mr; i++) {
             _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
@@ -168,8 +165,7 @@ AVX512 static void kernel_8x32(long kc, const float *a, long rs, long cs, const 
     }
     __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                          {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
-    __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
+    __mmask16 m0 = lane_mask(nr), m1 = lane_mask(nr - 16);
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
     if (bias) { bias0 = _mm512_maskz_loadu_ps(m0, bias); bias1 = _mm512_maskz_loadu_ps(m1, bias + 16); }
@@ -206,13 +202,6 @@ typedef struct {
     float *c; long ldc;
     int split_rows;   // threads take row ranges (else sliver ranges)
 } Problem;
-
-static void range_of(long total, long units, int index, int count, long *lo, long *hi) {
-    long per = total / count, extra = total % count;
-    long start = index * per + (index < extra ? index : extra);
-    *lo = start * units;
-    *hi = (start + per + (index < extra ? 1 : 0)) * units;
-}
 
 AVX512 static void compute(const Problem *q, long m0, long m1, long s0, long s1) {
     if (m1 > q->m) m1 = q->m;
@@ -280,6 +269,7 @@ static int threads_for(long m, long n, long k, int threads, long tiles) {
 void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads) {
     Problem q = {.trans_b = trans_b, .n = n, .k = k, .b = b, .ldb = ldb, .packed = packed};
     long slivers = ceil_div(n, NR);
+    // Copying a float is weighed as 64 multiply-adds.
     st_parallel(pack_task, &q, threads_for(k, n, 64, threads, slivers));
 }
 

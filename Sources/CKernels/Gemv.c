@@ -5,7 +5,7 @@
 //   op(B) stored transposed, (n, k) rows:  c[j] = alpha dot(B[j][0..<k], a) + beta c[j]
 //   op(B) stored as is, (k, n) rows:       c[0..<n] = alpha sum_p a[p] B[p][0..<n] + beta c
 #include "CKernels.h"
-#include "Target.h"
+#include "Support.h"
 
 #include <stdlib.h>
 
@@ -14,7 +14,7 @@
 
 typedef struct {
     int trans_b;
-    long n, k, inc_a, ldb;
+    long n, k, ldb;
     float alpha, beta;
     const float *a, *b;
     float *c;
@@ -32,25 +32,25 @@ AVX512 static float dot(const float *x, const float *y, long k, __mmask16 tail) 
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
-AVX512 static void rows_dot(const Gemv *g, const float *a, long j0, long j1) {
-    __mmask16 tail = (__mmask16)((1u << (g->k % 16)) - 1);
+AVX512 static void rows_dot(const Gemv *g, long j0, long j1) {
+    __mmask16 tail = lane_mask(g->k % 16);
     for (long j = j0; j < j1; j++) {
-        float v = g->alpha * dot(g->b + j * g->ldb, a, g->k, tail);
+        float v = g->alpha * dot(g->b + j * g->ldb, g->a, g->k, tail);
         g->c[j] = g->beta == 0 ? v : v + g->beta * g->c[j];
     }
 }
 
 // 128 columns at a time: eight accumulators, enough independent FMAs to fill both pipes, and
 // each row of B read as two cache lines' worth of contiguous floats per load pair.
-AVX512 static void columns_axpy(const Gemv *g, const float *a, long j0, long j1) {
+AVX512 static void columns_axpy(const Gemv *g, long j0, long j1) {
+    const float *a = g->a;
     enum { W = 8 };
     for (long j = j0; j < j1; j += 16 * W) {
         long width = j1 - j < 16 * W ? j1 - j : 16 * W;
         __mmask16 m[W];
         __m512 s[W];
         for (int q = 0; q < W; q++) {
-            long w = width - 16 * q;
-            m[q] = w >= 16 ? 0xFFFF : w <= 0 ? 0 : (__mmask16)((1u << w) - 1);
+            m[q] = lane_mask(width - 16 * q);
             s[q] = _mm512_setzero_ps();
         }
         if (width == 16 * W) {
@@ -79,12 +79,11 @@ AVX512 static void columns_axpy(const Gemv *g, const float *a, long j0, long j1)
 static void gemv_task(void *context, int index, int count) {
     const Gemv *g = context;
     // Columns in blocks of 64 so that threads never share a cache line of c.
-    long blocks = (g->n + 63) / 64, per = blocks / count, extra = blocks % count;
-    long start = index * per + (index < extra ? index : extra);
-    long j0 = start * 64, j1 = (start + per + (index < extra ? 1 : 0)) * 64;
+    long j0, j1;
+    range_of(ceil_div(g->n, 64), 64, index, count, &j0, &j1);
     if (j1 > g->n) j1 = g->n;
     if (j0 >= j1) return;
-    if (g->trans_b) rows_dot(g, g->a, j0, j1); else columns_axpy(g, g->a, j0, j1);
+    if (g->trans_b) rows_dot(g, j0, j1); else columns_axpy(g, j0, j1);
 }
 
 void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
@@ -98,7 +97,7 @@ void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_
         for (long p = 0; p < k; p++) gathered[p] = a[p * inc_a];
         a = gathered;
     }
-    Gemv g = {.trans_b = trans_b, .n = n, .k = k, .inc_a = 1, .ldb = ldb, .alpha = alpha, .beta = beta,
+    Gemv g = {.trans_b = trans_b, .n = n, .k = k, .ldb = ldb, .alpha = alpha, .beta = beta,
               .a = a, .b = b, .c = c};
     // Below ~64K multiply-adds a thread hand-off costs more than it saves.
     int useful = (double)n * (double)k < 65536.0 ? 1 : threads;

@@ -7,7 +7,7 @@
 // as two power-of-two factors; tanh: |x| < 0.625 odd polynomial, else 1 - 2/(e^2|x| + 1) with
 // x's sign; sigmoid: 1/(1 + e^-|x|), times e^-|x| for x < 0.
 #include "CKernels.h"
-#include "Target.h"
+#include "Support.h"
 
 #include <stdlib.h>
 
@@ -75,20 +75,16 @@ AVX512 static inline __m512 sigmoid16(__m512 x) {
     return _mm512_mask_blend_ps(sign16(x), s, _mm512_mul_ps(e, s));
 }
 
-AVX512 static inline __mmask16 lanes(long j, long n) {
-    return n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-}
-
 #define LOAD(p) _mm512_maskz_loadu_ps(m, (p) + j)
 #define STORE(p, x) _mm512_mask_storeu_ps((p) + j, m, (x))
 
-AVX512 static void forward(float *gates, const float *c_prev, float *c, float *h, long rows, long hidden) {
+AVX512 void st_lstm_forward(float *gates, const float *c_prev, float *c, float *h, long rows, long hidden) {
     for (long b = 0; b < rows; b++) {
         float *gi = gates + b * 4 * hidden, *gf = gi + hidden, *gg = gf + hidden, *go = gg + hidden;
         const float *cp = c_prev + b * hidden;
         float *cn = c + b * hidden, *hn = h + b * hidden;
         for (long j = 0; j < hidden; j += 16) {
-            __mmask16 m = lanes(j, hidden);
+            __mmask16 m = lane_mask(hidden - j);
             __m512 i = sigmoid16(LOAD(gi)), f = sigmoid16(LOAD(gf)), g = tanh16(LOAD(gg)), o = sigmoid16(LOAD(go));
             __m512 c_new = _mm512_add_ps(_mm512_mul_ps(f, LOAD(cp)), _mm512_mul_ps(i, g));
             STORE(gi, i); STORE(gf, f); STORE(gg, g); STORE(go, o);
@@ -98,14 +94,14 @@ AVX512 static void forward(float *gates, const float *c_prev, float *c, float *h
     }
 }
 
-AVX512 static void backward(const float *gates, const float *c, const float *c_prev, const float *dh,
-                            const float *dc, float *d_gates, float *dc_prev, long rows, long hidden) {
+AVX512 void st_lstm_backward(const float *gates, const float *c, const float *c_prev, const float *dh,
+                             const float *dc, float *d_gates, float *dc_prev, long rows, long hidden) {
     for (long b = 0; b < rows; b++) {
         const float *gi = gates + b * 4 * hidden, *gf = gi + hidden, *gg = gf + hidden, *go = gg + hidden;
         float *di = d_gates + b * 4 * hidden, *df = di + hidden, *dg = df + hidden, *d_o = dg + hidden;
         long o = b * hidden;
         for (long j = 0; j < hidden; j += 16) {
-            __mmask16 m = lanes(j, hidden);
+            __mmask16 m = lane_mask(hidden - j);
             __m512 i = LOAD(gi), f = LOAD(gf), g = LOAD(gg), og = LOAD(go);
             __m512 tc = tanh16(LOAD(c + o));
             __m512 dhv = LOAD(dh + o);
@@ -119,15 +115,6 @@ AVX512 static void backward(const float *gates, const float *c, const float *c_p
             STORE(dc_prev + o, _mm512_mul_ps(dct, f));
         }
     }
-}
-
-void st_lstm_forward(float *gates, const float *c_prev, float *c, float *h, long rows, long hidden) {
-    forward(gates, c_prev, c, h, rows, hidden);
-}
-
-void st_lstm_backward(const float *gates, const float *c, const float *c_prev, const float *dh, const float *dc,
-                      float *d_gates, float *dc_prev, long rows, long hidden) {
-    backward(gates, c, c_prev, dh, dc, d_gates, dc_prev, rows, hidden);
 }
 
 #else

@@ -30,31 +30,27 @@ static st_task current_task;
 static void *current_context;
 static int current_count;
 
+// Blocks until a task newer than `seen` is posted.
+static void sleep_past(unsigned long seen) {
+    pthread_mutex_lock(&lock);
+    atomic_fetch_add(&sleepers, 1);
+    while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &lock);
+    atomic_fetch_sub(&sleepers, 1);
+    pthread_mutex_unlock(&lock);
+}
+
 static void *worker_main(void *arg) {
     int index = (int)(long)arg;
     unsigned long seen = 0;
+    int spin = 1;   // a worker left out of the last task sleeps rather than spin against the others
     for (;;) {
-        int spins = 0;
-        while (atomic_load_explicit(&generation, memory_order_acquire) == seen) {
-            if (++spins < SPIN_ROUNDS) { CPU_RELAX(); continue; }
-            pthread_mutex_lock(&lock);
-            atomic_fetch_add(&sleepers, 1);
-            while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &lock);
-            atomic_fetch_sub(&sleepers, 1);
-            pthread_mutex_unlock(&lock);
+        for (int spins = 0; atomic_load_explicit(&generation, memory_order_acquire) == seen;) {
+            if (spin && ++spins < SPIN_ROUNDS) CPU_RELAX(); else sleep_past(seen);
         }
         seen = atomic_load_explicit(&generation, memory_order_acquire);
-        int included = index < current_count;
-        if (included) current_task(current_context, index, current_count);
+        spin = index < current_count;
+        if (spin) current_task(current_context, index, current_count);
         atomic_fetch_sub_explicit(&pending, 1, memory_order_release);
-        if (!included) {
-            // Not wanted this time: sleep rather than spin against the threads that are.
-            pthread_mutex_lock(&lock);
-            atomic_fetch_add(&sleepers, 1);
-            while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &lock);
-            atomic_fetch_sub(&sleepers, 1);
-            pthread_mutex_unlock(&lock);
-        }
     }
     return NULL;
 }
@@ -100,13 +96,4 @@ void st_parallel(st_task task, void *context, int count) {
         if (spins < SPIN_ROUNDS) CPU_RELAX(); else sched_yield();
     }
     pthread_mutex_unlock(&submit);
-}
-
-void st_prefetch(const void *start, long bytes) {
-#if defined(__x86_64__)
-    const char *p = start;
-    for (long offset = 0; offset < bytes; offset += 64) _mm_prefetch(p + offset, _MM_HINT_T1);
-#else
-    (void)start; (void)bytes;
-#endif
 }
