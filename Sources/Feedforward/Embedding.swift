@@ -14,11 +14,7 @@ public func embedding(_ indices: [Int], shape: [Int], weight: Variable, paddingI
         (yp + k * E).update(from: wp + i * E, count: E)
     }
     return Tape.output(y, inputs: [weight]) { g in
-        let d = weight.gradPointer(), gp = g.pointer
-        for (k, i) in indices.enumerated() where i != paddingIndex {
-            let row = d + i * E, src = gp + k * E
-            for j in 0..<E { row[j] += src[j] }
-        }
+        Kernels.addRows(g.pointer, at: indices, columns: E, into: weight.gradPointer(), skipping: paddingIndex)
     }
 }
 

@@ -113,20 +113,20 @@ public func recurrentSequence(
     // stays out because its n block sits inside the reset gate's product. With the native GEMM
     // each thread projects its own rows step by step, so the gate rows it then reads are fresh
     // in its own core's cache; with OpenBLAS one GEMM does all steps.
-    var inputBias = weights.biasIH?.value ?? Tensor(zeros: [GH])
-    if !isGRU, let b = weights.biasHH {
-        let bp = inputBias.mutablePointer, q = b.value.pointer
-        for j in 0..<GH { bp[j] += q[j] }
-    }
-    var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix)? = nil
+    var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix, bias: Tensor)? = nil
     var tokenTable: (ids: [Int], rows: UnsafePointer<Float>)? = nil
     switch source {
     case .features(let input):
+        var bias = weights.biasIH?.value ?? Tensor(zeros: [GH])
+        if !isGRU, let b = weights.biasHH {
+            let bp = bias.mutablePointer, q = b.value.pointer
+            for j in 0..<GH { bp[j] += q[j] }
+        }
         let I = input.shape[2], x = input.value.pointer, w = weights.weightIH.value.pointer
         if GemmBackend.current == .native {
-            stepInput = (x, I, PackedMatrix(transposed: true, k: I, n: GH, w))
+            stepInput = (x, I, PackedMatrix(transposed: true, k: I, n: GH, w), bias)
         } else {
-            gemm(transposeB: true, m: T * B, n: GH, k: I, x, w, bias: inputBias.pointer, gp)
+            bias.withUnsafeBufferPointer { gemm(transposeB: true, m: T * B, n: GH, k: I, x, w, bias: $0.baseAddress, gp) }
         }
     case .tokens(let ids, _, _, let table):
         // Copied step by step in the loop below, from the table while it sits in cache.
@@ -163,8 +163,8 @@ public func recurrentSequence(
             let g = gp + t * BGH + r0 * GH
             if let (ids, table) = tokenTable {
                 for b in rows { (gp + (t * B + b) * GH).update(from: table + ids[t * B + b] * GH, count: GH) }
-            } else if let (x, I, inputWeights) = stepInput {
-                inputWeights.multiply(m: n, x + (t * B + r0) * I, bias: inputBias.pointer, g, threads: gemmThreads)
+            } else if let (x, I, inputWeights, bias) = stepInput {
+                inputWeights.multiply(m: n, x + (t * B + r0) * I, bias: bias.pointer, g, threads: gemmThreads)
             }
             switch kind {
             case .lstm:
@@ -290,43 +290,30 @@ public func recurrentSequence(
         if weights.weightHH.requiresGrad {
             gemm(transposeA: true, m: GH, n: H, k: T * B, dgh, sp + prevStart * BH, beta: 1, weights.weightHH.gradPointer())
         }
+        // The GRU's b_hh acts on the hidden projections (its n block inside the reset gate).
+        if isGRU, let b = weights.biasHH, b.requiresGrad { Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer()) }
         switch source {
         case .features(let input):
             if weights.weightIH.requiresGrad {
                 gemm(transposeA: true, m: GH, n: input.shape[2], k: T * B, dgx, input.value.pointer, beta: 1,
                      weights.weightIH.gradPointer())
             }
-            if isGRU {
-                if let b = weights.biasIH, b.requiresGrad { Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: b.gradPointer()) }
-                if let b = weights.biasHH, b.requiresGrad { Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer()) }
-            } else {
-                // Both biases enter the same pre-activations: one pass over dGates serves both.
-                let biases = [weights.biasIH, weights.biasHH].compactMap { $0 }.filter(\.requiresGrad)
-                if !biases.isEmpty {
-                    var sums = Tensor(zeros: [GH])
-                    Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: sums.mutablePointer)
-                    for b in biases { b.accumulateGrad(sums.pointer) }
+            // The biases of the input pre-activations, b_ih and (except for the GRU) b_hh: one pass
+            // over dGates serves both.
+            let biases = [weights.biasIH, isGRU ? nil : weights.biasHH].compactMap { $0 }.filter(\.requiresGrad)
+            if !biases.isEmpty {
+                var sums = Tensor(zeros: [GH])
+                sums.withUnsafeMutableBufferPointer { sums in
+                    Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: sums.baseAddress!)
+                    for b in biases { b.accumulateGrad(sums.baseAddress!) }
                 }
             }
             if input.requiresGrad {
                 gemm(m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
             }
         case .tokens(let ids, _, _, let table):
-            if isGRU, let b = weights.biasHH, b.requiresGrad {
-                Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer())
-            }
-            if table.requiresGrad {
-                // Each token's row of the table collects its steps' gate gradients; threads take
-                // disjoint column ranges, so no two write the same float.
-                let d = table.gradPointer(), g = UnsafePointer(dgx)
-                Parallel.forEach(Parallel.elementThreads(T * BGH)) { part, parts in
-                    let columns = Parallel.range(of: GH, part: part, of: parts)
-                    for r in 0..<(T * B) {
-                        let row = d + ids[r] * GH, src = g + r * GH
-                        for j in columns { row[j] += src[j] }
-                    }
-                }
-            }
+            // Each token's row of the table collects its steps' gate gradients.
+            if table.requiresGrad { Kernels.addRows(dgx, at: ids, columns: GH, into: table.gradPointer()) }
         }
         // The buffers were used only through their pointers: keep them alive up to here.
         withExtendedLifetime((dGx, dGhStorage, work)) {}

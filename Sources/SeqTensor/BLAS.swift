@@ -61,17 +61,21 @@ public func gemm(
 public enum BLASThreads {
     /// Sets the number of threads matrix products use (at least 1).
     public static func set(_ count: Int) {
-        // With the native backend OpenBLAS keeps one thread: its idle workers spin and would
-        // take the cores from the pool's.
-        openblas_set_num_threads(GemmBackend.current == .native ? 1 : Int32(max(1, count)))
         current = max(1, count)
+        giveOpenBLAS(current)
     }
     /// The number of threads matrix products use now (OpenBLAS's default until `set`).
     public private(set) static var current: Int = {
         let count = Int(openblas_get_num_threads())
-        if GemmBackend.current == .native { openblas_set_num_threads(1) }
+        giveOpenBLAS(count)
         return count
     }()
+
+    /// With the native backend OpenBLAS keeps one thread: its idle workers spin and would take
+    /// the cores from the pool's.
+    private static func giveOpenBLAS(_ count: Int) {
+        openblas_set_num_threads(GemmBackend.current == .native ? 1 : Int32(count))
+    }
 }
 
 /// Which implementation `gemm` runs for products of more than one row.

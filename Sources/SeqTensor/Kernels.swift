@@ -13,6 +13,20 @@ public enum Kernels {
         }
     }
 
+    /// into[indices[r], j] += m[r, j] for every row r of m (indices.count, columns), except rows
+    /// whose index is `skipping`: the backward of a row lookup. Threads take disjoint column
+    /// ranges, so no two write the same float.
+    public static func addRows(_ m: UnsafePointer<Float>, at indices: [Int], columns: Int,
+                               into: UnsafeMutablePointer<Float>, skipping: Int? = nil) {
+        Parallel.forEach(Parallel.elementThreads(indices.count * columns)) { part, parts in
+            let range = Parallel.range(of: columns, part: part, of: parts)
+            for (r, i) in indices.enumerated() where i != skipping {
+                let row = into + i * columns, src = m + r * columns
+                for j in range { row[j] += src[j] }
+            }
+        }
+    }
+
     /// Index of the largest of `count` values (the first one on ties): greedy decoding, predicted class.
     @inlinable
     public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {

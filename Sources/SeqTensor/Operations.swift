@@ -180,8 +180,7 @@ extension Variable {
     public func swappingFirstAxes() -> Variable {
         Tape.output(value.swappingFirstAxes(), inputs: [self]) { g in
             // g is (B, A, ...): swapped back, it lines up with the input.
-            let back = g.swappingFirstAxes(), dx = self.gradPointer()
-            for k in 0..<back.count { dx[k] += back.pointer[k] }
+            g.swappingFirstAxes().withUnsafeBufferPointer { self.accumulateGrad($0.baseAddress!) }
         }
     }
 }

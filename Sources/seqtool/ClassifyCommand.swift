@@ -36,7 +36,7 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs at 100% training accuracy (0: never).") var patience = 10
     @Flag(inversion: .prefixedNo, help: "Standardise inputs with the training mean and deviation.") var normalize = true
     @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Threads for OpenBLAS.") var threads = 1
+    @Option(help: "Threads for matrix products.") var threads = 1
     @Option(help: "Write the trained model (safetensors).") var out: String?
     @Flag(help: "End with one JSON line.") var json = false
     @Option(help: "Write an SVG: predicted class against row index, true class beside it.") var plot: String?

@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Character model (.safetensors).") var model: String
     @Option(help: "Text file or folder of text files.") var corpus: String
     @Option(help: "Characters per chunk (the state is carried between chunks).") var chunk = 256
-    @Option(help: "Threads for OpenBLAS.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for matrix products.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "End with one JSON line.") var json = false
 
     func validate() throws {

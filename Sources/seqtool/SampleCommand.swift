@@ -15,7 +15,7 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("top-p"), help: "Sample only among the most likely characters whose probability sums to P, in (0, 1].") var topP: Float?
     @Flag(help: "Always take the most likely character.") var greedy = false
     @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Threads for OpenBLAS.") var threads = 1
+    @Option(help: "Threads for matrix products.") var threads = 1
 
     func validate() throws {
         try require(length >= 0, "--length", "must not be negative")

@@ -41,7 +41,7 @@ struct TrainCharCommand: ParsableCommand {
     @Option(name: .customLong("eval-every"), help: "Validation loss every N steps (0: only at the end).") var evalEvery = 250
     @Option(name: .customLong("checkpoint-every"), help: "Save model and training state every N steps (0: only at the end).") var checkpointEvery = 500
     @Option(help: "Random seed (initialisation and dropout).") var seed: UInt64 = 1
-    @Option(help: "Threads for OpenBLAS.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for matrix products.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Model file to write.") var out = "charlm.safetensors"
     @Flag(help: "Continue the run saved at --out (model and its .state.safetensors).") var resume = false
     @Flag(help: "End with one JSON line summarising the run.") var json = false
