@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #if defined(__x86_64__)
@@ -26,6 +27,7 @@ static int started;
 static atomic_ulong generation;
 static atomic_int pending;
 static atomic_int sleepers;
+static _Thread_local int inside_task;   // set while this thread runs a task's part
 static st_task current_task;
 static void *current_context;
 static int current_count;
@@ -49,7 +51,11 @@ static void *worker_main(void *arg) {
         }
         seen = atomic_load_explicit(&generation, memory_order_acquire);
         spin = index < current_count;
-        if (spin) current_task(current_context, index, current_count);
+        if (spin) {
+            inside_task = 1;
+            current_task(current_context, index, current_count);
+            inside_task = 0;
+        }
         atomic_fetch_sub_explicit(&pending, 1, memory_order_release);
     }
     return NULL;
@@ -71,7 +77,9 @@ static int ensure_workers(int wanted) {
 }
 
 void st_parallel(st_task task, void *context, int count) {
-    if (count <= 1) { task(context, 0, 1); return; }
+    // A task that starts another (a callback inside a long task, say) runs it alone: the pool's
+    // threads are busy with the outer one.
+    if (count <= 1 || inside_task) { task(context, 0, 1); return; }
     pthread_mutex_lock(&submit);
     int workers = ensure_workers(count - 1);
     if (count > workers + 1) count = workers + 1;
@@ -91,9 +99,51 @@ void st_parallel(st_task task, void *context, int count) {
         pthread_cond_broadcast(&wake);
         pthread_mutex_unlock(&lock);
     }
+    inside_task = 1;
     task(context, 0, count);
+    inside_task = 0;
     for (int spins = 0; atomic_load_explicit(&pending, memory_order_acquire) > 0; spins++) {
         if (spins < SPIN_ROUNDS) CPU_RELAX(); else sched_yield();
     }
     pthread_mutex_unlock(&submit);
+}
+
+// Sense-reversing: the last thread to arrive resets the count and opens the barrier by moving
+// the phase on; the others spin until the phase they saw on arrival has passed. Only one task
+// runs at a time, so one barrier serves the pool.
+static atomic_int barrier_arrived;
+static atomic_uint barrier_phase;
+
+void st_barrier(int count) {
+    if (count <= 1) return;
+    unsigned phase = atomic_load_explicit(&barrier_phase, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&barrier_arrived, 1, memory_order_acq_rel) + 1 == count) {
+        atomic_store_explicit(&barrier_arrived, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&barrier_phase, 1, memory_order_release);
+        return;
+    }
+    for (int spins = 0; atomic_load_explicit(&barrier_phase, memory_order_acquire) == phase; spins++) {
+        if (spins < SPIN_ROUNDS) CPU_RELAX(); else sched_yield();
+    }
+}
+
+struct st_signal { atomic_long value; };
+
+st_signal *st_signal_create(void) {
+    st_signal *signal = malloc(sizeof *signal);
+    if (!signal) abort();
+    atomic_init(&signal->value, 0);
+    return signal;
+}
+
+void st_signal_destroy(st_signal *signal) { free(signal); }
+
+void st_signal_post(st_signal *signal, long value) {
+    atomic_store_explicit(&signal->value, value, memory_order_release);
+}
+
+void st_signal_wait(st_signal *signal, long value) {
+    for (int spins = 0; atomic_load_explicit(&signal->value, memory_order_acquire) < value; spins++) {
+        if (spins < SPIN_ROUNDS) CPU_RELAX(); else sched_yield();
+    }
 }

@@ -1,115 +1,270 @@
+import CKernels
 import Feedforward
 import SeqTensor
 
 /// Batch-1 inference of a character model one token at a time, for sampling: no autodiff graph,
-/// no allocation per step. Per layer and step it runs the input and recurrent projections and
-/// the fused gate kernel; then one GEMV for the logits. The first layer's input projection is a
-/// table lookup (the projection of every embedding row is computed once); for LSTM and RNN
-/// layers above it, where the two projections are only summed, one GEMV with [W_ih | W_hh]
-/// on [h_below; h] does both, streaming the weights once in long rows.
+/// no allocation per step.
 ///
-/// Memory: the first layer's projection table V*G*H floats, plus O(L*G*H) state.
+/// At batch 1 a step streams all the weights once from cache, and what else it costs is thread
+/// hand-offs, cache lines moving between cores, and the time a core waits. So:
+/// - The hidden state h_l of layer l is read by two matrices: W_ih of the layer above (the head's
+///   weight at the top) now, and W_hh of layer l at the next step. Both products are made as
+///   soon as h_l is:
+///       projected_l = [W_ih_{l+1}; W_hh_l] h_l(t) + [b_{l+1}; 0]
+///   the input projection of layer l+1 at t (or the logits), and W_hh_l h_l(t) for step t+1.
+/// - The hidden units are split into chunks, one per thread. Each thread computes the rows of
+///   its own units and runs their gate kernel, so gate values never leave the core that made
+///   them. `projected` is stored chunk by chunk, each chunk's gate blocks [g_0 | g_1 | ...]
+///   over its units, so that a chunk looks like a small layer to the kernels. The threads meet
+///   once per layer, after the gates, to share h_l.
+/// - `run` keeps the threads in one task for a whole generation: the thread that owns the head
+///   posts the logits as soon as they are made and goes on with its W_hh rows; thread 0 draws
+///   the next token after its own rows and posts it. h_l is double-buffered, as a fast thread
+///   writes step t+1's h_l while a slow one may still read step t's.
+/// - The first layer's input projection is a table lookup: the projection of every embedding
+///   row, computed once.
+///
+/// The stepper keeps the weights as they were when it was made (it holds their storage, so a
+/// model trained further gets copies of its own). Memory: the table V*G*H floats, O(L*G*H) state.
 public final class CharStepper {
-    let model: CharLanguageModel
+    let kind: CellKind
     let G: Int, H: Int, V: Int, L: Int
-    /// (V, G*H): W_ih embed[v] + b_ih (+ b_hh except for GRU) for every token v.
-    var firstLayerTable: Tensor
-    /// Per layer: input bias (b_ih, plus b_hh except for GRU), h and c.
-    var biases: [Tensor], hidden: [Tensor], cells: [Tensor]
-    /// Per layer above the first (LSTM, RNN): [W_ih | W_hh], (G*H, 2H).
-    var jointWeights: [Tensor?]
-    var gates: Tensor, hiddenGates: Tensor, scratch: Tensor, joint: Tensor
-    /// The logits after the last `step`.
+    /// Hidden units of each chunk (blocks of 16: whole vectors for the kernels).
+    let chunkUnits: [Range<Int>]
+    /// Per layer and chunk: the chunk's first row in projected_l, and how many of its rows feed
+    /// the layer above (W_ih rows of its units; at the top layer the head rows, all in the last chunk).
+    let chunkStart: [[Int]], aboveRows: [[Int]]
+    /// A run of consecutive weight rows and where their products go in projected_l.
+    struct Run {
+        let weights: UnsafePointer<Float>, rows: Int, output: Int
+    }
+    /// Per layer and chunk: the runs of the rows that feed the layer above, and of W_hh's rows.
+    let aboveRuns: [[[Run]]], recurrentRuns: [[[Run]]]
+    /// The weight tensors the runs read, held so that their storage stays as it is.
+    private let weightStorage: [Tensor]
+    /// (V, G*H), gate rows chunk by chunk: W_ih embed[v] + b_ih (+ b_hh except for GRU) for every token v.
+    private let table: UnsafeMutablePointer<Float>
+    /// Per layer: the rows' bias (b_ih (+ b_hh except for GRU) of the layer above or the head's;
+    /// zero on W_hh rows) and their last product.
+    private let projectedBias: [UnsafeMutablePointer<Float>], projected: [UnsafeMutablePointer<Float>]
+    /// Per layer: the GRU's b_hh in chunk order (nil for the other cells or without bias).
+    private let gruBiasHH: [UnsafeMutablePointer<Float>?]
+    /// Per layer: two buffers of h (step t writes buffer `current` after the flip) and c.
+    private let hidden: [[UnsafeMutablePointer<Float>]], cells: [UnsafeMutablePointer<Float>]
+    /// The gates' pre-activations and a copy of c, chunk by chunk.
+    private let gates: UnsafeMutablePointer<Float>, previous: UnsafeMutablePointer<Float>
+    private var allocations: [UnsafeMutableRawPointer] = []
+    /// The h buffer that holds the latest state.
+    private var current = 0
+    /// Hand-offs inside `run`: logits to thread 0, the next token from it. Their counters only
+    /// grow; `posted` is where they stand.
+    private let logitsReady = st_signal_create()!, tokenReady = st_signal_create()!
+    private var posted = 0, nextToken = 0
+    /// The logits after the last step.
     public private(set) var logits: Tensor
 
     public init(_ model: CharLanguageModel) {
-        self.model = model
         let c = model.configuration
-        G = c.cell.gateCount
-        H = c.hidden
-        V = c.vocabularySize
-        L = c.layers
-        biases = model.rnn.weights.map { layer in
-            let w = layer[0]
-            var b = w.biasIH?.value ?? Tensor(zeros: [c.cell.gateCount * c.hidden])
+        kind = c.cell
+        let (g, h, v, l) = (c.cell.gateCount, c.hidden, c.vocabularySize, c.layers)
+        (G, H, V, L) = (g, h, v, l)
+        let weights = model.rnn.weights.map { $0[0] }
+        let blocks = (h + 15) / 16
+        let chunks = GemmBackend.current == .native && l * 2 * g * h * h + v * h >= Parallel.minimumStepWork
+            ? max(1, min(BLASThreads.current, blocks)) : 1
+        let units = (0..<chunks).map { chunk -> Range<Int> in
+            let b = Parallel.range(of: blocks, part: chunk, of: chunks)
+            return (b.lowerBound * 16)..<min(h, b.upperBound * 16)
+        }
+        chunkUnits = units
+        /// Gate-row order: entry i is the row of PyTorch's layout (gate * H + unit) stored at i.
+        let gateOrder = units.flatMap { u in (0..<g).flatMap { gate in u.map { gate * h + $0 } } }
+        func chunkRows(_ u: Range<Int>) -> ArraySlice<Int> { gateOrder[(g * u.lowerBound)..<(g * u.upperBound)] }
+        /// b_ih + b_hh, or b_ih alone for the GRU, whose kernel adds b_hh inside r * (W_hn h + b_hn).
+        func inputBias(_ layer: Int) -> [Float] {
+            let w = weights[layer]
+            var b = w.biasIH?.value.scalars ?? [Float](repeating: 0, count: g * h)
             if c.cell != .gru, let bhh = w.biasHH {
-                let p = b.mutablePointer
-                for j in 0..<b.count { p[j] += bhh.value.pointer[j] }
+                for j in b.indices { b[j] += bhh.value.pointer[j] }
             }
             return b
         }
-        firstLayerTable = Tensor(uninitialized: [V, G * H])
-        let table = firstLayerTable.mutablePointer
-        for v in 0..<V { (table + v * G * H).update(from: biases[0].pointer, count: G * H) }
-        gemm(transposeB: true, m: V, n: G * H, k: c.embedding, model.embed.weight.value.pointer,
-             model.rnn.weights[0][0].weightIH.value.pointer, beta: 1, table)
-        let (layers, size) = (c.layers, c.hidden)
-        hidden = (0..<layers).map { _ in Tensor(zeros: [size]) }
-        cells = (0..<layers).map { _ in Tensor(zeros: [size]) }
-        jointWeights = model.rnn.weights.enumerated().map { l, layer -> Tensor? in
-            guard l > 0, c.cell != .gru else { return nil }
-            let gh = c.cell.gateCount * c.hidden, h = c.hidden
-            var w = Tensor(uninitialized: [gh, 2 * h])
-            let wp = w.mutablePointer, ih = layer[0].weightIH.value.pointer, hh = layer[0].weightHH.value.pointer
-            for r in 0..<gh {
-                (wp + r * 2 * h).update(from: ih + r * h, count: h)
-                (wp + r * 2 * h + h).update(from: hh + r * h, count: h)
-            }
-            return w
+
+        var projection = Tensor(uninitialized: [v, g * h])
+        let bias0 = inputBias(0)
+        for token in 0..<v { (projection.mutablePointer + token * g * h).update(from: bias0, count: g * h) }
+        gemm(transposeB: true, m: v, n: g * h, k: c.embedding, model.embed.weight.value.pointer,
+             weights[0].weightIH.value.pointer, beta: 1, projection.mutablePointer)
+        var allocations: [UnsafeMutableRawPointer] = []
+        // Cache-line aligned: chunks start on 16-float boundaries, so two threads never write
+        // to one line.
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
+            allocations.append(raw)
+            return raw.initializeMemory(as: Float.self, repeating: 0, count: max(1, count))
         }
-        joint = Tensor(zeros: [2 * c.hidden])
-        gates = Tensor(zeros: [G * H])
-        hiddenGates = Tensor(zeros: [G * H])
-        scratch = Tensor(zeros: [H])
-        logits = Tensor(zeros: [V])
+        table = buffer(v * g * h)
+        for token in 0..<v {
+            let row = projection.pointer + token * g * h
+            for (i, j) in gateOrder.enumerated() { table[token * g * h + i] = row[j] }
+        }
+
+        var (biases, products, starts, above) = ([UnsafeMutablePointer<Float>](), [UnsafeMutablePointer<Float>](), [[Int]](), [[Int]]())
+        var (aboveRuns, recurrentRuns) = ([[[Run]]](), [[[Run]]]())
+        var weightStorage = [Tensor]()
+        for layer in 0..<l {
+            let top = layer + 1 == l
+            let aboveWeight = top ? model.head.weight.value : weights[layer + 1].weightIH.value
+            let aboveBias = top ? model.head.bias?.value.scalars ?? [Float](repeating: 0, count: v) : inputBias(layer + 1)
+            let recurrentWeight = weights[layer].weightHH.value
+            weightStorage += [aboveWeight, recurrentWeight]
+            let count = units.indices.map { chunk in top ? (chunk == chunks - 1 ? v : 0) : g * units[chunk].count }
+            let start = units.indices.map { chunk in (0..<chunk).reduce(0) { $0 + count[$1] + g * units[$1].count } }
+            let rows = start.last! + count.last! + g * units.last!.count
+            /// One run per gate block of the chunk's units: rows gate * H + u of `weight`.
+            func gateRuns(_ weight: Tensor, _ u: Range<Int>, at output: Int) -> [Run] {
+                (0..<g).map { gate in
+                    Run(weights: weight.pointer + (gate * h + u.lowerBound) * h, rows: u.count, output: output + gate * u.count)
+                }
+            }
+            aboveRuns.append(units.indices.map { chunk in
+                if !top { return gateRuns(aboveWeight, units[chunk], at: start[chunk]) }
+                return count[chunk] == 0 ? [] : [Run(weights: aboveWeight.pointer, rows: v, output: start[chunk])]
+            })
+            recurrentRuns.append(units.indices.map { chunk in
+                gateRuns(recurrentWeight, units[chunk], at: start[chunk] + count[chunk])
+            })
+            let (bias, product) = (buffer(rows), buffer(rows))
+            for chunk in units.indices {
+                let order = top ? Array(0..<count[chunk]) : Array(chunkRows(units[chunk]))
+                for (i, row) in order.enumerated() { bias[start[chunk] + i] = aboveBias[row] }
+            }
+            product.update(from: bias, count: rows)
+            biases.append(bias)
+            products.append(product)
+            starts.append(start)
+            above.append(count)
+        }
+        (projectedBias, projected, chunkStart, aboveRows) = (biases, products, starts, above)
+        (self.aboveRuns, self.recurrentRuns, self.weightStorage) = (aboveRuns, recurrentRuns, weightStorage)
+        gruBiasHH = weights.map { w in
+            guard c.cell == .gru, let b = w.biasHH else { return nil }
+            let ordered = buffer(g * h)
+            for (i, j) in gateOrder.enumerated() { ordered[i] = b.value.pointer[j] }
+            return ordered
+        }
+        hidden = (0..<l).map { _ in [buffer(h), buffer(h)] }
+        cells = (0..<l).map { _ in buffer(h) }
+        gates = buffer(g * h)
+        previous = buffer(h)
+        self.allocations = allocations
+        logits = Tensor(zeros: [v])
+        reset()
+    }
+
+    deinit {
+        for raw in allocations { raw.deallocate() }
+        st_signal_destroy(logitsReady)
+        st_signal_destroy(tokenReady)
     }
 
     /// Back to the zero state.
     public func reset() {
         for l in 0..<L {
-            hidden[l].mutablePointer.update(repeating: 0, count: H)
-            cells[l].mutablePointer.update(repeating: 0, count: H)
+            for b in hidden[l] { b.update(repeating: 0, count: H) }
+            cells[l].update(repeating: 0, count: H)
+            // W_hh h(0) for the first step, computed rather than assumed 0 (inf * 0 is NaN).
+            for chunk in chunkUnits.indices { project(layer: l, chunk: chunk, rows: .recurrent) }
         }
+        logits.mutablePointer.update(repeating: 0, count: V)
     }
 
     /// Feeds `token`; `logits` then holds the scores of the next token.
-    public func step(_ token: Int) {
-        let kind = model.configuration.cell
-        let gp = gates.mutablePointer, hg = hiddenGates.mutablePointer, sp = scratch.mutablePointer, jp = joint.mutablePointer
-        for l in 0..<L {
-            let w = model.rnn.weights[l][0]
-            let h = hidden[l].mutablePointer
-            if l == 0 {
-                gp.update(from: firstLayerTable.pointer + token * G * H, count: G * H)
-            } else {
-                gp.update(from: biases[l].pointer, count: G * H)
-                if let wj = jointWeights[l] {
-                    jp.update(from: hidden[l - 1].pointer, count: H)
-                    (jp + H).update(from: h, count: H)
-                    gemm(transposeB: true, m: 1, n: G * H, k: 2 * H, jp, wj.pointer, beta: 1, gp)
+    public func step(_ token: Int) { run(from: token) { _ in nil } }
+
+    /// Feeds `token`, then keeps feeding what `next` returns until it returns nil. `next` runs
+    /// on the calling thread after every step with the logits (V values; also in `logits`).
+    public func run(from token: Int, next: (UnsafePointer<Float>) -> Int?) {
+        let chunks = chunkUnits.count, start = posted, startBuffer = current
+        var steps = 0
+        Parallel.forEach(min(chunks, BLASThreads.current)) { part, parts in
+            let mine = Parallel.range(of: chunks, part: part, of: parts)
+            var token = token, step = 0, buffer = startBuffer
+            while true {
+                buffer ^= 1
+                step += 1
+                for l in 0..<L {
+                    for chunk in mine { runGates(layer: l, chunk: chunk, token: token, buffer: buffer) }
+                    Parallel.barrier(parts)
+                    if l + 1 < L { for chunk in mine { project(layer: l, chunk: chunk, rows: .all, buffer: buffer) } }
+                }
+                for chunk in mine { project(layer: L - 1, chunk: chunk, rows: .above, buffer: buffer) }
+                if mine.contains(chunks - 1) { st_signal_post(logitsReady, start + step) }
+                for chunk in mine { project(layer: L - 1, chunk: chunk, rows: .recurrent, buffer: buffer) }
+                if part == 0 {
+                    st_signal_wait(logitsReady, start + step)
+                    logits.mutablePointer.update(from: projected[L - 1] + chunkStart[L - 1][chunks - 1], count: V)
+                    let following = next(logits.pointer)
+                    nextToken = following ?? -1
+                    st_signal_post(tokenReady, start + step)
+                    guard let following else { break }
+                    token = following
                 } else {
-                    gemm(transposeB: true, m: 1, n: G * H, k: H, hidden[l - 1].pointer, w.weightIH.value.pointer, beta: 1, gp)
+                    st_signal_wait(tokenReady, start + step)
+                    token = nextToken
+                    if token < 0 { break }
                 }
             }
-            // Layers with a joint projection already added W_hh h.
-            let recurrentDone = jointWeights[l] != nil
-            switch kind {
-            case .lstm:
-                if !recurrentDone { gemm(transposeB: true, m: 1, n: G * H, k: H, h, w.weightHH.value.pointer, beta: 1, gp) }
-                let c = cells[l].mutablePointer
-                sp.update(from: c, count: H)
-                GateKernels.lstmForward(gates: gp, cPrev: sp, c: c, h: h, rows: 1, hidden: H)
-            case .gru:
-                gemm(transposeB: true, m: 1, n: G * H, k: H, h, w.weightHH.value.pointer, beta: 0, hg)
-                sp.update(from: h, count: H)
-                GateKernels.gruForward(gx: gp, gh: hg, biasHH: w.biasHH?.value.pointer, hPrev: sp, h: h, rows: 1, hidden: H)
-            case .rnnTanh, .rnnRelu:
-                if !recurrentDone { gemm(transposeB: true, m: 1, n: G * H, k: H, h, w.weightHH.value.pointer, beta: 1, gp) }
-                GateKernels.rnnForward(pre: gp, h: h, rows: 1, hidden: H, relu: kind == .rnnRelu)
+            if part == 0 { steps = step }
+        }
+        posted += steps
+        current = (startBuffer + steps) % 2
+    }
+
+    /// The gate kernel of layer `l` on the units of `chunk`: from the layer's input projection
+    /// (table row, or the layer below's rows) and its recurrent projection from the last step,
+    /// h into `buffer` (the previous h is in the other one) and c.
+    private func runGates(layer l: Int, chunk: Int, token: Int, buffer: Int) {
+        let u = chunkUnits[chunk], n = u.count, offset = G * u.lowerBound
+        let input = l == 0 ? table + token * G * H + offset : projected[l - 1] + chunkStart[l - 1][chunk]
+        let recurrent = projected[l] + chunkStart[l][chunk] + aboveRows[l][chunk]
+        let gp = gates + offset
+        let h = hidden[l][buffer] + u.lowerBound, hPrev = hidden[l][buffer ^ 1] + u.lowerBound
+        switch kind {
+        case .lstm, .rnnTanh, .rnnRelu:
+            for j in 0..<(G * n) { gp[j] = input[j] + recurrent[j] }
+            if kind == .lstm {
+                let c = cells[l] + u.lowerBound, cPrev = previous + u.lowerBound
+                cPrev.update(from: c, count: n)
+                GateKernels.lstmForward(gates: gp, cPrev: cPrev, c: c, h: h, rows: 1, hidden: n)
+            } else {
+                GateKernels.rnnForward(pre: gp, h: h, rows: 1, hidden: n, relu: kind == .rnnRelu)
+            }
+        case .gru:
+            GateKernels.gruForward(gx: input, gh: recurrent, biasHH: gruBiasHH[l].map { $0 + offset }, hPrev: hPrev, h: h,
+                                   rows: 1, hidden: n, saveGates: false)
+        }
+    }
+
+    enum Rows { case all, above, recurrent }
+
+    /// projected_l = [W_ih_{l+1}; W_hh_l] h_l + bias on the chosen rows of `chunk`, on the
+    /// calling thread, with h_l from `buffer` (the latest state by default).
+    private func project(layer l: Int, chunk: Int, rows: Rows, buffer: Int? = nil) {
+        let above = aboveRows[l][chunk], own = G * chunkUnits[chunk].count
+        let (skip, count) = rows == .all ? (0, above + own) : rows == .above ? (0, above) : (above, own)
+        if count == 0 { return }
+        let first = chunkStart[l][chunk] + skip
+        // The bias first, then every run adds its products: this also brings the output lines
+        // into cache before the product stores land on them one float at a time.
+        (projected[l] + first).update(from: projectedBias[l] + first, count: count)
+        let h = hidden[l][buffer ?? current]
+        func multiply(_ runs: [Run]) {
+            for run in runs {
+                gemm(transposeB: true, m: 1, n: run.rows, k: H, h, run.weights, beta: 1, projected[l] + run.output, threads: 1)
             }
         }
-        let lp = logits.mutablePointer
-        if let b = model.head.bias { lp.update(from: b.value.pointer, count: V) } else { lp.update(repeating: 0, count: V) }
-        gemm(transposeB: true, m: 1, n: V, k: H, hidden[L - 1].pointer, model.head.weight.value.pointer, beta: 1, lp)
+        if rows != .recurrent { multiply(aboveRuns[l][chunk]) }
+        if rows != .above { multiply(recurrentRuns[l][chunk]) }
     }
 }

@@ -108,9 +108,22 @@ enum GateKernels {
     /// [r z n] into gx, stores hn = W_hn h + b_hn in gh's n block (backward needs it), and
     ///     r = sigmoid(gx_r + gh_r + b_hr), z = sigmoid(gx_z + gh_z + b_hz),
     ///     n = tanh(gx_n + r * hn),  h' = (1 - z) n + z h
+    /// Without `saveGates` (inference) gx and gh are only read. With AVX-512 the 16-lane twin
+    /// in CKernels runs (bit-identical results).
     static func gruForward(gx: UnsafeMutablePointer<Float>, gh: UnsafeMutablePointer<Float>,
                            biasHH: UnsafePointer<Float>?, hPrev: UnsafePointer<Float>,
-                           h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+                           h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int, saveGates: Bool = true) {
+        if GemmBackend.current == .native {
+            st_gru_forward(gx, gh, biasHH, hPrev, h, rows, hidden, saveGates ? 1 : 0)
+            return
+        }
+        gruForwardPortable(gx: gx, gh: gh, biasHH: biasHH, hPrev: hPrev, h: h, rows: rows, hidden: hidden,
+                           saveGates: saveGates)
+    }
+
+    static func gruForwardPortable(gx: UnsafeMutablePointer<Float>, gh: UnsafeMutablePointer<Float>,
+                                   biasHH: UnsafePointer<Float>?, hPrev: UnsafePointer<Float>,
+                                   h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int, saveGates: Bool = true) {
         let g3 = 3 * hidden
         for b in 0..<rows {
             let xr = gx + b * g3, hr = gh + b * g3, o = b * hidden
@@ -126,10 +139,12 @@ enum GateKernels {
                 let z = VectorMath.sigmoid(load(xr + hidden, j, hidden) + load(hr + hidden, j, hidden) + bz)
                 let hn = load(hr + 2 * hidden, j, hidden) + bn
                 let n = VectorMath.tanh(load(xr + 2 * hidden, j, hidden) + r * hn)
-                store(r, xr, j, hidden)
-                store(z, xr + hidden, j, hidden)
-                store(n, xr + 2 * hidden, j, hidden)
-                store(hn, hr + 2 * hidden, j, hidden)
+                if saveGates {
+                    store(r, xr, j, hidden)
+                    store(z, xr + hidden, j, hidden)
+                    store(n, xr + 2 * hidden, j, hidden)
+                    store(hn, hr + 2 * hidden, j, hidden)
+                }
                 store((1 - z) * n + z * load(hPrev + o, j, hidden), h + o, j, hidden)
                 j += 8
             }
@@ -173,6 +188,8 @@ enum GateKernels {
         let n = rows * hidden
         if relu {
             for k in 0..<n { h[k] = max(pre[k], 0) }
+        } else if GemmBackend.current == .native {
+            st_tanh(pre, h, n)
         } else {
             VectorMath.map(pre, h, count: n) { VectorMath.tanh($0) }
         }

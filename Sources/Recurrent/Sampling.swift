@@ -20,35 +20,42 @@ public struct SamplingOptions: Sendable {
 
     /// Draws a token from `logits` (V values).
     public func draw(_ logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator) -> Int {
-        if greedy { return Kernels.argmax(logits, count: count) }
         var probabilities = [Float](repeating: 0, count: count)
-        probabilities.withUnsafeMutableBufferPointer { p in
-            let inv = 1 / temperature
-            for i in 0..<count { p[i] = logits[i] * inv }
-            Kernels.softmaxRows(p.baseAddress!, p.baseAddress!, rows: 1, columns: count)
-        }
+        return probabilities.withUnsafeMutableBufferPointer { draw(logits, generator: &generator, scratch: $0) }
+    }
+
+    /// Draws a token from `logits` (`scratch.count` values), with `scratch` for the
+    /// probabilities: no allocation unless top-k or top-p sorts them.
+    public func draw(_ logits: UnsafePointer<Float>, generator: inout SeededGenerator,
+                     scratch p: UnsafeMutableBufferPointer<Float>) -> Int {
+        let count = p.count
+        if greedy { return Kernels.argmax(logits, count: count) }
+        let inv = 1 / temperature
+        for i in 0..<count { p[i] = logits[i] * inv }
+        Kernels.softmaxRows(p.baseAddress!, p.baseAddress!, rows: 1, columns: count)
         if topK != nil || topP != nil {
-            let order = (0..<count).sorted { probabilities[$0] > probabilities[$1] }
+            let order = (0..<count).sorted { p[$0] > p[$1] }
             var keep = count
             if let k = topK { keep = min(keep, max(1, k)) }
-            if let p = topP {
+            if let topP {
                 var total: Float = 0, n = 0
                 while n < keep {
-                    total += probabilities[order[n]]
+                    total += p[order[n]]
                     n += 1
-                    if total >= p { break }
+                    if total >= topP { break }
                 }
                 keep = n
             }
-            for i in order[keep...] { probabilities[i] = 0 }
+            for i in order[keep...] { p[i] = 0 }
         }
-        let total = probabilities.reduce(0, +)
+        var total: Float = 0
+        for q in p { total += q }
         var u = generator.nextFloat() * total
-        for (i, q) in probabilities.enumerated() where q > 0 {
+        for (i, q) in p.enumerated() where q > 0 {
             u -= q
             if u < 0 { return i }
         }
-        return probabilities.lastIndex { $0 > 0 } ?? 0
+        return p.lastIndex { $0 > 0 } ?? 0
     }
 }
 
@@ -61,12 +68,22 @@ extension CharLanguageModel {
         var start = Array(prime.unicodeScalars)
         if start.isEmpty { start = [vocabulary.id(of: "\n") != nil ? "\n" : vocabulary.characters[0]] }
         let ids = try vocabulary.encode(start, source: "--prime").map(Int.init)
-        let stepper = CharStepper(self)
-        for id in ids { stepper.step(id) }
-        for _ in 0..<length {
-            let next = stepper.logits.withUnsafeBufferPointer { options.draw($0.baseAddress!, count: vocabulary.count, generator: &generator) }
-            emit(vocabulary.characters[next])
-            stepper.step(next)
+        // The prime is fed as given, then each drawn token in turn; the last one drawn is emitted
+        // but not fed.
+        var fed = 1, drawn = 0
+        var probabilities = [Float](repeating: 0, count: vocabulary.count)
+        probabilities.withUnsafeMutableBufferPointer { scratch in
+            CharStepper(self).run(from: ids[0]) { logits in
+                if fed < ids.count {
+                    fed += 1
+                    return ids[fed - 1]
+                }
+                if drawn == length { return nil }
+                let next = options.draw(logits, generator: &generator, scratch: scratch)
+                emit(vocabulary.characters[next])
+                drawn += 1
+                return drawn == length ? nil : next
+            }
         }
     }
 }

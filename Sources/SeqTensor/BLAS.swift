@@ -11,6 +11,8 @@ import Foundation
 /// op(A) is (m, k), op(B) is (k, n), C is (m, n). `lda`, `ldb`, `ldc` are the row strides of the
 /// matrices as stored; they default to the packed strides. `beta = 1` accumulates into C.
 /// `bias` (n values) is added to every row of C: the native kernel adds it as it stores C.
+/// The native kernels run on up to `threads` threads (1 inside a `Parallel.forEach` body);
+/// OpenBLAS keeps its own setting.
 @inline(__always)
 public func gemm(
     transposeA: Bool = false, transposeB: Bool = false,
@@ -19,7 +21,8 @@ public func gemm(
     _ a: UnsafePointer<Float>, lda: Int? = nil,
     _ b: UnsafePointer<Float>, ldb: Int? = nil,
     beta: Float = 0, bias: UnsafePointer<Float>? = nil,
-    _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+    _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
+    threads: Int = BLASThreads.current
 ) {
     if m == 0 || n == 0 { return }
     let ldc = ldc ?? n, lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n)
@@ -40,7 +43,7 @@ public func gemm(
         // c = alpha * op(B)^T-as-matrix * a: with B stored (n, k) that is B a; stored (k, n), B^T a.
         let incA = transposeA ? lda : 1
         if native {
-            st_gemv(transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb, beta, c, Int32(BLASThreads.current))
+            st_gemv(transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb, beta, c, Int32(threads))
             return
         }
         cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
@@ -50,7 +53,7 @@ public func gemm(
     }
     if native {
         st_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
-                Int32(BLASThreads.current))
+                Int32(threads))
         return
     }
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,

@@ -4,7 +4,7 @@ import CKernels
 public enum Parallel {
     /// Runs `body(index, parts)` for index 0..<parts on one thread each (index 0 on the caller's
     /// thread) and returns when all are done. `parts` is `count`, or fewer when the machine has
-    /// fewer cores: split the work by `parts`. `body` must not call `forEach` again.
+    /// fewer cores: split the work by `parts`. A `forEach` inside `body` runs as one part.
     public static func forEach(_ count: Int, _ body: (_ index: Int, _ parts: Int) -> Void) {
         if count <= 1 { body(0, 1); return }
         withoutActuallyEscaping(body) { body in
@@ -17,9 +17,18 @@ public enum Parallel {
         }
     }
 
+    /// Waits until all `parts` parts of the running `forEach` have reached the same barrier: the
+    /// parts share results between phases of one task without a new hand-off. Every part must
+    /// call it the same number of times with the same `parts`.
+    public static func barrier(_ parts: Int) { st_barrier(Int32(parts)) }
+
     /// The multiply-adds below which `rowThreads` keeps a job on one thread (about a millisecond
     /// of work). Tests lower it to run small problems down the threaded path.
     public static var minimumRowWork = 1 << 20
+
+    /// The multiply-adds per step below which a batch-1 stepper (`CharStepper`) stays on one
+    /// thread: under it, the hand-offs cost more than the split saves. Tests lower it.
+    public static var minimumStepWork = 1 << 16
 
     /// Threads for a loop over `rows` independent rows whose own products run single-threaded:
     /// the batch of a recurrent layer. 1 when `gemm` runs on OpenBLAS (which threads inside each

@@ -123,4 +123,33 @@ final class NativeGemmTests: XCTestCase {
         }
         XCTAssertEqual((0..<3).map { Parallel.range(of: 10, part: $0, of: 3) }, [0..<4, 4..<7, 7..<10])
     }
+
+    /// A forEach inside a forEach body runs as one part on that thread (the pool is busy with the
+    /// outer task), and parts that meet at barriers and signals see each other's writes.
+    func testNestedForEachAndBarriers() {
+        var inner = [Int](repeating: -1, count: 4), sums = [Int](repeating: 0, count: 2)
+        let signal = st_signal_create()!
+        defer { st_signal_destroy(signal) }
+        var shared = [Int](repeating: 0, count: 2)
+        inner.withUnsafeMutableBufferPointer { inner in
+            sums.withUnsafeMutableBufferPointer { sums in
+                shared.withUnsafeMutableBufferPointer { shared in
+                    Parallel.forEach(2) { part, parts in
+                        Parallel.forEach(2) { _, innerParts in inner[part] = innerParts }
+                        for round in 1...50 {
+                            shared[part] = round * (part + 1)
+                            Parallel.barrier(parts)
+                            sums[part] += shared[0] + (parts > 1 ? shared[1] : 0)
+                            Parallel.barrier(parts)
+                        }
+                        if part == 0 { st_signal_post(signal, 1) } else { st_signal_wait(signal, 1) }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(inner[0], 1)
+        let expected = (1...50).reduce(0) { $0 + 3 * $1 }
+        XCTAssertEqual(sums[0], shared[1] == 0 ? expected / 3 : expected)
+        if shared[1] != 0 { XCTAssertEqual(sums[1], expected) }
+    }
 }

@@ -46,13 +46,36 @@ void st_lstm_forward(float *gates, const float *c_prev, float *c, float *h, long
 void st_lstm_backward(const float *gates, const float *c, const float *c_prev, const float *dh, const float *dc,
                       float *d_gates, float *dc_prev, long rows, long hidden);
 
+/// One GRU step, twin of GateKernels.gruForward: from gx = W_ih x + b_ih and gh = W_hh h
+/// (rows, 3H), h; with save_gates, gx becomes the activated [r z n] and gh's n block
+/// hn = W_hn h + b_hn (what backward needs). bias_hh may be NULL.
+void st_gru_forward(float *gx, float *gh, const float *bias_hh, const float *h_prev, float *h,
+                    long rows, long hidden, int save_gates);
+
+/// y = tanh(x) over `count` floats (x and y may be the same), the tanh RNN's step.
+void st_tanh(const float *x, float *y, long count);
+
 /// A task run by every thread of the pool: thread `index` of `count`.
 typedef void (*st_task)(void *context, int index, int count);
 
 /// Runs `task` on `count` threads (the caller is index 0) and returns when all have finished.
 /// Workers spin briefly between tasks, so back-to-back small tasks start in well under a
-/// microsecond, then sleep.
+/// microsecond, then sleep. Called from inside a task, it runs `task` on the calling thread alone.
 void st_parallel(st_task task, void *context, int count);
+
+/// Called by each of the `count` threads of the running `st_parallel` task: returns once all of
+/// them have called it (a spinning barrier; 1 returns at once).
+void st_barrier(int count);
+
+/// A counter that one thread of a task advances and others wait on: a hand-off of data inside a
+/// task (write the data, then post) without a barrier for everyone.
+typedef struct st_signal st_signal;
+st_signal *st_signal_create(void);
+void st_signal_destroy(st_signal *signal);
+/// Sets the counter to `value` (release: the writes before it are seen by whoever waits for it).
+void st_signal_post(st_signal *signal, long value);
+/// Returns once the counter is at least `value` (spins, then yields).
+void st_signal_wait(st_signal *signal, long value);
 
 /// Asks the cache for `bytes` from `start` (into L2) without waiting: a recurrent step fetches
 /// the next step's saved activations while its GEMM runs.
