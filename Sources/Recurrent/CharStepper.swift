@@ -185,6 +185,7 @@ public final class CharStepper {
     /// Feeds `token`, then keeps feeding what `next` returns until it returns nil. `next` runs
     /// on the calling thread after every step with the logits (V values; also in `logits`).
     public func run(from token: Int, next: (UnsafePointer<Float>) -> Int?) {
+        precondition(token >= 0 && token < V, "CharStepper: token \(token) is not in the vocabulary (0..<\(V))")
         let chunks = chunkUnits.count, start = posted, startBuffer = current
         var steps = 0
         Parallel.forEach(min(chunks, BLASThreads.current)) { part, parts in
@@ -205,6 +206,9 @@ public final class CharStepper {
                     st_signal_wait(logitsReady, start + step)
                     logits.mutablePointer.update(from: projected[L - 1] + chunkStart[L - 1][chunks - 1], count: V)
                     let following = next(logits.pointer)
+                    if let following {
+                        precondition(following >= 0 && following < V, "CharStepper: token \(following) is not in the vocabulary (0..<\(V))")
+                    }
                     nextToken = following ?? -1
                     st_signal_post(tokenReady, start + step)
                     guard let following else { break }
