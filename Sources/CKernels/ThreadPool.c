@@ -108,25 +108,6 @@ void st_parallel(st_task task, void *context, int count) {
     pthread_mutex_unlock(&submit);
 }
 
-// Sense-reversing: the last thread to arrive resets the count and opens the barrier by moving
-// the phase on; the others spin until the phase they saw on arrival has passed. Only one task
-// runs at a time, so one barrier serves the pool.
-static atomic_int barrier_arrived;
-static atomic_uint barrier_phase;
-
-void st_barrier(int count) {
-    if (count <= 1) return;
-    unsigned phase = atomic_load_explicit(&barrier_phase, memory_order_acquire);
-    if (atomic_fetch_add_explicit(&barrier_arrived, 1, memory_order_acq_rel) + 1 == count) {
-        atomic_store_explicit(&barrier_arrived, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&barrier_phase, 1, memory_order_release);
-        return;
-    }
-    for (int spins = 0; atomic_load_explicit(&barrier_phase, memory_order_acquire) == phase; spins++) {
-        if (spins < SPIN_ROUNDS) CPU_RELAX(); else sched_yield();
-    }
-}
-
 struct st_signal { atomic_long value; };
 
 st_signal *st_signal_create(void) {

@@ -15,12 +15,13 @@ import SeqTensor
 /// - The hidden units are split into chunks, one per thread. Each thread computes the rows of
 ///   its own units and runs their gate kernel, so gate values never leave the core that made
 ///   them. `projected` is stored chunk by chunk, each chunk's gate blocks [g_0 | g_1 | ...]
-///   over its units, so that a chunk looks like a small layer to the kernels. The threads meet
-///   once per layer, after the gates, to share h_l.
-/// - `run` keeps the threads in one task for a whole generation: the thread that owns the head
-///   posts the logits as soon as they are made and goes on with its W_hh rows; thread 0 draws
-///   the next token after its own rows and posts it. h_l is double-buffered, as a fast thread
-///   writes step t+1's h_l while a slow one may still read step t's.
+///   over its units, so that a chunk looks like a small layer to the kernels.
+/// - `run` keeps the threads in one task for a whole generation and no thread waits where it
+///   has work: after its gates a thread posts its units of h_l, then does the W_hh rows of the
+///   layer below (needed at the next step only), then waits for the other units of h_l. The
+///   thread that owns the head posts the logits as soon as they are made; thread 0 draws the
+///   next token and posts it. h_l is double-buffered, as a fast thread writes step t+1's h_l
+///   while a slow one may still read step t's.
 /// - The first layer's input projection is a table lookup: the projection of every embedding
 ///   row, computed once.
 ///
@@ -59,6 +60,8 @@ public final class CharStepper {
     /// Hand-offs inside `run`: logits to thread 0, the next token from it. Their counters only
     /// grow; `posted` is where they stand.
     private let logitsReady = st_signal_create()!, tokenReady = st_signal_create()!
+    /// Per chunk: its units' h of the current layer and step are written.
+    private let unitsReady: [OpaquePointer]
     private var posted = 0, nextToken = 0
     /// The logits after the last step.
     public private(set) var logits: Tensor
@@ -146,6 +149,7 @@ public final class CharStepper {
             above.append(count)
         }
         (projectedBias, projected, chunkStart, aboveRows) = (biases, products, starts, above)
+        unitsReady = units.map { _ in st_signal_create()! }
         (self.aboveRuns, self.recurrentRuns, self.weightStorage) = (aboveRuns, recurrentRuns, weightStorage)
         gruBiasHH = weights.map { w in
             guard c.cell == .gru, let b = w.biasHH else { return nil }
@@ -164,6 +168,7 @@ public final class CharStepper {
 
     deinit {
         for raw in allocations { raw.deallocate() }
+        for signal in unitsReady { st_signal_destroy(signal) }
         st_signal_destroy(logitsReady)
         st_signal_destroy(tokenReady)
     }
@@ -190,18 +195,32 @@ public final class CharStepper {
         var steps = 0
         Parallel.forEach(min(chunks, BLASThreads.current)) { part, parts in
             let mine = Parallel.range(of: chunks, part: part, of: parts)
+            // Thread 0 leaves the top layer's W_hh rows of a step for the next one, after its
+            // first gates; the others do them while thread 0 draws.
+            let deferTop = part == 0 && L > 1
             var token = token, step = 0, buffer = startBuffer
             while true {
                 buffer ^= 1
                 step += 1
                 for l in 0..<L {
-                    for chunk in mine { runGates(layer: l, chunk: chunk, token: token, buffer: buffer) }
-                    Parallel.barrier(parts)
-                    if l + 1 < L { for chunk in mine { project(layer: l, chunk: chunk, rows: .all, buffer: buffer) } }
+                    let stamp = (start + step) * L + l
+                    for chunk in mine {
+                        runGates(layer: l, chunk: chunk, token: token, buffer: buffer)
+                        st_signal_post(unitsReady[chunk], stamp)
+                    }
+                    // Work that does not need the other chunks' h_l, done before waiting for
+                    // them: W_hh rows of the layer below (needed at the next step only).
+                    if l > 0 {
+                        for chunk in mine { project(layer: l - 1, chunk: chunk, rows: .recurrent, buffer: buffer) }
+                    } else if deferTop && step > 1 {
+                        for chunk in mine { project(layer: L - 1, chunk: chunk, rows: .recurrent, buffer: buffer ^ 1) }
+                    }
+                    for chunk in 0..<chunks where !mine.contains(chunk) { st_signal_wait(unitsReady[chunk], stamp) }
+                    if l + 1 < L { for chunk in mine { project(layer: l, chunk: chunk, rows: .above, buffer: buffer) } }
                 }
                 for chunk in mine { project(layer: L - 1, chunk: chunk, rows: .above, buffer: buffer) }
                 if mine.contains(chunks - 1) { st_signal_post(logitsReady, start + step) }
-                for chunk in mine { project(layer: L - 1, chunk: chunk, rows: .recurrent, buffer: buffer) }
+                if !deferTop { for chunk in mine { project(layer: L - 1, chunk: chunk, rows: .recurrent, buffer: buffer) } }
                 if part == 0 {
                     st_signal_wait(logitsReady, start + step)
                     logits.mutablePointer.update(from: projected[L - 1] + chunkStart[L - 1][chunks - 1], count: V)
@@ -219,6 +238,7 @@ public final class CharStepper {
                     if token < 0 { break }
                 }
             }
+            if deferTop { for chunk in mine { project(layer: L - 1, chunk: chunk, rows: .recurrent, buffer: buffer) } }
             if part == 0 { steps = step }
         }
         posted += steps
@@ -250,13 +270,13 @@ public final class CharStepper {
         }
     }
 
-    enum Rows { case all, above, recurrent }
+    enum Rows { case above, recurrent }
 
     /// projected_l = [W_ih_{l+1}; W_hh_l] h_l + bias on the chosen rows of `chunk`, on the
     /// calling thread, with h_l from `buffer` (the latest state by default).
     private func project(layer l: Int, chunk: Int, rows: Rows, buffer: Int? = nil) {
         let above = aboveRows[l][chunk], own = G * chunkUnits[chunk].count
-        let (skip, count) = rows == .all ? (0, above + own) : rows == .above ? (0, above) : (above, own)
+        let (skip, count) = rows == .above ? (0, above) : (above, own)
         if count == 0 { return }
         let first = chunkStart[l][chunk] + skip
         // The bias first, then every run adds its products: this also brings the output lines
@@ -268,7 +288,6 @@ public final class CharStepper {
                 gemm(transposeB: true, m: 1, n: run.rows, k: H, h, run.weights, beta: 1, projected[l] + run.output, threads: 1)
             }
         }
-        if rows != .recurrent { multiply(aboveRuns[l][chunk]) }
-        if rows != .above { multiply(recurrentRuns[l][chunk]) }
+        multiply(rows == .above ? aboveRuns[l][chunk] : recurrentRuns[l][chunk])
     }
 }

@@ -17,11 +17,6 @@ public enum Parallel {
         }
     }
 
-    /// Waits until all `parts` parts of the running `forEach` have reached the same barrier: the
-    /// parts share results between phases of one task without a new hand-off. Every part must
-    /// call it the same number of times with the same `parts`.
-    public static func barrier(_ parts: Int) { st_barrier(Int32(parts)) }
-
     /// The multiply-adds below which `rowThreads` keeps a job on one thread (about a millisecond
     /// of work). Tests lower it to run small problems down the threaded path.
     public static var minimumRowWork = 1 << 20

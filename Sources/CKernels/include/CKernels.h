@@ -63,12 +63,8 @@ typedef void (*st_task)(void *context, int index, int count);
 /// microsecond, then sleep. Called from inside a task, it runs `task` on the calling thread alone.
 void st_parallel(st_task task, void *context, int count);
 
-/// Called by each of the `count` threads of the running `st_parallel` task: returns once all of
-/// them have called it (a spinning barrier; 1 returns at once).
-void st_barrier(int count);
-
 /// A counter that one thread of a task advances and others wait on: a hand-off of data inside a
-/// task (write the data, then post) without a barrier for everyone.
+/// task (write the data, then post).
 typedef struct st_signal st_signal;
 st_signal *st_signal_create(void);
 void st_signal_destroy(st_signal *signal);
