@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -123,8 +124,12 @@ void st_signal_post(st_signal *signal, long value) {
     atomic_store_explicit(&signal->value, value, memory_order_release);
 }
 
+// Spins, then yields, then naps: a long wait (a slow consumer of sampled text, say) should not
+// hold a core at full load.
 void st_signal_wait(st_signal *signal, long value) {
-    for (int spins = 0; atomic_load_explicit(&signal->value, memory_order_acquire) < value; spins++) {
-        if (spins < SPIN_ROUNDS) CPU_RELAX(); else sched_yield();
+    for (long spins = 0; atomic_load_explicit(&signal->value, memory_order_acquire) < value; spins++) {
+        if (spins < SPIN_ROUNDS) CPU_RELAX();
+        else if (spins < 2 * SPIN_ROUNDS) sched_yield();
+        else nanosleep(&(struct timespec){.tv_nsec = 50000}, NULL);
     }
 }

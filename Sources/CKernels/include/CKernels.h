@@ -70,7 +70,7 @@ st_signal *st_signal_create(void);
 void st_signal_destroy(st_signal *signal);
 /// Sets the counter to `value` (release: the writes before it are seen by whoever waits for it).
 void st_signal_post(st_signal *signal, long value);
-/// Returns once the counter is at least `value` (spins, then yields).
+/// Returns once the counter is at least `value` (spins, then yields, then naps 50 us at a time).
 void st_signal_wait(st_signal *signal, long value);
 
 /// Asks the cache for `bytes` from `start` (into L2) without waiting: a recurrent step fetches
