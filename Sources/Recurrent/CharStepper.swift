@@ -66,6 +66,8 @@ public final class CharStepper {
     /// The logits after the last step.
     public private(set) var logits: Tensor
 
+    /// A stepper over `model` as it is now, in the zero state, splitting its units over up to
+    /// `BLASThreads.current` threads (one when the model is small or the GEMM is OpenBLAS's).
     public init(_ model: CharLanguageModel) {
         let c = model.configuration
         kind = c.cell
