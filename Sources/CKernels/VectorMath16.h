@@ -74,6 +74,7 @@ AVX512 static inline __m512 sigmoid16(__m512 x) {
     return _mm512_mask_blend_ps(sign16(x), s, _mm512_mul_ps(e, s));
 }
 
+// Lanes j..j+15 of a row, under the lane mask m of the kernel's loop.
 #define LOAD(p) _mm512_maskz_loadu_ps(m, (p) + j)
 #define STORE(p, x) _mm512_mask_storeu_ps((p) + j, m, (x))
 
