@@ -63,6 +63,23 @@ final class CharStepperTests: XCTestCase {
         }
     }
 
+    /// A stepper split into two chunks still steps right when it later runs on one thread (one
+    /// thread then runs both chunks' parts).
+    func testChunksMadeForTwoThreadsRunOnOne() {
+        BLASThreads.set(2)
+        for cell in CellKind.allCases {
+            let model = model(cell, hidden: 40, layers: 2)
+            let full = Tape.withoutRecording { model(ids, steps: ids.count, batch: 1, state: nil).logits.value }
+            let stepper = CharStepper(model)
+            BLASThreads.set(1)
+            for (t, id) in ids.enumerated() {
+                stepper.step(id)
+                stepper.logits.withUnsafeBufferPointer { assertLogits($0.baseAddress!, full, step: t, "\(cell) on 1 thread") }
+            }
+            BLASThreads.set(2)
+        }
+    }
+
     /// `sample` feeds the prime, then each drawn token: the same characters as stepping and
     /// drawing by hand with the same generator.
     func testSampleFeedsThePrimeThenEachDrawnToken() throws {
