@@ -75,8 +75,7 @@ public final class CharStepper {
         (G, H, V, L) = (g, h, v, l)
         let weights = model.rnn.weights.map { $0[0] }
         let blocks = (h + 15) / 16
-        let chunks = GemmBackend.current == .native && l * 2 * g * h * h + v * h >= Parallel.minimumStepWork
-            ? max(1, min(BLASThreads.current, blocks)) : 1
+        let chunks = Parallel.rowThreads(rows: blocks, work: l * 2 * g * h * h + v * h, minimum: Parallel.minimumStepWork)
         let units = (0..<chunks).map { chunk -> Range<Int> in
             let b = Parallel.range(of: blocks, part: chunk, of: chunks)
             return (b.lowerBound * 16)..<min(h, b.upperBound * 16)
@@ -85,21 +84,10 @@ public final class CharStepper {
         /// Gate-row order: entry i is the row of PyTorch's layout (gate * H + unit) stored at i.
         let gateOrder = units.flatMap { u in (0..<g).flatMap { gate in u.map { gate * h + $0 } } }
         func chunkRows(_ u: Range<Int>) -> ArraySlice<Int> { gateOrder[(g * u.lowerBound)..<(g * u.upperBound)] }
-        /// b_ih + b_hh, or b_ih alone for the GRU, whose kernel adds b_hh inside r * (W_hn h + b_hn).
-        func inputBias(_ layer: Int) -> [Float] {
-            let w = weights[layer]
-            var b = w.biasIH?.value.scalars ?? [Float](repeating: 0, count: g * h)
-            if c.cell != .gru, let bhh = w.biasHH {
-                for j in b.indices { b[j] += bhh.value.pointer[j] }
-            }
-            return b
-        }
-
         var projection = Tensor(uninitialized: [v, g * h])
-        let bias0 = inputBias(0)
-        for token in 0..<v { (projection.mutablePointer + token * g * h).update(from: bias0, count: g * h) }
+        let bias0 = weights[0].inputBias(c.cell)
         gemm(transposeB: true, m: v, n: g * h, k: c.embedding, model.embed.weight.value.pointer,
-             weights[0].weightIH.value.pointer, beta: 1, projection.mutablePointer)
+             weights[0].weightIH.value.pointer, bias: bias0.pointer, projection.mutablePointer)
         var allocations: [UnsafeMutableRawPointer] = []
         // Cache-line aligned: chunks start on 16-float boundaries, so two threads never write
         // to one line.
@@ -120,7 +108,7 @@ public final class CharStepper {
         for layer in 0..<l {
             let top = layer + 1 == l
             let aboveWeight = top ? model.head.weight.value : weights[layer + 1].weightIH.value
-            let aboveBias = top ? model.head.bias?.value.scalars ?? [Float](repeating: 0, count: v) : inputBias(layer + 1)
+            let aboveBias = top ? model.head.bias?.value ?? Tensor(zeros: [v]) : weights[layer + 1].inputBias(c.cell)
             let recurrentWeight = weights[layer].weightHH.value
             weightStorage += [aboveWeight, recurrentWeight]
             let count = units.indices.map { chunk in top ? (chunk == chunks - 1 ? v : 0) : g * units[chunk].count }
@@ -142,7 +130,7 @@ public final class CharStepper {
             let (bias, product) = (buffer(rows), buffer(rows))
             for chunk in units.indices {
                 let order = top ? Array(0..<count[chunk]) : Array(chunkRows(units[chunk]))
-                for (i, row) in order.enumerated() { bias[start[chunk] + i] = aboveBias[row] }
+                for (i, row) in order.enumerated() { bias[start[chunk] + i] = aboveBias.pointer[row] }
             }
             product.update(from: bias, count: rows)
             biases.append(bias)

@@ -37,14 +37,27 @@ public struct RecurrentWeights {
     }
 
     var all: [Variable?] { [weightIH, weightHH, biasIH, biasHH] }
+
+    /// The bias of the input pre-activations (G*H values): b_ih, plus b_hh for LSTM and RNN. The
+    /// GRU keeps b_hh out, because its n block sits inside the reset gate's product.
+    func inputBias(_ kind: CellKind) -> Tensor {
+        var bias = biasIH?.value ?? Tensor(zeros: [weightHH.shape[0]])
+        if kind != .gru, let b = biasHH {
+            let bp = bias.mutablePointer, q = b.value.pointer
+            for j in 0..<bias.count { bp[j] += q[j] }
+        }
+        return bias
+    }
 }
 
 /// One direction of one recurrent layer over a whole sequence, as a single autodiff operation.
 ///
 /// input (T, B, I) -> output (T, B, H), final h (B, H) and, for LSTM, final c (B, H).
 ///
-/// Forward: one GEMM projects all T inputs (X W_ih^T + b); then per step one GEMM adds
-/// h_{t-1} W_hh^T and one fused kernel applies the gates. Backward (BPTT): per step one fused
+/// Forward: the input projections X W_ih^T + b (one GEMM for all T steps on OpenBLAS, step by
+/// step with the native GEMM; a table lookup for `.tokens`); then per step one GEMM adds
+/// h_{t-1} W_hh^T and one fused kernel applies the gates. The batch rows are split over the
+/// threads, each running the whole sequence for its rows. Backward (BPTT): per step one fused
 /// gate-backward kernel and one GEMM for dh_{t-1} = dGates W_hh; at the end one GEMM each sums
 /// dW_ih = dGates^T X and dW_hh = dGates^T H_prev over all steps, and one gives dX = dGates W_ih.
 ///
@@ -109,19 +122,14 @@ public func recurrentSequence(
 
     var gates = Tensor(uninitialized: [T, B, GH])
     let gp = gates.mutablePointer
-    // The input projections W_ih x_t + b. For LSTM and RNN both biases join here; the GRU's b_hh
-    // stays out because its n block sits inside the reset gate's product. With the native GEMM
-    // each thread projects its own rows step by step, so the gate rows it then reads are fresh
-    // in its own core's cache; with OpenBLAS one GEMM does all steps.
+    // The input projections W_ih x_t + b (`inputBias`). With the native GEMM each thread
+    // projects its own rows step by step, so the gate rows it then reads are fresh in its own
+    // core's cache; with OpenBLAS one GEMM does all steps.
     var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix, bias: Tensor)? = nil
     var tokenTable: (ids: [Int], rows: UnsafePointer<Float>)? = nil
     switch source {
     case .features(let input):
-        var bias = weights.biasIH?.value ?? Tensor(zeros: [GH])
-        if !isGRU, let b = weights.biasHH {
-            let bp = bias.mutablePointer, q = b.value.pointer
-            for j in 0..<GH { bp[j] += q[j] }
-        }
+        let bias = weights.inputBias(kind)
         let I = input.shape[2], x = input.value.pointer, w = weights.weightIH.value.pointer
         if GemmBackend.current == .native {
             stepInput = (x, I, PackedMatrix(transposed: true, k: I, n: GH, w), bias)
@@ -259,7 +267,7 @@ public func recurrentSequence(
                                              cPrev: cp + prev * BH + r0 * H, dh: dhCur, dc: dcNext,
                                              dGates: dg, dcPrev: dcCur, rows: n, hidden: H)
                     forEachFinished(t, rows) { b in
-                        (dgx + t * BGH + b * GH).update(repeating: 0, count: GH)
+                        (dg + (b - r0) * GH).update(repeating: 0, count: GH)
                         (dcCur + (b - r0) * H).update(from: dcNext + (b - r0) * H, count: H)
                     }
                     swap(&dcCur, &dcNext)

@@ -26,10 +26,11 @@ public enum Parallel {
     public static var minimumStepWork = 1 << 16
 
     /// Threads for a loop over `rows` independent rows whose own products run single-threaded:
-    /// the batch of a recurrent layer. 1 when `gemm` runs on OpenBLAS (which threads inside each
-    /// product instead) or when the whole job (`work` multiply-adds) is too small to share.
-    public static func rowThreads(rows: Int, work: Int) -> Int {
-        guard GemmBackend.current == .native, work >= minimumRowWork else { return 1 }
+    /// the batch of a recurrent layer, the unit blocks of a stepper. 1 when `gemm` runs on
+    /// OpenBLAS (which threads inside each product instead) or when the whole job (`work`
+    /// multiply-adds) is below `minimum`, too small to share.
+    public static func rowThreads(rows: Int, work: Int, minimum: Int = minimumRowWork) -> Int {
+        guard GemmBackend.current == .native, work >= minimum else { return 1 }
         return max(1, min(BLASThreads.current, rows))
     }
 
