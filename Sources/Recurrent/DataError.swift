@@ -1,4 +1,3 @@
-/// A problem with a user's data file: which file, where in it, and what is wrong.
 import Foundation
 
 /// The UTF-8 text of a user's data file at `path`, described as `kind` ("a CSV file") in the
@@ -22,6 +21,7 @@ func requireFormat(_ metadata: [String: String], _ format: String, kind: String,
     }
 }
 
+/// A problem with a user's data file: which file, where in it, and what is wrong.
 public struct DataError: Error, CustomStringConvertible, Equatable {
     public let file: String
     /// 1-based line number, when the problem is on one line.
