@@ -21,15 +21,6 @@
 
 enum { MR = 8, NR = 32, KC = 256, MC = 128 };
 
-int st_gemm_available(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    }
-    return cached;
-}
-
 size_t st_gemm_packed_b_count(long k, long n) { return (size_t)k * (size_t)(ceil_div(n, NR) * NR); }
 
 // dst[c * ldd + r] = src[r * lds + c] for an 8 x 8 block, in registers.
@@ -299,7 +290,6 @@ void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, cons
 
 #else
 
-int st_gemm_available(void) { return 0; }
 size_t st_gemm_packed_b_count(long k, long n) { (void)k; (void)n; return 0; }
 void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads) {
     (void)trans_b; (void)k; (void)n; (void)b; (void)ldb; (void)packed; (void)threads; abort();

@@ -1,6 +1,6 @@
 // What the kernels share: the AVX-512 function attribute and small index helpers.
 // Functions marked AVX512 are compiled for AVX-512 whatever the target's baseline: callers check
-// `st_gemm_available()` first (the `gemm` wrapper in Swift does).
+// `st_cpu_supports(ST_CPU_AVX512)` first (the `gemm` wrapper in Swift does).
 #ifndef SEQTOOL_CKERNELS_SUPPORT_H
 #define SEQTOOL_CKERNELS_SUPPORT_H
 

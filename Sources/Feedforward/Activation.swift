@@ -13,7 +13,6 @@ public final class Activation: Layer {
 
     public init(_ function: Function) { self.function = function }
 
-    public var namedParameters: [(String, Parameter)] { [] }
 
     public var summaryName: String {
         switch function {

@@ -52,7 +52,7 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, window: Win
         gemm(m: O, n: P, k: K, weight.value.pointer, colp + n * K * P, beta: bias == nil ? 0 : 1, yn)
     }
     let savedCols = cols, wv = weight.value
-    return Tape.output(y, inputs: [x, weight, bias]) { g in
+    return Graph.output(y, inputs: [x, weight, bias]) { g in
         let gp = g.pointer, cp = savedCols.pointer
         if weight.requiresGrad {
             let dw = weight.gradPointer()
@@ -138,7 +138,7 @@ public final class Conv2D: Layer {
         self.bias = bias ? Parameter(defaultUniform([outChannels], fanIn: fanIn, random: random), name: "bias") : nil
     }
 
-    public var namedParameters: [(String, Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+    public var directParameters: [(String, Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     public var summaryName: String { "Conv2D(\(inChannels)->\(outChannels), k=\(window.kernel.0)x\(window.kernel.1), s=\(window.stride.0), p=\(window.padding.0))" }
 
     public func callAsFunction(_ x: Variable) -> Variable { conv2d(x, weight: weight, bias: bias, window: window) }
@@ -164,7 +164,7 @@ public final class Conv1D: Layer {
         self.bias = bias ? Parameter(defaultUniform([outChannels], fanIn: fanIn, random: random), name: "bias") : nil
     }
 
-    public var namedParameters: [(String, Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+    public var directParameters: [(String, Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     public var summaryName: String { "Conv1D(\(inChannels)->\(outChannels), k=\(kernelSize), s=\(window.stride.1), p=\(window.padding.1))" }
 
     public func callAsFunction(_ x: Variable) -> Variable { conv1d(x, weight: weight, bias: bias, window: window) }

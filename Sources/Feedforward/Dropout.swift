@@ -12,7 +12,7 @@ public func dropout(_ x: Variable, probability p: Float, random: RandomSource) -
     let yp = y.mutablePointer
     for i in 0..<y.count { yp[i] *= mp[i] }
     let saved = mask
-    return Tape.output(y, inputs: [x]) { g in
+    return Graph.output(y, inputs: [x]) { g in
         let d = x.gradPointer(), gp = g.pointer, m = saved.pointer
         for i in 0..<g.count { d[i] += gp[i] * m[i] }
     }
@@ -30,7 +30,6 @@ public final class Dropout: Layer {
         self.random = random
     }
 
-    public var namedParameters: [(String, Parameter)] { [] }
     public var summaryName: String { "Dropout(p=\(probability))" }
 
     public func callAsFunction(_ x: Variable) -> Variable {

@@ -13,7 +13,7 @@ public func embedding(_ indices: [Int], shape: [Int], weight: Variable, paddingI
         precondition(i >= 0 && i < V, "embedding: index \(i) outside 0..<\(V)")
         (yp + k * E).update(from: wp + i * E, count: E)
     }
-    return Tape.output(y, inputs: [weight]) { g in
+    return Graph.output(y, inputs: [weight]) { g in
         Kernels.addRows(g.pointer, at: indices, columns: E, into: weight.gradPointer(), skipping: paddingIndex)
     }
 }
@@ -32,7 +32,7 @@ public final class Embedding: Layer {
         weight = Parameter(Tensor(normal: [count, dimension], generator: &random.generator), name: "weight")
     }
 
-    public var namedParameters: [(String, Parameter)] { [("weight", weight)] }
+    public var directParameters: [(String, Parameter)] { [("weight", weight)] }
     public var summaryName: String { "Embedding(\(count), \(dimension))" }
 
     /// Looks up `indices` laid out in `shape`.

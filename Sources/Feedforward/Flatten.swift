@@ -6,7 +6,6 @@ public final class Flatten: Layer {
 
     public init() {}
 
-    public var namedParameters: [(String, Parameter)] { [] }
     public var summaryName: String { "Flatten" }
 
     public func callAsFunction(_ x: Variable) -> Variable { x.reshaped([x.shape[0], -1]) }

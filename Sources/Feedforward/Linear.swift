@@ -17,7 +17,7 @@ public final class Linear: Layer {
         self.bias = bias ? Parameter(defaultUniform([outFeatures], fanIn: inFeatures, random: random), name: "bias") : nil
     }
 
-    public var namedParameters: [(String, Parameter)] {
+    public var directParameters: [(String, Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 

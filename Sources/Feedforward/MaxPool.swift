@@ -31,7 +31,7 @@ public func maxPool2d(_ x: Variable, window: Window2D) -> Variable {
             }
         }
     }
-    return Tape.output(y, inputs: [x]) { g in
+    return Graph.output(y, inputs: [x]) { g in
         let d = x.gradPointer(), gp = g.pointer
         for (o, i) in argmax.enumerated() { d[i] += gp[o] }
     }
@@ -46,7 +46,6 @@ public final class MaxPool2D: Layer {
         window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding)
     }
 
-    public var namedParameters: [(String, Parameter)] { [] }
     public var summaryName: String { "MaxPool2D(\(window.kernel.0)x\(window.kernel.1))" }
 
     public func callAsFunction(_ x: Variable) -> Variable { maxPool2d(x, window: window) }
@@ -61,7 +60,6 @@ public final class MaxPool1D: Layer {
         window = Window2D(kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding))
     }
 
-    public var namedParameters: [(String, Parameter)] { [] }
     public var summaryName: String { "MaxPool1D(\(window.kernel.1))" }
 
     public func callAsFunction(_ x: Variable) -> Variable { maxPool1d(x, window: window) }

@@ -3,18 +3,11 @@ import SeqTensor
 
 /// Layers applied in order; parameters are named `<index>.<name>` as in PyTorch's `nn.Sequential`.
 public final class Sequential: Layer {
-    public let layers: [Layer]
+    public let layers: [any Layer]
 
-    public init(_ layers: [Layer]) { self.layers = layers }
+    public init(_ layers: [any Layer]) { self.layers = layers }
 
-    public var isTraining: Bool {
-        get { layers.first?.isTraining ?? true }
-        set { for l in layers { l.isTraining = newValue } }
-    }
-
-    public var namedParameters: [(String, Parameter)] {
-        layers.enumerated().flatMap { i, l in l.namedParameters.map { ("\(i).\($0.0)", $0.1) } }
-    }
+    public var children: [(String, any Module)] { layers.enumerated().map { ("\($0.offset)", $0.element) } }
 
     public var summaryName: String { "Sequential(\(layers.count) layers)" }
 
@@ -23,11 +16,8 @@ public final class Sequential: Layer {
     /// A table of layers, output shapes and parameter counts, like Keras's `model.summary()`,
     /// from one inference pass on zeros of `inputShape` (batch axis included).
     public func summary(inputShape: [Int]) -> String {
-        let wasTraining = isTraining
-        isTraining = false
-        defer { isTraining = wasTraining }
         var rows: [(String, String, String)] = [("Layer", "Output shape", "Params")]
-        Tape.withoutRecording {
+        inferenceMode {
             var x = Variable(Tensor(zeros: inputShape))
             for (i, l) in layers.enumerated() {
                 x = l(x)

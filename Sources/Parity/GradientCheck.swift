@@ -20,7 +20,7 @@ public enum GradientCheck {
         f().backward()
         let analytic = leaves.map { $0.grad ?? Tensor(zeros: $0.shape) }
         var worst = Report(worstError: 0, worstLeaf: -1, worstElement: -1, analytic: 0, numeric: 0)
-        Tape.withoutRecording {
+        Graph.withoutRecording {
             for (li, leaf) in leaves.enumerated() {
                 for i in 0..<leaf.value.count {
                     let x = leaf.value.pointer[i]

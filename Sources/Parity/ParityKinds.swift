@@ -61,7 +61,6 @@ enum ParityKinds {
         for (name, v) in leaves.named {
             result["grad.\(name)"] = v.grad ?? Tensor(zeros: v.shape)
         }
-        Tape.clear()
         return result
     }
 

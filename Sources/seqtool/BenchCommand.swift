@@ -1,5 +1,8 @@
 import ArgumentParser
+import Datasets
+import Feedforward
 import Foundation
+import LanguageModel
 import Recurrent
 import SeqTensor
 
@@ -147,7 +150,7 @@ struct LayerBench: ParsableCommand {
         var forward: [Double] = [], backward: [Double] = []
         for r in 0..<(repeats + 3) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let y = layer(x)
+            let y = layer(x).output
             let t1 = DispatchTime.now().uptimeNanoseconds
             y.backward(seed: seed)
             let t2 = DispatchTime.now().uptimeNanoseconds

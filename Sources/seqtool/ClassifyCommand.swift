@@ -1,4 +1,6 @@
 import ArgumentParser
+import Classification
+import Datasets
 import Foundation
 import Recurrent
 import SeqTensor

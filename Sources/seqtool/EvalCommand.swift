@@ -1,6 +1,7 @@
 import ArgumentParser
+import Datasets
 import Foundation
-import Recurrent
+import LanguageModel
 import SeqTensor
 
 /// `seqtool eval`: mean next-character loss of a model on a text, in nats and bits per character.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Datasets
 import Foundation
+import Framings
 import Recurrent
 import SeqTensor
 

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Feedforward
 import Foundation
-import Recurrent
-import SeqTensor
+import LanguageModel
 
 /// `seqtool info`: what a model file holds.
 struct InfoCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Datasets
 import Foundation
-import Recurrent
 import SeqTensor
 
 /// `seqtool make-corpus`: writes the built-in text that `train-char` uses without `--corpus`.

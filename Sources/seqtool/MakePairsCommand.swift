@@ -1,6 +1,6 @@
 import ArgumentParser
+import Datasets
 import Foundation
-import Recurrent
 import SeqTensor
 
 /// `seqtool make-pairs`: sequence-to-sequence demo data as TSV (`input<TAB>output`).

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Datasets
 import Foundation
-import Recurrent
 import SeqTensor
 
 /// `seqtool make-sine`: the tutorial's sine data set as CSV (label first).

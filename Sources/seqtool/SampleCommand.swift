@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Recurrent
+import LanguageModel
 import SeqTensor
 
 /// `seqtool sample`: generate text from a character model (one-to-many), streaming to stdout.

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Datasets
+import Feedforward
 import Foundation
+import Framings
 import Recurrent
 import SeqTensor
 

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Datasets
+import Feedforward
 import Foundation
+import LanguageModel
 import Recurrent
 import SeqTensor
 

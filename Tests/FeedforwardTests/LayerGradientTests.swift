@@ -49,7 +49,6 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(Double(y.reduce(0, +)) / 10_000, 1, accuracy: 0.05)
         layer.isTraining = false
         XCTAssertEqual(layer(x).value, x.value)
-        Tape.clear()
     }
 
     func testSummaryListsShapesAndParameterCounts() {

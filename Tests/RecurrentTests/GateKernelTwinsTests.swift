@@ -24,7 +24,7 @@ final class GateKernelTwinsTests: XCTestCase {
     }
 
     func testLSTMKernelsAreBitIdenticalToTheSwiftOnes() throws {
-        try XCTSkipUnless(st_gemm_available() != 0, "this CPU has no AVX-512; only the Swift kernels run")
+        try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; only the Swift kernels run")
         let preactivations = values(rows * 4 * hidden, scale: 12)
         let cPrev = values(rows * hidden, scale: 3), dh = values(rows * hidden, scale: 2), dc = values(rows * hidden, scale: 2)
 
@@ -35,8 +35,8 @@ final class GateKernelTwinsTests: XCTestCase {
                 st_lstm_forward(&gates, cPrev, &c, &h, rows, hidden)
                 st_lstm_backward(gates, c, cPrev, dh, dc, &dGates, &dcPrev, rows, hidden)
             } else {
-                GateKernels.lstmForwardPortable(gates: &gates, cPrev: cPrev, c: &c, h: &h, rows: rows, hidden: hidden)
-                GateKernels.lstmBackwardPortable(gates: gates, c: c, cPrev: cPrev, dh: dh, dc: dc, dGates: &dGates,
+                LSTMKernels.forwardPortable(gates: &gates, cPrev: cPrev, c: &c, h: &h, rows: rows, hidden: hidden)
+                LSTMKernels.backwardPortable(gates: gates, c: c, cPrev: cPrev, dh: dh, dc: dc, dGates: &dGates,
                                                  dcPrev: &dcPrev, rows: rows, hidden: hidden)
             }
             return [gates, c, h, dGates, dcPrev]
@@ -45,7 +45,7 @@ final class GateKernelTwinsTests: XCTestCase {
     }
 
     func testGRUAndTanhKernelsAreBitIdenticalToTheSwiftOnes() throws {
-        try XCTSkipUnless(st_gemm_available() != 0, "this CPU has no AVX-512; only the Swift kernels run")
+        try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; only the Swift kernels run")
         let gx = values(rows * 3 * hidden, scale: 12), gh = values(rows * 3 * hidden, scale: 12)
         let bias = values(3 * hidden, scale: 2), hPrev = values(rows * hidden, scale: 1)
         for (withBias, saveGates) in [(true, true), (false, true), (true, false)] {
@@ -55,7 +55,7 @@ final class GateKernelTwinsTests: XCTestCase {
                     if native {
                         st_gru_forward(&x, &hh, b, hPrev, &h, rows, hidden, saveGates ? 1 : 0)
                     } else {
-                        GateKernels.gruForwardPortable(gx: &x, gh: &hh, biasHH: b, hPrev: hPrev, h: &h,
+                        GRUKernels.forwardPortable(gx: &x, gh: &hh, biasHH: b, hPrev: hPrev, h: &h,
                                                        rows: rows, hidden: hidden, saveGates: saveGates)
                     }
                 }

@@ -49,7 +49,7 @@ final class LongMemoryLearningTests: XCTestCase {
             try opt.minimize(loss, clip: 1, step: step + 1)
         }
         let (x, y) = batch(1000, &g)
-        let logits = Tape.withoutRecording { head(finalHidden(rnn, x)) }.value
+        let logits = Graph.withoutRecording { head(finalHidden(rnn, x)) }.value
         var correct = 0
         for b in 0..<1000 where (logits.pointer[2 * b + 1] > logits.pointer[2 * b] ? 1 : 0) == y[b] { correct += 1 }
         return Double(correct) / 1000

@@ -1,4 +1,3 @@
-import Feedforward
 import Parity
 import Recurrent
 import SeqTensor
@@ -62,7 +61,6 @@ final class RecurrentGradientTests: XCTestCase {
             XCTAssertEqual(hBatch.pointer[0 * 6 + 3 + k], hAlone.pointer[0 * 6 + 3 + k], accuracy: 1e-6) // forward, row 1
             XCTAssertEqual(hBatch.pointer[1 * 6 + 3 + k], hAlone.pointer[1 * 6 + 3 + k], accuracy: 1e-6) // reverse, row 1
         }
-        Tape.clear()
     }
 
     func testForgetGateBiasOption() {

@@ -74,7 +74,7 @@ final class NativeGemmTests: XCTestCase {
     }
 
     func testAgainstReference() throws {
-        try XCTSkipUnless(st_gemm_available() != 0, "this CPU has no AVX-512; gemm runs on OpenBLAS")
+        try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; gemm runs on OpenBLAS")
         let shapes: [(Int, Int, Int)] = [(1, 1, 1), (3, 5, 7), (8, 32, 1), (9, 33, 17), (16, 1024, 256),
                                          (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2), (5, 9, 0)]
         let threadsBefore = BLASThreads.current
@@ -111,7 +111,12 @@ final class NativeGemmTests: XCTestCase {
             hits.withUnsafeMutableBufferPointer { h in
                 for _ in 0..<100 {
                     var parts = [Int](repeating: 0, count: count)
-                    parts.withUnsafeMutableBufferPointer { p in Parallel.forEach(count) { h[$0] += 1; p[$0] = $1 } }
+                    parts.withUnsafeMutableBufferPointer { p in
+                        Parallel.forEach(count, sharing: (h, p)) { shared, part, parts in
+                            shared.0[part] += 1
+                            shared.1[part] = parts
+                        }
+                    }
                     seenParts.insert(parts[0])
                 }
             }
@@ -128,26 +133,34 @@ final class NativeGemmTests: XCTestCase {
     /// outer task), and a part waiting on a signal sees what the posting part wrote before it.
     func testNestedForEachAndSignals() {
         var inner = [Int](repeating: -1, count: 2), shared = [Int](repeating: 0, count: 2)
-        var seen = [Int]()
+        var seen = [Int](repeating: 0, count: 200)
+        var seenCount = 0
         let signal = st_signal_create()!
         defer { st_signal_destroy(signal) }
         inner.withUnsafeMutableBufferPointer { inner in
             shared.withUnsafeMutableBufferPointer { shared in
-                Parallel.forEach(2) { part, parts in
-                    Parallel.forEach(2) { _, innerParts in inner[part] = innerParts }
-                    guard parts == 2 else { return }
-                    for round in 1...200 {
-                        if part == 1 {
-                            shared[0] = round
-                            st_signal_post(signal, round)
-                        } else {
-                            st_signal_wait(signal, round)
-                            seen.append(shared[0])
+                seen.withUnsafeMutableBufferPointer { seen in
+                    withUnsafeMutablePointer(to: &seenCount) { seenCount in
+                        Parallel.forEach(2, sharing: (inner, shared, seen, seenCount, signal)) { buffers, part, parts in
+                            let (inner, shared, seen, seenCount, signal) = buffers
+                            Parallel.forEach(2, sharing: inner) { inner, _, innerParts in inner[part] = innerParts }
+                            guard parts == 2 else { return }
+                            for round in 1...200 {
+                                if part == 1 {
+                                    shared[0] = round
+                                    st_signal_post(signal, round)
+                                } else {
+                                    st_signal_wait(signal, round)
+                                    seen[seenCount.pointee] = shared[0]
+                                    seenCount.pointee += 1
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+        seen = Array(seen.prefix(seenCount))
         XCTAssertEqual(inner[0], 1)
         if !seen.isEmpty { XCTAssertEqual(seen.count, 200) }
         // Each wait returns once round r is posted, so the value read is r or a later one.

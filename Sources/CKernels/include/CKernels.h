@@ -10,8 +10,11 @@
 extern "C" {
 #endif
 
-/// 1 when this CPU and OS run the AVX-512 GEMM (AVX-512 F and VL with the ZMM state enabled).
-int st_gemm_available(void);
+/// The instruction-set extensions the kernels are written for.
+enum { ST_CPU_AVX2_FMA = 1, ST_CPU_AVX512 = 2 };
+
+/// 1 when this CPU and OS run `feature` (AVX-512: F and VL with the ZMM state enabled).
+int st_cpu_supports(int feature);
 
 /// Floats needed to hold op(B) (k, n) in the packed layout `st_gemm_pack_b` writes.
 size_t st_gemm_packed_b_count(long k, long n);

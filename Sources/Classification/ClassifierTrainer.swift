@@ -1,0 +1,99 @@
+import Datasets
+import Foundation
+import SeqTensor
+
+/// Minibatch training of a `SequenceClassifier` with softmax cross-entropy: rows shuffled every
+/// epoch by the model's seeded generator, the learning rate from a schedule over all steps,
+/// gradients clipped by global norm.
+public final class ClassifierTrainer {
+    public struct Options: Sendable {
+        public var epochs = 150, batch = 32
+        public var optimizer: OptimizerKind = .adam
+        public var learningRate: Float = 3e-3
+        /// Cosine annealing to 0 over the whole run (otherwise constant).
+        public var cosine = true
+        public var clip: Float = 1
+        /// Stop once training accuracy has been 100% for this many epochs in a row (0: never).
+        public var patience = 0
+        public init() {}
+    }
+
+    public let model: SequenceClassifier
+    public let options: Options
+    public let optimizer: Optimizer
+    public let data: LabeledRows
+    public private(set) var epoch = 0, step = 0
+    let schedule: LearningRateSchedule
+    var perfectEpochs = 0
+
+    public init(model: SequenceClassifier, options: Options, data: LabeledRows) {
+        self.model = model
+        self.options = options
+        self.data = data
+        optimizer = options.optimizer.make(model.parameters, learningRate: options.learningRate)
+        let steps = options.epochs * ((data.count + options.batch - 1) / options.batch)
+        schedule = LearningRateSchedule(base: options.learningRate, decay: options.cosine ? .cosine(totalSteps: steps, minimum: 0) : .constant)
+    }
+
+    /// One pass over the shuffled rows; returns the mean loss and the training accuracy of the pass
+    /// (measured on the batches as they were trained, in training mode).
+    public func trainEpoch() throws -> (loss: Float, accuracy: Double) {
+        model.isTraining = true
+        let order = model.random.generator.permutation(data.count)
+        var totalLoss: Double = 0, correct = 0
+        var start = 0
+        while start < data.count {
+            let rows = Array(order[start..<min(data.count, start + options.batch)])
+            start += options.batch
+            let x = data.features.gathering(rows: rows), y = rows.map { data.labels[$0] }
+            optimizer.learningRate = schedule.rate(at: step)
+            let logits = model.logits(x)
+            let loss = crossEntropy(logits: logits, targets: y)
+            try optimizer.minimize(loss, clip: options.clip, step: step + 1)
+            step += 1
+            totalLoss += Double(loss.value.item) * Double(rows.count)
+            let l = logits.value.pointer, C = model.classCount
+            for (r, label) in y.enumerated() where Kernels.argmax(l + r * C, count: C) == label { correct += 1 }
+        }
+        epoch += 1
+        let accuracy = Double(correct) / Double(data.count)
+        perfectEpochs = accuracy == 1 ? perfectEpochs + 1 : 0
+        return (Float(totalLoss / Double(data.count)), accuracy)
+    }
+
+    /// Whether early stopping says to stop now.
+    public var shouldStop: Bool { epoch >= options.epochs || (options.patience > 0 && perfectEpochs >= options.patience) }
+}
+
+/// Accuracy, per-class accuracy and the confusion matrix of predictions against labels.
+public struct ClassificationReport {
+    public let accuracy: Double
+    /// Accuracy on each true class (nil for a class with no examples).
+    public let perClass: [Double?]
+    /// confusion[true][predicted] counts.
+    public let confusion: [[Int]]
+
+    public init(predictions: [Int], labels: [Int], classCount: Int) {
+        var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
+        for (p, y) in zip(predictions, labels) where y < classCount && p < classCount { confusion[y][p] += 1 }
+        self.confusion = confusion
+        let correct = (0..<classCount).reduce(0) { $0 + confusion[$1][$1] }
+        accuracy = labels.isEmpty ? 0 : Double(correct) / Double(labels.count)
+        perClass = confusion.enumerated().map { k, row in
+            let n = row.reduce(0, +)
+            return n == 0 ? nil : Double(row[k]) / Double(n)
+        }
+    }
+
+    /// The matrix as aligned text (rows: true class, columns: predicted class).
+    public var confusionTable: String {
+        let n = confusion.count
+        let w = max(4, String(confusion.flatMap { $0 }.max() ?? 0).count + 1)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        var lines = ["true\\pred" + (0..<n).map { pad(String($0)) }.joined()]
+        for (k, row) in confusion.enumerated() {
+            lines.append(pad(String(k)).padding(toLength: 9, withPad: " ", startingAt: 0) + row.map { pad(String($0)) }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,140 @@
+import Datasets
+import Feedforward
+import Foundation
+import Recurrent
+import SeqTensor
+
+/// Encoder-decoder for sequences of different lengths (the machine-translation framing): an
+/// encoder reads the source (variable lengths masked, so each sequence's final state is the
+/// state after its own last token); that state starts a decoder that emits the target one token
+/// at a time. Training uses teacher forcing (decoder input: <bos> + target; output: target +
+/// <eos>, the loss masked past each target's end); inference decodes greedily until <eos>.
+public final class Seq2Seq: Module {
+    /// Token 0 starts every decoded sequence, token 1 ends it; characters follow.
+    public static let beginToken = 0, endToken = 1
+
+    public let cell: CellKind
+    public let characters: [Unicode.Scalar]
+    public let embedding: Int, hidden: Int, layers: Int
+    public let encoderEmbed: Embedding, decoderEmbed: Embedding
+    public let encoder: RecurrentLayer, decoder: RecurrentLayer
+    public let head: Linear
+    let index: [Unicode.Scalar: Int]
+
+    public init(cell: CellKind, characters: [Unicode.Scalar], embedding: Int, hidden: Int, layers: Int, random: RandomSource) {
+        self.cell = cell
+        self.characters = characters
+        self.embedding = embedding
+        self.hidden = hidden
+        self.layers = layers
+        index = Dictionary(uniqueKeysWithValues: characters.enumerated().map { ($1, $0 + 2) })
+        let V = characters.count + 2
+        encoderEmbed = Embedding(count: V, dimension: embedding, random: random)
+        decoderEmbed = Embedding(count: V, dimension: embedding, random: random)
+        encoder = RecurrentLayer(cell, inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
+        decoder = RecurrentLayer(cell, inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
+        head = Linear(inFeatures: hidden, outFeatures: V, random: random)
+    }
+
+    public var vocabularySize: Int { characters.count + 2 }
+
+    public var children: [(String, any Module)] {
+        [
+            ("encoder_embed", encoderEmbed), ("encoder", encoder), ("decoder_embed", decoderEmbed),
+            ("decoder", decoder), ("head", head),
+        ]
+    }
+
+    /// Token ids of `text`, or an error naming the first unknown character.
+    public func encode(_ text: String, source: String) throws -> [Int] {
+        try text.unicodeScalars.map { c in
+            guard let i = index[c] else { throw DataError(file: source, problem: "character '\(c)' is not in the model's vocabulary") }
+            return i
+        }
+    }
+
+    public func decode(_ ids: [Int]) -> String {
+        String(String.UnicodeScalarView(ids.filter { $0 >= 2 }.map { characters[$0 - 2] }))
+    }
+
+    /// Pads token lists into a time-major (T, B) batch with their lengths.
+    static func pad(_ sequences: [[Int]]) -> (ids: [Int], steps: Int, lengths: [Int]) {
+        let T = sequences.map(\.count).max() ?? 0, B = sequences.count
+        var ids = [Int](repeating: endToken, count: T * B)
+        for (b, s) in sequences.enumerated() { for (t, v) in s.enumerated() { ids[t * B + b] = v } }
+        return (ids, T, sequences.map(\.count))
+    }
+
+    func encodeState(_ sources: [[Int]]) -> RecurrentState {
+        let (ids, T, lengths) = Self.pad(sources)
+        let x = encoderEmbed(indices: ids, shape: [T, sources.count])
+        return encoder(x, state: nil, lengths: lengths).state
+    }
+
+    /// Mean cross-entropy per target token (with <eos>), teacher forced.
+    public func loss(sources: [[Int]], targets: [[Int]]) -> Variable {
+        let B = sources.count
+        let state = encodeState(sources)
+        let (inputs, T, lengths) = Self.pad(targets.map { [Self.beginToken] + $0 })
+        let (outputs, _, _) = Self.pad(targets.map { $0 + [Self.endToken] })
+        var mask = [Float](repeating: 0, count: T * B)
+        for b in 0..<B { for t in 0..<lengths[b] { mask[t * B + b] = 1 } }
+        let y = decoder(decoderEmbed(indices: inputs, shape: [T, B]), state: state, lengths: lengths).output
+        let logits = head(y.reshaped([T * B, hidden]))
+        return crossEntropy(logits: logits, targets: outputs, mask: mask)
+    }
+
+    /// Greedy decoding of a batch of sources, at most `maxLength` tokens each.
+    public func greedy(_ sources: [[Int]], maxLength: Int) -> [[Int]] {
+        let B = sources.count
+        return inferenceMode {
+            var state = encodeState(sources)
+            var current = [Int](repeating: Self.beginToken, count: B)
+            var outputs = [[Int]](repeating: [], count: B)
+            var finished = [Bool](repeating: false, count: B)
+            for _ in 0..<maxLength where finished.contains(false) {
+                let (y, next) = decoder(decoderEmbed(indices: current, shape: [1, B]), state: state)
+                state = next
+                let logits = head(y.reshaped([B, hidden])).value
+                let V = vocabularySize
+                for b in 0..<B {
+                    let best = Kernels.argmax(logits.pointer + b * V, count: V)
+                    current[b] = best
+                    if finished[b] { continue }
+                    if best == Self.endToken { finished[b] = true } else { outputs[b].append(best) }
+                }
+            }
+            return outputs
+        }
+    }
+
+    public static let format = "seqtool.seq2seq.v1"
+
+    public func save(to path: String, extra: [String: String] = [:]) throws {
+        var m = extra
+        m["format"] = Self.format
+        m["cell"] = cell.rawValue
+        m["embed"] = String(embedding)
+        m["hidden"] = String(hidden)
+        m["layers"] = String(layers)
+        m["vocab"] = CharVocabulary(characters: characters).json
+        try ModelFile.write(namedParameters, metadata: m, to: path)
+    }
+
+    public static func load(path: String) throws -> Seq2Seq {
+        let file = try SafeTensors.read(path: path)
+        let m = file.metadata
+        try requireFormat(m, Self.format, kind: "an encoder-decoder", path: path)
+        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let e = m["embed"].flatMap(Int.init), let h = m["hidden"].flatMap(Int.init),
+              let l = m["layers"].flatMap(Int.init), e > 0, h > 0, l > 0, max(e, h, l) <= 1 << 24, let vocab = m["vocab"].flatMap(CharVocabulary.init(json:)) else {
+            throw DataError(file: path, problem: "metadata cell/embed/hidden/layers/vocab are missing or malformed")
+        }
+        let V = vocab.count + 2
+        let rnn = RecurrentLayer.parameterShapes(cell, inputSize: e, hiddenSize: h, numLayers: l)
+        try ModelFile.check([("encoder_embed.weight", [V, e]), ("decoder_embed.weight", [V, e]), ("head.weight", [V, h]), ("head.bias", [V])]
+                            + rnn.map { ("encoder." + $0.0, $0.1) } + rnn.map { ("decoder." + $0.0, $0.1) }, in: file, path: path)
+        let model = Seq2Seq(cell: cell, characters: vocab.characters, embedding: e, hidden: h, layers: l, random: RandomSource(seed: 0))
+        try ModelFile.load(model.namedParameters, from: file, path: path)
+        return model
+    }
+}

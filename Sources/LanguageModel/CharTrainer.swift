@@ -1,0 +1,76 @@
+import Datasets
+import Foundation
+import Recurrent
+import SeqTensor
+
+/// Training of a character model with truncated BPTT over parallel streams, as char-rnn does:
+/// each step takes the next T characters of every stream, carries the final state (detached)
+/// into the next step, clips the gradient norm and applies the optimizer.
+public final class CharTrainer {
+    public struct Options: Sendable {
+        public var batch = 32, steps = 64
+        public var optimizer: OptimizerKind = .adam
+        public var schedule = LearningRateSchedule(base: 2e-3)
+        /// Clip the global gradient norm to this (0: no clipping).
+        public var clip: Float = 5
+        public init() {}
+    }
+
+    public let model: CharLanguageModel
+    public let options: Options
+    public let optimizer: Optimizer
+    public var batches: StreamBatches
+    public let validation: StreamBatches?
+    /// The state carried from the last batch (nil after a wrap or at the start).
+    public var carried: RecurrentState?
+    /// Steps taken so far.
+    public var step = 0
+
+    public init(model: CharLanguageModel, options: Options, training: StreamBatches, validation: StreamBatches?) {
+        self.model = model
+        self.options = options
+        optimizer = options.optimizer.make(model.parameters, learningRate: options.schedule.base)
+        batches = training
+        self.validation = validation
+    }
+
+    /// One training step; returns the batch's mean loss (nats/char) and the pre-clip gradient norm.
+    @discardableResult
+    public func trainStep() throws -> (loss: Float, gradientNorm: Float) {
+        model.isTraining = true
+        let batch = batches.next()
+        if batch.wrapped { carried = nil }
+        optimizer.learningRate = options.schedule.rate(at: step)
+        let (loss, state) = model.loss(inputs: batch.inputs, targets: batch.targets, steps: options.steps,
+                                       batch: options.batch, state: carried)
+        let result = try optimizer.minimize(loss, clip: options.clip, step: step + 1)
+        carried = state.detached()
+        step += 1
+        return result
+    }
+
+    /// Mean cross-entropy (nats/char) over every prediction of the validation streams, from a
+    /// zero state carried across chunks; nil without validation data.
+    public func validationLoss() -> Float? {
+        guard let validation else { return nil }
+        return model.meanLoss(over: validation)
+    }
+}
+
+extension CharLanguageModel {
+    /// Mean next-character cross-entropy over every prediction of `streams`, chunk by chunk from
+    /// a zero state carried across chunks, without recording (inference mode).
+    public func meanLoss(over streams: StreamBatches) -> Float {
+        inferenceMode {
+            var state: RecurrentState? = nil
+            var total: Double = 0, count = 0
+            for chunk in streams.evaluationChunks() {
+                let (logits, next) = self(chunk.inputs, steps: chunk.steps, batch: streams.batch, state: state)
+                total += Double(crossEntropy(logits: logits, targets: chunk.targets, reduction: .sum).value.item)
+                count += chunk.targets.count
+                state = next
+            }
+            return Float(total / Double(max(count, 1)))
+        }
+    }
+}

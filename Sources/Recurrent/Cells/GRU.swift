@@ -1,0 +1,140 @@
+import CKernels
+import SeqTensor
+
+/// A stack of GRU layers over sequence-first input, PyTorch's `nn.GRU`: input (T, B, I) ->
+/// output (T, B, D*H) and final state h (L*D, B, H). See `RecurrentLayer`.
+public final class GRU: RecurrentLayer {
+    public init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, dropout: Float = 0,
+        bidirectional: Bool = false, random: RandomSource
+    ) {
+        super.init(
+            .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bidirectional: bidirectional,
+            bias: bias, dropout: dropout, random: random)
+    }
+}
+
+/// The GRU cell (Cho et al. 2014, PyTorch's variant and gate order r, z, n):
+///
+///     r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)      reset gate
+///     z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)      update gate
+///     n = tanh(W_in x + b_in + r * (W_hn h + b_hn))   candidate
+///     h' = (1 - z) * n + z * h
+///
+/// The reset gate multiplies W_hn h + b_hn, so the recurrent projection stays apart from the
+/// input one. Forward keeps the activated [r z n] and hn = W_hn h + b_hn for backward:
+///
+///     dn = dh' (1 - z)(1 - n^2),  dz = dh' (h - n) z (1 - z),  dr = dn hn r (1 - r)
+///     input side [dr dz dn], recurrent side [dr dz dn * r],  dh = dh' z + (recurrent side) W_hh
+///
+/// With AVX-512 the 16-lane twin in `CKernels/GRUGates.c` runs the forward (bit-identical).
+public struct GRUKernels: CellKernels {
+    public init() {}
+
+    public var gateCount: Int { 3 }
+    public var hasCellState: Bool { false }
+    public var keepsRecurrentProjection: Bool { true }
+
+    public func referenceStep(_ x: Variable, state: RecurrentState, weights: RecurrentWeights) -> RecurrentState {
+        let h = state.h
+        let (xr, hr) = weights.gateBlock(0, of: 3, x: x, h: h)
+        let (xz, hz) = weights.gateBlock(1, of: 3, x: x, h: h)
+        let (xn, hn) = weights.gateBlock(2, of: 3, x: x, h: h)
+        let r = (xr + hr).sigmoid(), z = (xz + hz).sigmoid()
+        let n = (xn + r * hn).tanh()
+        return RecurrentState(h: n + z * (h - n))  // (1 - z) n + z h
+    }
+
+    public func forward(_ step: CellStep) {
+        let gh = step.recurrentProjection!
+        step.recurrentWeights.multiply(m: step.rows, step.hPrev, beta: 0, gh, threads: step.threads)
+        Self.forward(
+            gx: step.gates, gh: gh, biasHH: step.recurrentBias, hPrev: step.hPrev, h: step.h, rows: step.rows,
+            hidden: step.hidden, saveGates: true)
+    }
+
+    public func backward(_ step: CellGradientStep) {
+        let (load, store) = (Lanes.load, Lanes.store)
+        let hidden = step.hidden, g3 = 3 * hidden
+        for b in 0..<step.rows {
+            let gr = step.gates + b * g3, hr = step.recurrentProjection! + b * g3
+            let dx = step.dGates + b * g3, dhh = step.dRecurrentProjection! + b * g3, o = b * hidden
+            var j = 0
+            while j < hidden {
+                let r = load(gr, j, hidden), z = load(gr + hidden, j, hidden), n = load(gr + 2 * hidden, j, hidden)
+                let hn = load(hr + 2 * hidden, j, hidden)
+                let dhv = load(step.dh + o, j, hidden), hp = load(step.hPrev + o, j, hidden)
+                let dn = dhv * (1 - z) * (1 - n * n)
+                let dz = dhv * (hp - n) * z * (1 - z)
+                let dr = dn * hn * r * (1 - r)
+                store(dr, dx, j, hidden)
+                store(dz, dx + hidden, j, hidden)
+                store(dn, dx + 2 * hidden, j, hidden)
+                store(dr, dhh, j, hidden)
+                store(dz, dhh + hidden, j, hidden)
+                store(dn * r, dhh + 2 * hidden, j, hidden)
+                store(dhv * z, step.dhPrev + o, j, hidden)
+                j += 8
+            }
+        }
+    }
+
+    /// dh_{t-1} = dh' z (written by `backward`) + [dr dz dn*r] W_hh.
+    public func backwardThroughRecurrentWeights(_ step: CellGradientStep) {
+        step.recurrentWeights.multiply(
+            m: step.rows, step.dRecurrentProjection!, beta: 1, step.dhPrev, threads: step.threads)
+    }
+
+    public func infer(_ step: CellInferenceStep) {
+        Self.forward(
+            gx: step.input, gh: step.recurrent, biasHH: step.recurrentBias, hPrev: step.hPrev, h: step.h, rows: 1,
+            hidden: step.units, saveGates: false)
+    }
+
+    /// gx (rows, 3H): W_ih x + b_ih; gh (rows, 3H): W_hh h (no bias). With `saveGates`, writes
+    /// the activated [r z n] into gx and hn = W_hn h + b_hn into gh's n block (backward needs
+    /// it); without (inference) gx and gh are only read.
+    static func forward(
+        gx: UnsafeMutablePointer<Float>, gh: UnsafeMutablePointer<Float>, biasHH: UnsafePointer<Float>?,
+        hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int, saveGates: Bool
+    ) {
+        if InstructionSet.current == .avx512 {
+            st_gru_forward(gx, gh, biasHH, hPrev, h, rows, hidden, saveGates ? 1 : 0)
+            return
+        }
+        forwardPortable(
+            gx: gx, gh: gh, biasHH: biasHH, hPrev: hPrev, h: h, rows: rows, hidden: hidden, saveGates: saveGates)
+    }
+
+    static func forwardPortable(
+        gx: UnsafeMutablePointer<Float>, gh: UnsafeMutablePointer<Float>, biasHH: UnsafePointer<Float>?,
+        hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int, saveGates: Bool
+    ) {
+        let (load, store) = (Lanes.load, Lanes.store)
+        let g3 = 3 * hidden
+        for b in 0..<rows {
+            let xr = gx + b * g3, hr = gh + b * g3, o = b * hidden
+            var j = 0
+            while j < hidden {
+                var br = SIMD8<Float>(repeating: 0), bz = br, bn = br
+                if let biasHH {
+                    br = load(biasHH, j, hidden)
+                    bz = load(biasHH + hidden, j, hidden)
+                    bn = load(biasHH + 2 * hidden, j, hidden)
+                }
+                let r = VectorMath.sigmoid(load(xr, j, hidden) + load(hr, j, hidden) + br)
+                let z = VectorMath.sigmoid(load(xr + hidden, j, hidden) + load(hr + hidden, j, hidden) + bz)
+                let hn = load(hr + 2 * hidden, j, hidden) + bn
+                let n = VectorMath.tanh(load(xr + 2 * hidden, j, hidden) + r * hn)
+                if saveGates {
+                    store(r, xr, j, hidden)
+                    store(z, xr + hidden, j, hidden)
+                    store(n, xr + 2 * hidden, j, hidden)
+                    store(hn, hr + 2 * hidden, j, hidden)
+                }
+                store((1 - z) * n + z * load(hPrev + o, j, hidden), h + o, j, hidden)
+                j += 8
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import CKernels
+import SeqTensor
+
+/// A stack of LSTM layers over sequence-first input, PyTorch's `nn.LSTM`: input (T, B, I) ->
+/// output (T, B, D*H) and final state h, c (L*D, B, H). See `RecurrentLayer`.
+public final class LSTM: RecurrentLayer {
+    /// - Parameter forgetGateBias: the forget gate's starting bias (b_ih's forget block is set to
+    ///   it and b_hh's to 0, since the gate sees their sum), e.g. 1 so that a fresh LSTM
+    ///   remembers by default; random like the others when nil.
+    public init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, dropout: Float = 0,
+        bidirectional: Bool = false, forgetGateBias: Float? = nil, random: RandomSource
+    ) {
+        super.init(
+            .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bidirectional: bidirectional,
+            bias: bias, dropout: dropout, forgetGateBias: forgetGateBias, random: random)
+    }
+}
+
+/// The LSTM cell (Hochreiter and Schmidhuber 1997, with PyTorch's gate order i, f, g, o):
+///
+///     i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)      input gate
+///     f = sigmoid(W_if x + b_if + W_hf h + b_hf)      forget gate
+///     g = tanh(W_ig x + b_ig + W_hg h + b_hg)         cell candidate
+///     o = sigmoid(W_io x + b_io + W_ho h + b_ho)      output gate
+///     c' = f * c + i * g
+///     h' = o * tanh(c')
+///
+/// The forward step keeps the activated gates (and the layer keeps every c) for backward:
+///
+///     dc_total = dc' + dh' o (1 - tanh^2 c')
+///     di = dc_total g i (1 - i),  df = dc_total c f (1 - f),  dg = dc_total i (1 - g^2),
+///     do = dh' tanh(c') o (1 - o),  dc = dc_total f
+///
+/// With AVX-512 the 16-lane twins in `CKernels/LSTMGates.c` run (bit-identical results).
+public struct LSTMKernels: CellKernels {
+    public init() {}
+
+    public var gateCount: Int { 4 }
+    public var hasCellState: Bool { true }
+    public var keepsRecurrentProjection: Bool { false }
+
+    public func referenceStep(_ x: Variable, state: RecurrentState, weights: RecurrentWeights) -> RecurrentState {
+        let h = state.h, c = state.c!
+        func gate(_ k: Int) -> Variable {
+            let (input, recurrent) = weights.gateBlock(k, of: 4, x: x, h: h)
+            return input + recurrent
+        }
+        let i = gate(0).sigmoid(), f = gate(1).sigmoid(), g = gate(2).tanh(), o = gate(3).sigmoid()
+        let cNext = f * c + i * g
+        return RecurrentState(h: o * cNext.tanh(), c: cNext)
+    }
+
+    public func forward(_ step: CellStep) {
+        step.recurrentWeights.multiply(m: step.rows, step.hPrev, beta: 1, step.gates, threads: step.threads)
+        Self.forward(gates: step.gates, cPrev: step.cPrev!, c: step.c!, h: step.h, rows: step.rows, hidden: step.hidden)
+    }
+
+    public func backward(_ step: CellGradientStep) {
+        let (rows, hidden) = (step.rows, step.hidden)
+        if InstructionSet.current == .avx512 {
+            st_lstm_backward(step.gates, step.c, step.cPrev, step.dh, step.dc, step.dGates, step.dcPrev, rows, hidden)
+            return
+        }
+        Self.backwardPortable(
+            gates: step.gates, c: step.c!, cPrev: step.cPrev!, dh: step.dh, dc: step.dc!, dGates: step.dGates,
+            dcPrev: step.dcPrev!, rows: rows, hidden: hidden)
+    }
+
+    public func infer(_ step: CellInferenceStep) {
+        let n = step.units
+        for j in 0..<(4 * n) { step.gates[j] = step.input[j] + step.recurrent[j] }
+        step.cScratch!.update(from: step.c!, count: n)
+        Self.forward(gates: step.gates, cPrev: step.cScratch!, c: step.c!, h: step.h, rows: 1, hidden: n)
+    }
+
+    /// gates (rows, 4H) holds the pre-activations [i f g o] and becomes the activated gates.
+    static func forward(
+        gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        if InstructionSet.current == .avx512 {
+            st_lstm_forward(gates, cPrev, c, h, rows, hidden)
+            return
+        }
+        forwardPortable(gates: gates, cPrev: cPrev, c: c, h: h, rows: rows, hidden: hidden)
+    }
+
+    static func forwardPortable(
+        gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+        h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        let (load, store) = (Lanes.load, Lanes.store)
+        for b in 0..<rows {
+            let gr = gates + b * 4 * hidden, o = b * hidden
+            var j = 0
+            while j < hidden {
+                let i = VectorMath.sigmoid(load(gr, j, hidden))
+                let f = VectorMath.sigmoid(load(gr + hidden, j, hidden))
+                let g = VectorMath.tanh(load(gr + 2 * hidden, j, hidden))
+                let og = VectorMath.sigmoid(load(gr + 3 * hidden, j, hidden))
+                let cNew = f * load(cPrev + o, j, hidden) + i * g
+                store(i, gr, j, hidden)
+                store(f, gr + hidden, j, hidden)
+                store(g, gr + 2 * hidden, j, hidden)
+                store(og, gr + 3 * hidden, j, hidden)
+                store(cNew, c + o, j, hidden)
+                store(og * VectorMath.tanh(cNew), h + o, j, hidden)
+                j += 8
+            }
+        }
+    }
+
+    static func backwardPortable(
+        gates: UnsafePointer<Float>, c: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, dh: UnsafePointer<Float>,
+        dc: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>,
+        rows: Int, hidden: Int
+    ) {
+        let (load, store) = (Lanes.load, Lanes.store)
+        for b in 0..<rows {
+            let gr = gates + b * 4 * hidden, dg = dGates + b * 4 * hidden, o = b * hidden
+            var j = 0
+            while j < hidden {
+                let i = load(gr, j, hidden), f = load(gr + hidden, j, hidden)
+                let g = load(gr + 2 * hidden, j, hidden), og = load(gr + 3 * hidden, j, hidden)
+                let tc = VectorMath.tanh(load(c + o, j, hidden))
+                let dhv = load(dh + o, j, hidden)
+                let dct = load(dc + o, j, hidden) + dhv * og * (1 - tc * tc)
+                store(dct * g * i * (1 - i), dg, j, hidden)
+                store(dct * load(cPrev + o, j, hidden) * f * (1 - f), dg + hidden, j, hidden)
+                store(dct * i * (1 - g * g), dg + 2 * hidden, j, hidden)
+                store(dhv * tc * og * (1 - og), dg + 3 * hidden, j, hidden)
+                store(dct * f, dcPrev + o, j, hidden)
+                j += 8
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// Small loops over raw buffers that several operations share. Shapes are in the argument names.
+public enum Kernels {
+    /// into[j] += sum over rows r of m[r, j], m (rows, columns) row-major.
+    @inlinable
+    public static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
+        // Threads take disjoint column ranges (a bias gradient over T*B rows is megabytes).
+        Parallel.forEach(Parallel.elementThreads(rows * columns), sharing: (m, into)) { shared, part, parts in
+            let (m, into) = shared
+            let range = Parallel.range(of: columns, part: part, of: parts)
+            for r in 0..<rows {
+                let row = m + r * columns
+                for j in range { into[j] += row[j] }
+            }
+        }
+    }
+
+    /// into[indices[r], j] += m[r, j] for every row r of m (indices.count, columns), except rows
+    /// whose index is `skipping`: the backward of a row lookup. Threads take disjoint column
+    /// ranges, so no two write the same float.
+    public static func addRows(_ m: UnsafePointer<Float>, at indices: [Int], columns: Int,
+                               into: UnsafeMutablePointer<Float>, skipping: Int? = nil) {
+        Parallel.forEach(Parallel.elementThreads(indices.count * columns), sharing: (m, into)) { shared, part, parts in
+            let (m, into) = shared
+            let range = Parallel.range(of: columns, part: part, of: parts)
+            for (r, i) in indices.enumerated() where i != skipping {
+                let row = into + i * columns, src = m + r * columns
+                for j in range { row[j] += src[j] }
+            }
+        }
+    }
+
+    /// Index of the largest of `count` values (the first one on ties): greedy decoding, predicted class.
+    @inlinable
+    public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {
+        var best = 0
+        for i in 1..<max(count, 1) where x[i] > x[best] { best = i }
+        return best
+    }
+
+    /// Mean and standard deviation (population, accumulated in double) of `values`, for
+    /// standardising inputs as (x - mean) / std; a constant input gets std 1.
+    public static func standardisation(_ values: [Float]) -> (mean: Float, std: Float) {
+        guard !values.isEmpty else { return (0, 1) }
+        let n = Double(values.count)
+        let mean = values.reduce(0.0) { $0 + Double($1) } / n
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        return (Float(mean), variance > 0 ? Float(variance.squareRoot()) : 1)
+    }
+
+    /// y[i] += a * x[i].
+    @inlinable
+    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += a * x[i] }
+    }
+
+    /// Sum of squares, accumulated in double so a norm over millions of values stays exact to float.
+    @inlinable
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var lanes = SIMD8<Double>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            let v = SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+            lanes += v * v
+            i += 8
+        }
+        var s = lanes.sum()
+        while i < count {
+            s += Double(x[i]) * Double(x[i])
+            i += 1
+        }
+        return s
+    }
+
+    /// Row-wise softmax of x (rows, columns) into y; y may alias x. Max-subtracted, so logits of
+    /// any size are safe.
+    @inlinable
+    public static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        for r in 0..<rows {
+            let yr = y + r * columns
+            let inv = 1 / shiftedExp(x + r * columns, columns: columns, scratch: yr).sum
+            for j in 0..<columns { yr[j] *= inv }
+        }
+    }
+
+    /// For one row x of `columns` logits: scratch[j] = exp(x[j] - max x), and returns the max
+    /// and the sum of scratch, so log-sum-exp = max + log(sum) and softmax = scratch / sum.
+    @inlinable
+    public static func shiftedExp(_ xr: UnsafePointer<Float>, columns: Int, scratch: UnsafeMutablePointer<Float>) -> (max: Float, sum: Float) {
+        var mx = -Float.infinity
+        for j in 0..<columns { mx = max(mx, xr[j]) }
+        if mx == -.infinity { mx = 0 }
+        VectorMath.map(xr, scratch, count: columns) { VectorMath.exp($0 - mx) }
+        var s: Float = 0
+        for j in 0..<columns { s += scratch[j] }
+        return (mx, s)
+    }
+
+    /// Log-sum-exp of one row of `columns` logits; `scratch` holds at least `columns` floats.
+    @inlinable
+    public static func logSumExp(_ xr: UnsafePointer<Float>, columns: Int, scratch: UnsafeMutablePointer<Float>) -> Float {
+        let (mx, s) = shiftedExp(xr, columns: columns, scratch: scratch)
+        return mx + VectorMath.log(s)
+    }
+}

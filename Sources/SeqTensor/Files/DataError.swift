@@ -1,0 +1,46 @@
+import Foundation
+
+/// The UTF-8 text of a user's data file at `path`, described as `kind` ("a CSV file") in the
+/// error for a folder; missing, unreadable or non-UTF-8 files are errors naming the file.
+public func readUserText(_ path: String, kind: String) throws -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError(file: path, problem: "no such file") }
+    guard !isDirectory.boolValue else { throw DataError(file: path, problem: "is a folder, not \(kind)") }
+    guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
+        throw DataError(file: path, problem: "cannot be read (permission denied?)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, problem: "is not UTF-8 text") }
+    return text
+}
+
+/// Throws unless the model file at `path` (metadata `metadata`) has `format`, naming what the
+/// file is instead and what was expected (`kind`, e.g. "a classifier").
+public func requireFormat(_ metadata: [String: String], _ format: String, kind: String, path: String) throws {
+    guard metadata["format"] == format else {
+        throw DataError(file: path, problem: "is \(metadata["format"].map { "a \($0) file" } ?? "not a seqtool model"), not \(kind) (\(format))")
+    }
+}
+
+/// A problem with a user's data file: which file, where in it, and what is wrong.
+public struct DataError: Error, CustomStringConvertible, Equatable {
+    public let file: String
+    /// 1-based line number, when the problem is on one line.
+    public let line: Int?
+    /// 1-based column (CSV field), when the problem is in one field.
+    public let column: Int?
+    public let problem: String
+
+    public init(file: String, line: Int? = nil, column: Int? = nil, problem: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.problem = problem
+    }
+
+    public var description: String {
+        var place = file
+        if let line { place += ":\(line)" }
+        if let column { place += ":\(column)" }
+        return "\(place): \(problem)"
+    }
+}

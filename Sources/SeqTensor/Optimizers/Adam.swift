@@ -1,0 +1,111 @@
+import Foundation
+
+/// Adam (Kingma & Ba) and AdamW (Loshchilov & Hutter) with PyTorch's exact arithmetic:
+///
+///     AdamW only: p *= 1 - lr wd            (decoupled decay)
+///     Adam only:  g = grad + wd p           (coupled L2, when wd != 0)
+///     m = b1 m + (1 - b1) g ;  v = b2 v + (1 - b2) g^2 ;  (amsgrad: vmax = max(vmax, v))
+///     p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+public final class Adam: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    public let decoupledWeightDecay: Bool, amsgrad: Bool
+    public private(set) var stepCount = 0
+    let firstMoments: Slots, secondMoments: Slots, maxSecondMoments: Slots
+
+    /// Adam; `decoupledWeightDecay: true` makes it AdamW (see `AdamW(...)`).
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, amsgrad: Bool = false) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+        self.amsgrad = amsgrad
+        firstMoments = Slots("exp_avg", count: parameters.count)
+        secondMoments = Slots("exp_avg_sq", count: parameters.count)
+        maxSecondMoments = Slots("max_exp_avg_sq", count: parameters.count)
+    }
+
+    public func step() {
+        stepCount += 1
+        let t = Double(stepCount)
+        let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
+        let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
+        let decay: Float = decoupledWeightDecay ? 1 - learningRate * weightDecay : 1
+        let l2: Float = decoupledWeightDecay ? 0 : weightDecay
+        // Resolve every buffer first (slots are created on first use), then update element
+        // ranges on all threads: each element's update is independent of the others.
+        typealias Buffers = (n: Int, g: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>,
+                             m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, vmax: UnsafeMutablePointer<Float>?)
+        var work: [Buffers] = []
+        for (i, p) in parameters.enumerated() {
+            guard let grad = p.grad else { continue }
+            work.append((p.value.count, grad.pointer, p.value.mutablePointer,
+                         firstMoments.pointer(i, shape: p.shape), secondMoments.pointer(i, shape: p.shape),
+                         amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil))
+        }
+        let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
+        let total = work.reduce(0) { $0 + $1.n }
+        Parallel.forEach(Parallel.elementThreads(total), sharing: work) { work, part, parts in
+            for (n, gp, w, m, v, vmax) in work {
+                let range = Parallel.range(of: n, part: part, of: parts)
+                var j = range.lowerBound
+                if vmax == nil {
+                    // Sixteen lanes at a time, the same operations in the same order as below.
+                    while j + 16 <= range.upperBound {
+                        let wv = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD16<Float>.self) * decay
+                        let g = UnsafeRawPointer(gp + j).loadUnaligned(as: SIMD16<Float>.self) + l2 * wv
+                        var mv = UnsafeRawPointer(m + j).loadUnaligned(as: SIMD16<Float>.self)
+                        mv += (1 - beta1) * (g - mv)
+                        let vv = beta2 * UnsafeRawPointer(v + j).loadUnaligned(as: SIMD16<Float>.self) + (1 - beta2) * g * g
+                        let updated = wv - stepSize * mv / (vv.squareRoot() / correction2Sqrt + epsilon)
+                        UnsafeMutableRawPointer(m + j).storeBytes(of: mv, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(v + j).storeBytes(of: vv, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(w + j).storeBytes(of: updated, as: SIMD16<Float>.self)
+                        j += 16
+                    }
+                }
+                while j < range.upperBound {
+                    w[j] *= decay
+                    let g = gp[j] + l2 * w[j]
+                    m[j] += (1 - beta1) * (g - m[j])
+                    v[j] = beta2 * v[j] + (1 - beta2) * g * g
+                    var second = v[j]
+                    if let vmax {
+                        vmax[j] = max(vmax[j], v[j])
+                        second = vmax[j]
+                    }
+                    w[j] -= stepSize * m[j] / (second.squareRoot() / correction2Sqrt + epsilon)
+                    j += 1
+                }
+            }
+        }
+    }
+
+    public var state: [String: Tensor] {
+        var s: [String: Tensor] = [:]
+        firstMoments.save(into: &s)
+        secondMoments.save(into: &s)
+        maxSecondMoments.save(into: &s)
+        saveStep(stepCount, into: &s)
+        return s
+    }
+
+    public func load(state: [String: Tensor]) throws {
+        try firstMoments.load(state, parameters: parameters)
+        try secondMoments.load(state, parameters: parameters)
+        try maxSecondMoments.load(state, parameters: parameters)
+        stepCount = loadStep(state)
+    }
+}
+
+/// AdamW: Adam with decoupled weight decay (PyTorch default decay 0.01).
+public func AdamW(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                  epsilon: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false) -> Adam {
+    Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+         weightDecay: weightDecay, decoupledWeightDecay: true, amsgrad: amsgrad)
+}

@@ -1,0 +1,27 @@
+import Foundation
+import FuzzTargets
+import XCTest
+
+/// Replays the fuzzers' seed inputs and every crasher they found (Tests/Fuzz) through the same
+/// loader entry points: each must end in a value or an error, never a crash.
+final class FuzzReplayTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz").path
+
+    func replay(_ target: String, _ body: ([UInt8]) -> Void) throws {
+        var count = 0
+        for folder in ["corpus", "crashers"] {
+            let dir = "\(Self.root)/\(folder)/\(target)"
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            for name in names.sorted() {
+                body([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))))
+                count += 1
+            }
+        }
+        XCTAssertGreaterThan(count, 0, "no inputs for \(target) under \(Self.root)")
+    }
+
+    func testSafeTensors() throws { try replay("safetensors", FuzzTargets.safetensors) }
+    func testCSV() throws { try replay("csv", FuzzTargets.csv) }
+    func testCorpus() throws { try replay("corpus", FuzzTargets.corpus) }
+    func testPairs() throws { try replay("pairs", FuzzTargets.pairs) }
+}
