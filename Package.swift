@@ -56,7 +56,7 @@ let package = Package(
 
         // Checks against PyTorch's numbers and finite differences; the loaders under libFuzzer.
         library("Parity", ["Recurrent", "Feedforward", "SeqTensor"]),
-        library("FuzzTargets", ["LanguageModel", "Datasets", "SeqTensor"]),
+        library("Fuzzing", ["LanguageModel", "Datasets", "SeqTensor"]),
 
         .executableTarget(
             name: "seqtool",
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "Parity"]),
         .testTarget(name: "FeedforwardTests", dependencies: ["Feedforward", "SeqTensor", "Parity"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Feedforward", "SeqTensor", "Parity"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FuzzTargets", "SeqTensor"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Fuzzing", "SeqTensor"]),
         .testTarget(
             name: "LanguageModelTests",
             dependencies: ["LanguageModel", "Datasets", "Recurrent", "Feedforward", "SeqTensor"]

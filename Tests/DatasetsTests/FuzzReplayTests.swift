@@ -1,5 +1,5 @@
 import Foundation
-import FuzzTargets
+import Fuzzing
 import XCTest
 
 /// Replays the fuzzers' seed inputs and every crasher they found (Tests/Fuzz) through the same

@@ -17,12 +17,16 @@ for source in Sources/CKernels/*.c; do
     ckernels+=("$object")
 done
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$out" -I "$out/CKernels" -I Sources/COpenBLAS $(pkg-config --cflags openblas | sed 's/^/-Xcc /'))
-for module in SeqTensor Feedforward Recurrent; do
-    swiftc "${flags[@]}" -module-name "$module" -wmo -emit-module -emit-module-path "$out/$module.swiftmodule" \
-        -c Sources/"$module"/*.swift -o "$out/$module.o"
+# The modules the loaders live in, each on the ones before it (Package.swift's order).
+modules=(SeqTensor Feedforward Recurrent Datasets LanguageModel Fuzzing)
+objects=()
+for module in "${modules[@]}"; do
+    objects+=("$out/$module.o")
+    swiftc "${flags[@]}" -swift-version 6 -module-name "$module" -wmo -emit-module \
+        -emit-module-path "$out/$module.swiftmodule" -c $(find Sources/"$module" -name '*.swift') -o "$out/$module.o"
 done
 for target in safetensors csv corpus pairs; do
     swiftc "${flags[@]}" -module-name "Fuzz_$target" Tests/Fuzz/targets/"$target".swift \
-        "$out"/SeqTensor.o "$out"/Feedforward.o "$out"/Recurrent.o "${ckernels[@]}" $(pkg-config --libs openblas) -o "$out/fuzz-$target"
+        "${objects[@]}" "${ckernels[@]}" $(pkg-config --libs openblas) -o "$out/fuzz-$target"
 done
 echo "built $out/fuzz-{safetensors,csv,corpus,pairs}"

@@ -1,4 +1,4 @@
-import Recurrent
+import Fuzzing
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

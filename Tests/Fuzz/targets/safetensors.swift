@@ -1,4 +1,4 @@
-import Recurrent
+import Fuzzing
 import SeqTensor
 
 /// libFuzzer entry: any bytes as a safetensors file, then as a character model. Errors are
