@@ -1,5 +1,5 @@
 // The GRU's and the tanh RNN's forward step kernels with 16 lanes (AVX-512), the twins of
-// GateKernels.gruForward and rnnForward in Swift: same operation order, no contraction, so the
+// GRUKernels.forwardPortable and RNNKernels in Swift: same operation order, no contraction, so the
 // results are bit-identical (the twins tests check it). Sampling runs one of these per layer and
 // character, where the 8-lane Swift kernels took about a seventh of the time.
 #include "CKernels.h"

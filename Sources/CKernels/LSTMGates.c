@@ -1,7 +1,7 @@
-// The LSTM's per-step gate kernels with 16 lanes (AVX-512), the twins of GateKernels.lstmForward
-// and lstmBackward in Swift, which are limited to 8 (Swift has no per-function target). Same
-// algorithms, same operation order, no contraction (-ffp-contract=off): the results are
-// bit-identical to the Swift kernels, which the tests check.
+// The LSTM's per-step gate kernels with 16 lanes (AVX-512), the twins of LSTMKernels.forwardPortable
+// and backwardPortable in Swift (Recurrent/Cells/LSTM.swift), which are limited to 8 (Swift has no
+// per-function target). Same algorithms, same operation order, no contraction
+// (-ffp-contract=off): the results are bit-identical to the Swift kernels, which the tests check.
 #include "CKernels.h"
 #include "VectorMath16.h"
 
@@ -37,8 +37,8 @@ AVX512 void st_lstm_backward(const float *gates, const float *c, const float *c_
             __m512 tc = tanh16(LOAD(c + o));
             __m512 dhv = LOAD(dh + o);
             __m512 one = v(1);
-            __m512 dct = _mm512_add_ps(LOAD(dc + o),
-                                       _mm512_mul_ps(_mm512_mul_ps(dhv, og), _mm512_sub_ps(one, _mm512_mul_ps(tc, tc))));
+            __m512 dct = _mm512_add_ps(
+                LOAD(dc + o), _mm512_mul_ps(_mm512_mul_ps(dhv, og), _mm512_sub_ps(one, _mm512_mul_ps(tc, tc))));
             STORE(di, _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(dct, g), i), _mm512_sub_ps(one, i)));
             STORE(df, _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(dct, LOAD(c_prev + o)), f), _mm512_sub_ps(one, f)));
             STORE(dg, _mm512_mul_ps(_mm512_mul_ps(dct, i), _mm512_sub_ps(one, _mm512_mul_ps(g, g))));

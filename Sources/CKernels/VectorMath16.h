@@ -68,7 +68,8 @@ AVX512 static inline __m512 tanh16(__m512 x) {
 
 AVX512 static inline __m512 sigmoid16(__m512 x) {
     // -|x| by setting the sign bit, as Swift's negation does (0 - |x| would give +0 for 0).
-    __m512 minus_abs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
+    __m512 minus_abs =
+        _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
     __m512 e = exp16(minus_abs);
     __m512 s = _mm512_div_ps(v(1), _mm512_add_ps(v(1), e));
     return _mm512_mask_blend_ps(sign16(x), s, _mm512_mul_ps(e, s));

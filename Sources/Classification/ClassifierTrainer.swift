@@ -32,7 +32,8 @@ public final class ClassifierTrainer {
         self.data = data
         optimizer = options.optimizer.make(model.parameters, learningRate: options.learningRate)
         let steps = options.epochs * ((data.count + options.batch - 1) / options.batch)
-        schedule = LearningRateSchedule(base: options.learningRate, decay: options.cosine ? .cosine(totalSteps: steps, minimum: 0) : .constant)
+        schedule = LearningRateSchedule(
+            base: options.learningRate, decay: options.cosine ? .cosine(totalSteps: steps, minimum: 0) : .constant)
     }
 
     /// One pass over the shuffled rows; returns the mean loss and the training accuracy of the pass
@@ -62,7 +63,9 @@ public final class ClassifierTrainer {
     }
 
     /// Whether early stopping says to stop now.
-    public var shouldStop: Bool { epoch >= options.epochs || (options.patience > 0 && perfectEpochs >= options.patience) }
+    public var shouldStop: Bool {
+        epoch >= options.epochs || (options.patience > 0 && perfectEpochs >= options.patience)
+    }
 }
 
 /// Accuracy, per-class accuracy and the confusion matrix of predictions against labels.
@@ -92,7 +95,8 @@ public struct ClassificationReport {
         func pad(_ s: String) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
         var lines = ["true\\pred" + (0..<n).map { pad(String($0)) }.joined()]
         for (k, row) in confusion.enumerated() {
-            lines.append(pad(String(k)).padding(toLength: 9, withPad: " ", startingAt: 0) + row.map { pad(String($0)) }.joined())
+            lines.append(
+                pad(String(k)).padding(toLength: 9, withPad: " ", startingAt: 0) + row.map { pad(String($0)) }.joined())
         }
         return lines.joined(separator: "\n")
     }

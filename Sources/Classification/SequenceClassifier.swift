@@ -35,10 +35,12 @@ public final class SequenceClassifier: Module {
         self.classCount = classCount
         self.random = random
         switch architecture {
-        case let .recurrent(cell, hidden, layers, _):
-            rnn = RecurrentLayer(cell, inputSize: 1, hiddenSize: hidden, numLayers: layers, forgetGateBias: cell == .lstm ? 1 : nil, random: random)
+        case .recurrent(let cell, let hidden, let layers, _):
+            rnn = RecurrentLayer(
+                cell, inputSize: 1, hiddenSize: hidden, numLayers: layers, forgetGateBias: cell == .lstm ? 1 : nil,
+                random: random)
             network = Sequential([Linear(inFeatures: hidden, outFeatures: classCount, random: random)])
-        case let .mlp(hidden):
+        case .mlp(let hidden):
             var layers: [any Layer] = []
             var width = featureCount
             for h in hidden {
@@ -51,19 +53,25 @@ public final class SequenceClassifier: Module {
             let pooled = featureCount / 2 / 2
             precondition(pooled > 0, "cnn1d: rows of \(featureCount) values are too short for two pooling steps")
             network = Sequential([
-                Conv1D(inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, random: random), Activation(.relu), MaxPool1D(kernel: 2),
-                Conv1D(inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, random: random), Activation(.relu), MaxPool1D(kernel: 2),
+                Conv1D(inChannels: 1, outChannels: 16, kernelSize: 5, padding: 2, random: random), Activation(.relu),
+                MaxPool1D(kernel: 2),
+                Conv1D(inChannels: 16, outChannels: 32, kernelSize: 5, padding: 2, random: random), Activation(.relu),
+                MaxPool1D(kernel: 2),
                 Flatten(), Linear(inFeatures: 32 * pooled, outFeatures: classCount, random: random),
             ])
             rnn = nil
-        case let .cnn2d(height, width):
-            precondition(height * width == featureCount, "cnn2d: \(height)x\(width) image does not match \(featureCount) values")
+        case .cnn2d(let height, let width):
+            precondition(
+                height * width == featureCount, "cnn2d: \(height)x\(width) image does not match \(featureCount) values")
             let pooled = (height / 2 / 2) * (width / 2 / 2)
             precondition(pooled > 0, "cnn2d: \(height)x\(width) is too small for two 2x2 poolings")
             network = Sequential([
-                Conv2D(inChannels: 1, outChannels: 16, kernel: (3, 3), padding: (1, 1), random: random), Activation(.relu), MaxPool2D(kernel: (2, 2)),
-                Conv2D(inChannels: 16, outChannels: 32, kernel: (3, 3), padding: (1, 1), random: random), Activation(.relu), MaxPool2D(kernel: (2, 2)),
-                Flatten(), Dropout(probability: 0.25, random: random), Linear(inFeatures: 32 * pooled, outFeatures: classCount, random: random),
+                Conv2D(inChannels: 1, outChannels: 16, kernel: (3, 3), padding: (1, 1), random: random),
+                Activation(.relu), MaxPool2D(kernel: (2, 2)),
+                Conv2D(inChannels: 16, outChannels: 32, kernel: (3, 3), padding: (1, 1), random: random),
+                Activation(.relu), MaxPool2D(kernel: (2, 2)),
+                Flatten(), Dropout(probability: 0.25, random: random),
+                Linear(inFeatures: 32 * pooled, outFeatures: classCount, random: random),
             ])
             rnn = nil
         }
@@ -74,13 +82,15 @@ public final class SequenceClassifier: Module {
 
     /// Logits (B, classes) for rows (B, F).
     public func logits(_ rows: Tensor) -> Variable {
-        precondition(rows.rank == 2 && rows.shape[1] == featureCount, "classifier: rows \(rows.shape), expected (B, \(featureCount))")
+        precondition(
+            rows.rank == 2 && rows.shape[1] == featureCount,
+            "classifier: rows \(rows.shape), expected (B, \(featureCount))")
         let B = rows.shape[0]
         var x = rows
         let p = x.mutablePointer, inv = 1 / inputStd
         for i in 0..<x.count { p[i] = (p[i] - inputMean) * inv }
         switch architecture {
-        case let .recurrent(_, hidden, layers, subsample):
+        case .recurrent(_, let hidden, let layers, let subsample):
             // (B, F) -> (T, B, 1), time-major, every subsample-th value.
             let T = (featureCount + subsample - 1) / subsample
             var seq = Tensor(uninitialized: [T, B, 1])
@@ -93,7 +103,7 @@ public final class SequenceClassifier: Module {
             return network(Variable(x))
         case .cnn1d:
             return network(Variable(x.reshaped([B, 1, featureCount])))
-        case let .cnn2d(height, width):
+        case .cnn2d(let height, let width):
             return network(Variable(x.reshaped([B, 1, height, width])))
         }
     }

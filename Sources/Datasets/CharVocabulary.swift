@@ -28,7 +28,9 @@ public struct CharVocabulary: Equatable {
         var line = 1
         for c in text {
             guard let i = index[c] else {
-                throw DataError(file: source, line: line, problem: "character \(Self.show(c)) is not in the model's vocabulary of \(count)")
+                throw DataError(
+                    file: source, line: line,
+                    problem: "character \(Self.show(c)) is not in the model's vocabulary of \(count)")
             }
             if c == "\n" { line += 1 }
             ids.append(Int32(i))
@@ -61,6 +63,7 @@ public struct CharVocabulary: Equatable {
     }
 
     static func show(_ c: Unicode.Scalar) -> String {
-        c.properties.isWhitespace || c.value < 32 ? String(format: "U+%04X", c.value) : "'\(c)' (U+\(String(format: "%04X", c.value)))"
+        c.properties.isWhitespace || c.value < 32
+            ? String(format: "U+%04X", c.value) : "'\(c)' (U+\(String(format: "%04X", c.value)))"
     }
 }

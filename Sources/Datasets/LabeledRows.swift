@@ -14,7 +14,9 @@ public struct LabeledRows {
     public var labels: [Int]
 
     public init(features: Tensor, labels: [Int]) {
-        precondition(features.rank == 2 && features.shape[0] == labels.count, "LabeledRows: \(features.shape) for \(labels.count) labels")
+        precondition(
+            features.rank == 2 && features.shape[0] == labels.count,
+            "LabeledRows: \(features.shape) for \(labels.count) labels")
         self.features = features
         self.labels = labels
     }
@@ -45,18 +47,32 @@ public struct LabeledRows {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             let numbers = fields.map { Float($0) }
-            if labels.isEmpty && width < 0 && numbers.contains(where: { $0 == nil }) && lineNumber == 1 { continue } // header
+            // A first line with a field that is not a number is a header.
+            if labels.isEmpty && width < 0 && numbers.contains(where: { $0 == nil }) && lineNumber == 1 { continue }
             let minimum = labelColumn == .none ? 1 : 2
-            guard fields.count >= minimum else { throw DataError(file: path, line: lineNumber, problem: "has \(fields.count) field; a label and at least one value are needed") }
+            guard fields.count >= minimum else {
+                throw DataError(
+                    file: path, line: lineNumber,
+                    problem: "has \(fields.count) field; a label and at least one value are needed")
+            }
             if width < 0 { width = fields.count }
             guard fields.count == width else {
-                throw DataError(file: path, line: lineNumber, problem: "has \(fields.count) fields, earlier rows have \(width)")
+                throw DataError(
+                    file: path, line: lineNumber, problem: "has \(fields.count) fields, earlier rows have \(width)")
             }
             for (k, n) in numbers.enumerated() {
-                guard let n else { throw DataError(file: path, line: lineNumber, column: k + 1, problem: "\"\(fields[k])\" is not a number") }
-                guard n.isFinite else { throw DataError(file: path, line: lineNumber, column: k + 1, problem: "value \(fields[k]) is not finite") }
+                guard let n else {
+                    throw DataError(
+                        file: path, line: lineNumber, column: k + 1, problem: "\"\(fields[k])\" is not a number")
+                }
+                guard n.isFinite else {
+                    throw DataError(
+                        file: path, line: lineNumber, column: k + 1, problem: "value \(fields[k]) is not finite")
+                }
             }
             if labelColumn == .none {
                 labels.append(0)
@@ -66,13 +82,16 @@ public struct LabeledRows {
             let labelIndex = labelColumn == .first ? 0 : fields.count - 1
             let label = numbers[labelIndex]!
             guard label >= 0, label == label.rounded(), label < 1_000_000 else {
-                throw DataError(file: path, line: lineNumber, column: labelIndex + 1, problem: "label \(fields[labelIndex]) is not a class number 0, 1, 2, ...")
+                throw DataError(
+                    file: path, line: lineNumber, column: labelIndex + 1,
+                    problem: "label \(fields[labelIndex]) is not a class number 0, 1, 2, ...")
             }
             labels.append(Int(label))
             for (k, n) in numbers.enumerated() where k != labelIndex { values.append(n!) }
         }
         guard !labels.isEmpty else { throw DataError(file: path, problem: "holds no data rows") }
-        self.init(features: Tensor(values, shape: [labels.count, labelColumn == .none ? width : width - 1]), labels: labels)
+        self.init(
+            features: Tensor(values, shape: [labels.count, labelColumn == .none ? width : width - 1]), labels: labels)
     }
 
     /// The rows as CSV text, label first, values with full float precision.

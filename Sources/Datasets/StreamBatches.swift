@@ -21,7 +21,12 @@ public struct StreamBatches {
         precondition(batch > 0 && steps > 0)
         let length = tokens.count / batch
         guard length >= (evaluationOnly ? 2 : steps + 1) else {
-            throw DataError(file: source, problem: "\(tokens.count) characters are too few for \(batch) streams of \(steps + 1) (--batch x (--seq + 1) = \(batch * (steps + 1)))")
+            throw DataError(
+                file: source,
+                problem:
+                    "\(tokens.count) characters are too few for \(batch) streams of \(steps + 1) (--batch x (--seq + "
+                    + "1) = \(batch * (steps + 1)))"
+            )
         }
         self.batch = batch
         self.steps = steps
@@ -34,14 +39,17 @@ public struct StreamBatches {
     /// The char-rnn split of a token sequence: the first 1 - `validationFraction` as training
     /// streams, the rest as validation streams (B of them, fewer for a short tail; nil when
     /// there is no validation text or too little to predict anything).
-    public static func split(_ tokens: [Int32], validationFraction: Double, batch: Int, steps: Int, source: String) throws
+    public static func split(_ tokens: [Int32], validationFraction: Double, batch: Int, steps: Int, source: String)
+        throws
         -> (training: StreamBatches, validation: StreamBatches?, trainCount: Int)
     {
         let trainCount = validationFraction > 0 ? Int(Double(tokens.count) * (1 - validationFraction)) : tokens.count
-        let training = try StreamBatches(tokens: Array(tokens[..<trainCount]), batch: batch, steps: steps, source: source)
+        let training = try StreamBatches(
+            tokens: Array(tokens[..<trainCount]), batch: batch, steps: steps, source: source)
         guard trainCount < tokens.count else { return (training, nil, trainCount) }
         let tail = Array(tokens[trainCount...])
-        let validation = try? StreamBatches(tokens: tail, batch: max(1, min(batch, tail.count / 2)), steps: steps, source: source, evaluationOnly: true)
+        let validation = try? StreamBatches(
+            tokens: tail, batch: max(1, min(batch, tail.count / 2)), steps: steps, source: source, evaluationOnly: true)
         return (training, validation, trainCount)
     }
 

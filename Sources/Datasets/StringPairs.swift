@@ -20,8 +20,13 @@ public struct StringPairs {
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.isEmpty { continue }
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw DataError(file: path, line: i + 1, problem: "needs input<TAB>output, found \(parts.count - 1) tabs") }
-            guard !parts[0].isEmpty, !parts[1].isEmpty else { throw DataError(file: path, line: i + 1, problem: "input and output must not be empty") }
+            guard parts.count == 2 else {
+                throw DataError(
+                    file: path, line: i + 1, problem: "needs input<TAB>output, found \(parts.count - 1) tabs")
+            }
+            guard !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw DataError(file: path, line: i + 1, problem: "input and output must not be empty")
+            }
             pairs.append((String(parts[0]), String(parts[1])))
         }
         guard !pairs.isEmpty else { throw DataError(file: path, problem: "holds no pairs") }
@@ -31,12 +36,15 @@ public struct StringPairs {
     public var tsv: String { pairs.map { "\($0.input)\t\($0.output)\n" }.joined() }
 
     /// Random digit strings of `minDigits`...`maxDigits` and their reversal.
-    public static func reverse(count: Int, minDigits: Int, maxDigits: Int, generator: inout SeededGenerator) -> StringPairs {
-        StringPairs(pairs: (0..<count).map { _ in
-            let n = minDigits + generator.nextInt(below: maxDigits - minDigits + 1)
-            let s = String((0..<n).map { _ in Character(String(generator.nextInt(below: 10))) })
-            return (s, String(s.reversed()))
-        })
+    public static func reverse(count: Int, minDigits: Int, maxDigits: Int, generator: inout SeededGenerator)
+        -> StringPairs
+    {
+        StringPairs(
+            pairs: (0..<count).map { _ in
+                let n = minDigits + generator.nextInt(below: maxDigits - minDigits + 1)
+                let s = String((0..<n).map { _ in Character(String(generator.nextInt(below: 10))) })
+                return (s, String(s.reversed()))
+            })
     }
 
     /// "a+b" and its sum, a and b with 1...maxDigits digits each.
@@ -45,9 +53,10 @@ public struct StringPairs {
             let digits = 1 + generator.nextInt(below: maxDigits)
             return generator.nextInt(below: Int(pow(10, Double(digits))))
         }
-        return StringPairs(pairs: (0..<count).map { _ in
-            let a = number(), b = number()
-            return ("\(a)+\(b)", "\(a + b)")
-        })
+        return StringPairs(
+            pairs: (0..<count).map { _ in
+                let a = number(), b = number()
+                return ("\(a)+\(b)", "\(a + b)")
+            })
     }
 }

@@ -6,15 +6,25 @@ import SeqTensor
 /// without `--corpus` and what `bench charlm` uses when no corpus is given: structured enough
 /// that a model learns words, line breaks and speaker turns, and free of third-party text.
 public enum SyntheticCorpus {
-    static let speakers = ["ALDO", "BRIONY", "CASSIAN", "DELPHINE", "EDRIC", "FENNA", "GARRICK", "HESPER", "IMOGEN", "JORAH"]
-    static let nouns = ["king", "sea", "night", "heart", "crown", "storm", "garden", "letter", "sword", "river", "winter",
-                        "lantern", "mother", "stranger", "tower", "promise", "shadow", "harvest", "bell", "road",
-                        "father", "daughter", "ship", "field", "fire", "voice", "morning", "stone", "bird", "gate"]
-    static let adjectives = ["quiet", "bright", "cold", "golden", "bitter", "gentle", "ancient", "hollow", "silver",
-                             "restless", "faithful", "wild", "pale", "heavy", "sweet", "broken", "distant", "noble"]
-    static let verbs = ["keeps", "follows", "remembers", "breaks", "carries", "finds", "waits for", "calls", "hides",
-                        "answers", "guards", "forgets", "burns", "leaves", "loves", "fears", "watches", "sings to"]
-    static let adverbs = ["softly", "again", "tonight", "at last", "in silence", "for ever", "too late", "alone", "once more"]
+    static let speakers = [
+        "ALDO", "BRIONY", "CASSIAN", "DELPHINE", "EDRIC", "FENNA", "GARRICK", "HESPER", "IMOGEN", "JORAH",
+    ]
+    static let nouns = [
+        "king", "sea", "night", "heart", "crown", "storm", "garden", "letter", "sword", "river", "winter",
+        "lantern", "mother", "stranger", "tower", "promise", "shadow", "harvest", "bell", "road",
+        "father", "daughter", "ship", "field", "fire", "voice", "morning", "stone", "bird", "gate",
+    ]
+    static let adjectives = [
+        "quiet", "bright", "cold", "golden", "bitter", "gentle", "ancient", "hollow", "silver",
+        "restless", "faithful", "wild", "pale", "heavy", "sweet", "broken", "distant", "noble",
+    ]
+    static let verbs = [
+        "keeps", "follows", "remembers", "breaks", "carries", "finds", "waits for", "calls", "hides",
+        "answers", "guards", "forgets", "burns", "leaves", "loves", "fears", "watches", "sings to",
+    ]
+    static let adverbs = [
+        "softly", "again", "tonight", "at last", "in silence", "for ever", "too late", "alone", "once more",
+    ]
     static let openers = ["O", "Alas,", "Hark!", "Good", "Nay,", "Yet", "Come,", "Now", "Then", "And"]
     static let directions = ["Enter", "Exit", "Exeunt", "Aside", "Alarum within", "Music", "Thunder"]
 

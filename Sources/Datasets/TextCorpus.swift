@@ -30,7 +30,9 @@ public struct TextCorpus {
             for name in names.sorted() where !name.hasPrefix(".") {
                 var sub: ObjCBool = false
                 let full = (path as NSString).appendingPathComponent(name)
-                if FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue { files.append(full) }
+                if FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue {
+                    files.append(full)
+                }
             }
             if files.isEmpty { throw DataError(file: path, problem: "folder holds no text files") }
         } else {
@@ -44,14 +46,16 @@ public struct TextCorpus {
 
     /// The Unicode scalars of one UTF-8 file.
     static func decode(_ file: String) throws -> [Unicode.Scalar] {
-        guard FileManager.default.isReadableFile(atPath: file), let data = FileManager.default.contents(atPath: file) else {
+        guard FileManager.default.isReadableFile(atPath: file), let data = FileManager.default.contents(atPath: file)
+        else {
             throw DataError(file: file, problem: "cannot be read (permission denied?)")
         }
         return try decode(data, source: file)
     }
 
     /// The Unicode scalars of UTF-8 bytes; `source` names them in errors.
-    public static func decode<Bytes: Sequence>(_ data: Bytes, source file: String) throws -> [Unicode.Scalar] where Bytes.Element == UInt8 {
+    public static func decode<Bytes: Sequence>(_ data: Bytes, source file: String) throws -> [Unicode.Scalar]
+    where Bytes.Element == UInt8 {
         var scalars: [Unicode.Scalar] = []
         scalars.reserveCapacity(data.underestimatedCount)
         var decoder = UTF8()
@@ -59,7 +63,7 @@ public struct TextCorpus {
         var consumed = 0
         loop: while true {
             switch decoder.decode(&iterator) {
-            case let .scalarValue(s):
+            case .scalarValue(let s):
                 scalars.append(s)
                 consumed += UTF8.width(s)
             case .emptyInput:

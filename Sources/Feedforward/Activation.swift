@@ -13,7 +13,6 @@ public final class Activation: Layer {
 
     public init(_ function: Function) { self.function = function }
 
-
     public var summaryName: String {
         switch function {
         case .sigmoid: "Sigmoid"
@@ -21,7 +20,7 @@ public final class Activation: Layer {
         case .relu: "ReLU"
         case .softmax: "Softmax"
         case .logSoftmax: "LogSoftmax"
-        case let .leakyRelu(s): "LeakyReLU(\(s))"
+        case .leakyRelu(let s): "LeakyReLU(\(s))"
         }
     }
 
@@ -32,7 +31,7 @@ public final class Activation: Layer {
         case .relu: x.relu()
         case .softmax: x.softmax()
         case .logSoftmax: x.logSoftmax()
-        case let .leakyRelu(s): x.leakyRelu(negativeSlope: s)
+        case .leakyRelu(let s): x.leakyRelu(negativeSlope: s)
         }
     }
 }

@@ -4,9 +4,13 @@ import SeqTensor
 public struct Window2D: Equatable, Sendable {
     public var kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
 
-    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) {
-        precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0
-                     && dilation.0 > 0 && dilation.1 > 0, "Window2D: kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
+    public init(
+        kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)
+    ) {
+        precondition(
+            kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0
+                && dilation.0 > 0 && dilation.1 > 0,
+            "Window2D: kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)")
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
@@ -32,16 +36,19 @@ public struct Window2D: Equatable, Sendable {
 /// out = W (O, C*kh*kw) . cols. Backward: dW += dOut . cols^T, dcols = W^T . dOut, and col2im
 /// adds dcols back onto the input positions.
 public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, window: Window2D) -> Variable {
-    precondition(x.value.rank == 4 && weight.value.rank == 4 && x.shape[1] == weight.shape[1]
-                 && weight.shape[2] == window.kernel.0 && weight.shape[3] == window.kernel.1,
-                 "conv2d: input \(x.shape) and weight \(weight.shape) do not match")
+    precondition(
+        x.value.rank == 4 && weight.value.rank == 4 && x.shape[1] == weight.shape[1]
+            && weight.shape[2] == window.kernel.0 && weight.shape[3] == window.kernel.1,
+        "conv2d: input \(x.shape) and weight \(weight.shape) do not match")
     let N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3], O = weight.shape[0]
     let (OH, OW) = window.outputSize(height: H, width: W)
     precondition(OH > 0 && OW > 0, "conv2d: input \(x.shape) is smaller than the kernel \(window.kernel)")
     let K = C * window.kernel.0 * window.kernel.1, P = OH * OW
     var cols = Tensor(uninitialized: [N, K, P])
     let colp = cols.mutablePointer, xp = x.value.pointer
-    for n in 0..<N { im2col(xp + n * C * H * W, colp + n * K * P, channels: C, height: H, width: W, window: window, out: (OH, OW)) }
+    for n in 0..<N {
+        im2col(xp + n * C * H * W, colp + n * K * P, channels: C, height: H, width: W, window: window, out: (OH, OW))
+    }
     var y = Tensor(uninitialized: [N, O, OH, OW])
     let yp = y.mutablePointer
     for n in 0..<N {
@@ -74,8 +81,10 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable?, window: Win
 }
 
 /// cols[(c, i, j), (oy, ox)] = x[c, oy*s + i*d - p, ox*s + j*d - p], zero outside the image.
-func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, channels C: Int, height H: Int, width W: Int,
-            window w: Window2D, out: (Int, Int)) {
+func im2col(
+    _ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, channels C: Int, height H: Int, width W: Int,
+    window w: Window2D, out: (Int, Int)
+) {
     let (OH, OW) = out
     var row = 0
     for c in 0..<C {
@@ -96,8 +105,10 @@ func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, chan
 }
 
 /// The adjoint of `im2col`: adds each column entry back onto the input position it came from.
-func col2imAdd(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, channels C: Int, height H: Int, width W: Int,
-               window w: Window2D, out: (Int, Int)) {
+func col2imAdd(
+    _ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, channels C: Int, height H: Int, width W: Int,
+    window w: Window2D, out: (Int, Int)
+) {
     let (OH, OW) = out
     var row = 0
     for c in 0..<C {
@@ -127,19 +138,25 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
     public var isTraining = true
 
-    public init(inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
-                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), bias: Bool = true, random: RandomSource) {
+    public init(
+        inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+        padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), bias: Bool = true, random: RandomSource
+    ) {
         precondition(inChannels > 0 && outChannels > 0, "Conv2D: channel counts must be positive")
         self.inChannels = inChannels
         self.outChannels = outChannels
         window = Window2D(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         let fanIn = inChannels * kernel.0 * kernel.1
-        weight = Parameter(defaultUniform([outChannels, inChannels, kernel.0, kernel.1], fanIn: fanIn, random: random), name: "weight")
+        weight = Parameter(
+            defaultUniform([outChannels, inChannels, kernel.0, kernel.1], fanIn: fanIn, random: random), name: "weight")
         self.bias = bias ? Parameter(defaultUniform([outChannels], fanIn: fanIn, random: random), name: "bias") : nil
     }
 
     public var directParameters: [(String, Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
-    public var summaryName: String { "Conv2D(\(inChannels)->\(outChannels), k=\(window.kernel.0)x\(window.kernel.1), s=\(window.stride.0), p=\(window.padding.0))" }
+    public var summaryName: String {
+        "Conv2D(\(inChannels)->\(outChannels), k=\(window.kernel.0)x\(window.kernel.1), s=\(window.stride.0), "
+            + "p=\(window.padding.0))"
+    }
 
     public func callAsFunction(_ x: Variable) -> Variable { conv2d(x, weight: weight, bias: bias, window: window) }
 }
@@ -152,27 +169,34 @@ public final class Conv1D: Layer {
     public let bias: Parameter?
     public var isTraining = true
 
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                bias: Bool = true, random: RandomSource) {
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+        bias: Bool = true, random: RandomSource
+    ) {
         precondition(inChannels > 0 && outChannels > 0, "Conv1D: channel counts must be positive")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
         window = Window2D(kernel: (1, kernelSize), stride: (1, stride), padding: (0, padding), dilation: (1, dilation))
         let fanIn = inChannels * kernelSize
-        weight = Parameter(defaultUniform([outChannels, inChannels, kernelSize], fanIn: fanIn, random: random), name: "weight")
+        weight = Parameter(
+            defaultUniform([outChannels, inChannels, kernelSize], fanIn: fanIn, random: random), name: "weight")
         self.bias = bias ? Parameter(defaultUniform([outChannels], fanIn: fanIn, random: random), name: "bias") : nil
     }
 
     public var directParameters: [(String, Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
-    public var summaryName: String { "Conv1D(\(inChannels)->\(outChannels), k=\(kernelSize), s=\(window.stride.1), p=\(window.padding.1))" }
+    public var summaryName: String {
+        "Conv1D(\(inChannels)->\(outChannels), k=\(kernelSize), s=\(window.stride.1), p=\(window.padding.1))"
+    }
 
     public func callAsFunction(_ x: Variable) -> Variable { conv1d(x, weight: weight, bias: bias, window: window) }
 }
 
 /// conv1d on x (N, C, L) with weight (O, C, k): the 2-D convolution of x as (N, C, 1, L).
 public func conv1d(_ x: Variable, weight: Variable, bias: Variable?, window: Window2D) -> Variable {
-    precondition(x.value.rank == 3 && weight.value.rank == 3, "conv1d: input \(x.shape) and weight \(weight.shape) must be rank 3")
+    precondition(
+        x.value.rank == 3 && weight.value.rank == 3,
+        "conv1d: input \(x.shape) and weight \(weight.shape) must be rank 3")
     let n = x.shape[0], c = x.shape[1], l = x.shape[2]
     let w4 = weight.reshaped([weight.shape[0], weight.shape[1], 1, weight.shape[2]])
     let y = conv2d(x.reshaped([n, c, 1, l]), weight: w4, bias: bias, window: window)

@@ -10,11 +10,14 @@ public final class Linear: Layer {
     public var isTraining = true
 
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, random: RandomSource) {
-        precondition(inFeatures > 0 && outFeatures > 0, "Linear: sizes must be positive, got \(inFeatures)->\(outFeatures)")
+        precondition(
+            inFeatures > 0 && outFeatures > 0, "Linear: sizes must be positive, got \(inFeatures)->\(outFeatures)")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        weight = Parameter(defaultUniform([outFeatures, inFeatures], fanIn: inFeatures, random: random), name: "weight")
-        self.bias = bias ? Parameter(defaultUniform([outFeatures], fanIn: inFeatures, random: random), name: "bias") : nil
+        weight = Parameter(
+            defaultUniform([outFeatures, inFeatures], fanIn: inFeatures, random: random), name: "weight")
+        self.bias =
+            bias ? Parameter(defaultUniform([outFeatures], fanIn: inFeatures, random: random), name: "bias") : nil
     }
 
     public var directParameters: [(String, Parameter)] {
@@ -24,7 +27,9 @@ public final class Linear: Layer {
     public var summaryName: String { "Linear(\(inFeatures)->\(outFeatures))" }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        precondition(x.shape.last == inFeatures, "Linear(\(inFeatures)->\(outFeatures)): input \(x.shape) does not end in \(inFeatures)")
+        precondition(
+            x.shape.last == inFeatures,
+            "Linear(\(inFeatures)->\(outFeatures)): input \(x.shape) does not end in \(inFeatures)")
         if x.value.rank == 2 { return linear(x, weight: weight, bias: bias) }
         let lead = Array(x.shape.dropLast())
         return linear(x.reshaped([-1, inFeatures]), weight: weight, bias: bias).reshaped(lead + [outFeatures])

@@ -22,7 +22,10 @@ public func maxPool2d(_ x: Variable, window: Window2D) -> Variable {
                         let ix = ox * window.stride.1 + j * window.dilation.1 - window.padding.1
                         guard ix >= 0 && ix < W else { continue }
                         let v = src[iy * W + ix]
-                        if v > best || at < 0 || v.isNaN { best = v; at = iy * W + ix }
+                        if v > best || at < 0 || v.isNaN {
+                            best = v
+                            at = iy * W + ix
+                        }
                     }
                 }
                 let o = (plane * OH + oy) * OW + ox

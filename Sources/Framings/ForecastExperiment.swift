@@ -19,18 +19,23 @@ public enum ForecastExperiment {
 
     /// Each series' last `horizon` values are held out; windows of `window + 1` values drawn at
     /// random from the rest train the model for `steps` Adam steps (batch 32, cosine schedule).
-    public static func run(series: [[Float]], horizon: Int, window: Int, cell: CellKind, hidden: Int, steps: Int,
-                           learningRate: Float = 1e-2, normalize: Bool = true, seed: UInt64,
-                           progress: ((Int, Float) -> Void)? = nil) throws -> Result {
+    public static func run(
+        series: [[Float]], horizon: Int, window: Int, cell: CellKind, hidden: Int, steps: Int,
+        learningRate: Float = 1e-2, normalize: Bool = true, seed: UInt64,
+        progress: ((Int, Float) -> Void)? = nil
+    ) throws -> Result {
         let heads = series.map { Array($0.dropLast(horizon)) }
         guard let shortest = heads.map(\.count).min(), shortest >= window + 1 else {
-            throw DataError(file: "series", problem: "every series needs at least --window + --horizon + 1 = \(window + horizon + 1) values")
+            throw DataError(
+                file: "series",
+                problem: "every series needs at least --window + --horizon + 1 = \(window + horizon + 1) values")
         }
         let random = RandomSource(seed: seed)
         let model = Forecaster(cell: cell, hidden: hidden, random: random)
         if normalize { (model.mean, model.std) = Kernels.standardisation(heads.flatMap { $0 }) }
         let optimizer = Adam(model.parameters, learningRate: learningRate)
-        let schedule = LearningRateSchedule(base: learningRate, decay: .cosine(totalSteps: steps, minimum: learningRate / 100))
+        let schedule = LearningRateSchedule(
+            base: learningRate, decay: .cosine(totalSteps: steps, minimum: learningRate / 100))
         let batch = 32
         for s in 0..<steps {
             var windows = Tensor(uninitialized: [batch, window + 1])
@@ -59,8 +64,9 @@ public enum ForecastExperiment {
             forecasts.append((h, truth, f))
         }
         let count = Double(max(n, 1))
-        return Result(model: Errors(rmse: Float((se / count).squareRoot()), mae: Float(ae / count)),
-                      naive: Errors(rmse: Float((naiveSE / count).squareRoot()), mae: Float(naiveAE / count)),
-                      forecaster: model, forecasts: forecasts)
+        return Result(
+            model: Errors(rmse: Float((se / count).squareRoot()), mae: Float(ae / count)),
+            naive: Errors(rmse: Float((naiveSE / count).squareRoot()), mae: Float(naiveAE / count)),
+            forecaster: model, forecasts: forecasts)
     }
 }

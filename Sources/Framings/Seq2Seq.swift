@@ -21,7 +21,9 @@ public final class Seq2Seq: Module {
     public let head: Linear
     let index: [Unicode.Scalar: Int]
 
-    public init(cell: CellKind, characters: [Unicode.Scalar], embedding: Int, hidden: Int, layers: Int, random: RandomSource) {
+    public init(
+        cell: CellKind, characters: [Unicode.Scalar], embedding: Int, hidden: Int, layers: Int, random: RandomSource
+    ) {
         self.cell = cell
         self.characters = characters
         self.embedding = embedding
@@ -48,7 +50,9 @@ public final class Seq2Seq: Module {
     /// Token ids of `text`, or an error naming the first unknown character.
     public func encode(_ text: String, source: String) throws -> [Int] {
         try text.unicodeScalars.map { c in
-            guard let i = index[c] else { throw DataError(file: source, problem: "character '\(c)' is not in the model's vocabulary") }
+            guard let i = index[c] else {
+                throw DataError(file: source, problem: "character '\(c)' is not in the model's vocabulary")
+            }
             return i
         }
     }
@@ -125,15 +129,23 @@ public final class Seq2Seq: Module {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
         try requireFormat(m, Self.format, kind: "an encoder-decoder", path: path)
-        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let e = m["embed"].flatMap(Int.init), let h = m["hidden"].flatMap(Int.init),
-              let l = m["layers"].flatMap(Int.init), e > 0, h > 0, l > 0, max(e, h, l) <= 1 << 24, let vocab = m["vocab"].flatMap(CharVocabulary.init(json:)) else {
+        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let e = m["embed"].flatMap(Int.init),
+            let h = m["hidden"].flatMap(Int.init),
+            let l = m["layers"].flatMap(Int.init), e > 0, h > 0, l > 0, max(e, h, l) <= 1 << 24,
+            let vocab = m["vocab"].flatMap(CharVocabulary.init(json:))
+        else {
             throw DataError(file: path, problem: "metadata cell/embed/hidden/layers/vocab are missing or malformed")
         }
         let V = vocab.count + 2
         let rnn = RecurrentLayer.parameterShapes(cell, inputSize: e, hiddenSize: h, numLayers: l)
-        try ModelFile.check([("encoder_embed.weight", [V, e]), ("decoder_embed.weight", [V, e]), ("head.weight", [V, h]), ("head.bias", [V])]
-                            + rnn.map { ("encoder." + $0.0, $0.1) } + rnn.map { ("decoder." + $0.0, $0.1) }, in: file, path: path)
-        let model = Seq2Seq(cell: cell, characters: vocab.characters, embedding: e, hidden: h, layers: l, random: RandomSource(seed: 0))
+        try ModelFile.check(
+            [
+                ("encoder_embed.weight", [V, e]), ("decoder_embed.weight", [V, e]), ("head.weight", [V, h]),
+                ("head.bias", [V]),
+            ]
+                + rnn.map { ("encoder." + $0.0, $0.1) } + rnn.map { ("decoder." + $0.0, $0.1) }, in: file, path: path)
+        let model = Seq2Seq(
+            cell: cell, characters: vocab.characters, embedding: e, hidden: h, layers: l, random: RandomSource(seed: 0))
         try ModelFile.load(model.namedParameters, from: file, path: path)
         return model
     }

@@ -60,7 +60,8 @@ public final class SequenceGenerator: Module {
 
     /// `length` values generated freely for `classIndex`.
     public func generate(classIndex: Int, length: Int) -> [Float] {
-        precondition(classIndex >= 0 && classIndex < classCount, "generate: class \(classIndex) outside 0..<\(classCount)")
+        precondition(
+            classIndex >= 0 && classIndex < classCount, "generate: class \(classIndex) outside 0..<\(classCount)")
         return inferenceMode {
             var state: RecurrentState? = nil
             var value: Float = 0
@@ -84,19 +85,25 @@ public final class SequenceGenerator: Module {
         m["cell"] = cell.rawValue
         m["hidden"] = String(hidden)
         m["classes"] = String(classCount)
-        try ModelFile.write(namedParameters, extra: reference.map { ["reference.curves": $0] } ?? [:], metadata: m, to: path)
+        try ModelFile.write(
+            namedParameters, extra: reference.map { ["reference.curves": $0] } ?? [:], metadata: m, to: path)
     }
 
     public static func load(path: String) throws -> (model: SequenceGenerator, metadata: [String: String]) {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
         try requireFormat(m, Self.format, kind: "a sequence generator", path: path)
-        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let hidden = m["hidden"].flatMap(Int.init), hidden > 0, hidden <= 1 << 24,
-              let classes = m["classes"].flatMap(Int.init), classes > 0, classes <= 1 << 24 else {
+        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let hidden = m["hidden"].flatMap(Int.init),
+            hidden > 0, hidden <= 1 << 24,
+            let classes = m["classes"].flatMap(Int.init), classes > 0, classes <= 1 << 24
+        else {
             throw DataError(file: path, problem: "metadata cell/hidden/classes are missing or malformed")
         }
-        try ModelFile.check(RecurrentLayer.parameterShapes(cell, inputSize: 1 + classes, hiddenSize: hidden, numLayers: 1).map { ("rnn." + $0.0, $0.1) }
-                            + [("head.weight", [1, hidden]), ("head.bias", [1])], in: file, path: path)
+        try ModelFile.check(
+            RecurrentLayer.parameterShapes(cell, inputSize: 1 + classes, hiddenSize: hidden, numLayers: 1).map {
+                ("rnn." + $0.0, $0.1)
+            }
+                + [("head.weight", [1, hidden]), ("head.bias", [1])], in: file, path: path)
         let model = SequenceGenerator(cell: cell, hidden: hidden, classCount: classes, random: RandomSource(seed: 0))
         try ModelFile.load(model.namedParameters, from: file, path: path)
         return (model, m)

@@ -20,7 +20,9 @@ public enum FuzzTargets {
     /// Bytes as a classification CSV, with the label first, last and absent.
     public static func csv(_ bytes: [UInt8]) {
         guard let text = String(bytes: bytes, encoding: .utf8) else { return }
-        for column in LabeledRows.LabelColumn.allCases { _ = try? LabeledRows(csvText: text, source: "fuzz", labelColumn: column) }
+        for column in LabeledRows.LabelColumn.allCases {
+            _ = try? LabeledRows(csvText: text, source: "fuzz", labelColumn: column)
+        }
     }
 
     /// Bytes as corpus text: UTF-8 decoding, vocabulary, encoding and stream batching.

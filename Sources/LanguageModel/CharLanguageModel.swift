@@ -33,13 +33,16 @@ public final class CharLanguageModel: Module {
     public let random: RandomSource
 
     public init(_ configuration: Configuration, vocabulary: CharVocabulary, random: RandomSource) {
-        precondition(vocabulary.count == configuration.vocabularySize, "CharLanguageModel: vocabulary \(vocabulary.count) vs \(configuration.vocabularySize)")
+        precondition(
+            vocabulary.count == configuration.vocabularySize,
+            "CharLanguageModel: vocabulary \(vocabulary.count) vs \(configuration.vocabularySize)")
         self.configuration = configuration
         self.vocabulary = vocabulary
         self.random = random
         embed = Embedding(count: configuration.vocabularySize, dimension: configuration.embedding, random: random)
-        rnn = RecurrentLayer(configuration.cell, inputSize: configuration.embedding, hiddenSize: configuration.hidden,
-                             numLayers: configuration.layers, dropout: configuration.dropout, random: random)
+        rnn = RecurrentLayer(
+            configuration.cell, inputSize: configuration.embedding, hiddenSize: configuration.hidden,
+            numLayers: configuration.layers, dropout: configuration.dropout, random: random)
         head = Linear(inFeatures: configuration.hidden, outFeatures: configuration.vocabularySize, random: random)
     }
 
@@ -51,15 +54,20 @@ public final class CharLanguageModel: Module {
     public var foldsEmbedding = true
 
     /// Logits (T*B, V) for token ids (T*B, time-major) and the state after them.
-    public func callAsFunction(_ ids: [Int], steps: Int, batch: Int, state: RecurrentState?) -> (logits: Variable, state: RecurrentState) {
-        let (y, next) = foldsEmbedding
+    public func callAsFunction(_ ids: [Int], steps: Int, batch: Int, state: RecurrentState?) -> (
+        logits: Variable, state: RecurrentState
+    ) {
+        let (y, next) =
+            foldsEmbedding
             ? rnn(tokens: ids, steps: steps, batch: batch, embedding: embed.weight, state: state)
             : rnn(embed(indices: ids, shape: [steps, batch]), state: state)
         return (head(y.reshaped([steps * batch, configuration.hidden])), next)
     }
 
     /// Mean next-character cross-entropy (nats) of a batch, and the state after it.
-    public func loss(inputs: [Int], targets: [Int], steps: Int, batch: Int, state: RecurrentState?) -> (loss: Variable, state: RecurrentState) {
+    public func loss(inputs: [Int], targets: [Int], steps: Int, batch: Int, state: RecurrentState?) -> (
+        loss: Variable, state: RecurrentState
+    ) {
         let (logits, next) = self(inputs, steps: steps, batch: batch, state: state)
         return (crossEntropy(logits: logits, targets: targets), next)
     }

@@ -39,21 +39,32 @@ extension CharLanguageModel {
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
         try requireFormat(m, Self.format, kind: "a character model", path: path)
-        guard let cellName = m["cell"], let cell = CellKind(rawValue: cellName) else { throw fail("metadata cell \"\(m["cell"] ?? "")\" is not lstm, gru, rnn_tanh or rnn_relu") }
+        guard let cellName = m["cell"], let cell = CellKind(rawValue: cellName) else {
+            throw fail("metadata cell \"\(m["cell"] ?? "")\" is not lstm, gru, rnn_tanh or rnn_relu")
+        }
         func size(_ key: String) throws -> Int {
-            guard let s = m[key], let v = Int(s), v > 0, v <= 1 << 24 else { throw fail("metadata \(key) \"\(m[key] ?? "")\" is not an integer in 1...\(1 << 24)") }
+            guard let s = m[key], let v = Int(s), v > 0, v <= 1 << 24 else {
+                throw fail("metadata \(key) \"\(m[key] ?? "")\" is not an integer in 1...\(1 << 24)")
+            }
             return v
         }
         guard let vocabJSON = m["vocab"], let vocabulary = CharVocabulary(json: vocabJSON) else {
             throw fail("metadata vocab is not a JSON array of distinct one-character strings")
         }
-        let configuration = Configuration(cell: cell, vocabularySize: vocabulary.count, embedding: try size("embed"),
-                                          hidden: try size("hidden"), layers: try size("layers"), dropout: Float(m["dropout"] ?? "0") ?? -1)
-        guard configuration.dropout >= 0 && configuration.dropout < 1 else { throw fail("metadata dropout \"\(m["dropout"] ?? "")\" is not in [0, 1)") }
+        let configuration = Configuration(
+            cell: cell, vocabularySize: vocabulary.count, embedding: try size("embed"),
+            hidden: try size("hidden"), layers: try size("layers"), dropout: Float(m["dropout"] ?? "0") ?? -1)
+        guard configuration.dropout >= 0 && configuration.dropout < 1 else {
+            throw fail("metadata dropout \"\(m["dropout"] ?? "")\" is not in [0, 1)")
+        }
         let (V, E, H) = (configuration.vocabularySize, configuration.embedding, configuration.hidden)
-        let rnnShapes = RecurrentLayer.parameterShapes(cell, inputSize: E, hiddenSize: H, numLayers: configuration.layers)
-        try ModelFile.check([("embed.weight", [V, E])] + rnnShapes.map { ("rnn." + $0.0, $0.1) } + [("head.weight", [V, H]), ("head.bias", [V])],
-                            in: file, path: path)
+        let rnnShapes = RecurrentLayer.parameterShapes(
+            cell, inputSize: E, hiddenSize: H, numLayers: configuration.layers)
+        try ModelFile.check(
+            [("embed.weight", [V, E])] + rnnShapes.map { ("rnn." + $0.0, $0.1) } + [
+                ("head.weight", [V, H]), ("head.bias", [V]),
+            ],
+            in: file, path: path)
         let model = CharLanguageModel(configuration, vocabulary: vocabulary, random: RandomSource(seed: 0))
         try ModelFile.load(model.namedParameters, from: file, path: path)
         return model

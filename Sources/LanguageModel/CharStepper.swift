@@ -79,7 +79,8 @@ public final class CharStepper {
         (G, H, V, L) = (g, h, v, l)
         let weights = model.rnn.weights.map { $0[0] }
         let blocks = (h + 15) / 16
-        let chunks = Parallel.rowThreads(rows: blocks, work: l * 2 * g * h * h + v * h, minimum: Parallel.minimumStepWork)
+        let chunks = Parallel.rowThreads(
+            rows: blocks, work: l * 2 * g * h * h + v * h, minimum: Parallel.minimumStepWork)
         let units = (0..<chunks).map { chunk -> Range<Int> in
             let b = Parallel.range(of: blocks, part: chunk, of: chunks)
             return (b.lowerBound * 16)..<min(h, b.upperBound * 16)
@@ -90,8 +91,9 @@ public final class CharStepper {
         func chunkRows(_ u: Range<Int>) -> ArraySlice<Int> { gateOrder[(g * u.lowerBound)..<(g * u.upperBound)] }
         var projection = Tensor(uninitialized: [v, g * h])
         let bias0 = weights[0].inputBiasValue(for: cell)
-        gemm(transposeB: true, m: v, n: g * h, k: c.embedding, model.embed.weight.value.pointer,
-             weights[0].weightIH.value.pointer, bias: bias0.pointer, projection.mutablePointer)
+        gemm(
+            transposeB: true, m: v, n: g * h, k: c.embedding, model.embed.weight.value.pointer,
+            weights[0].weightIH.value.pointer, bias: bias0.pointer, projection.mutablePointer)
         var allocations: [UnsafeMutableRawPointer] = []
         // Cache-line aligned: chunks start on 16-float boundaries, so two threads never write
         // to one line.
@@ -106,13 +108,16 @@ public final class CharStepper {
             for (i, j) in gateOrder.enumerated() { table[token * g * h + i] = row[j] }
         }
 
-        var (biases, products, starts, above) = ([UnsafeMutablePointer<Float>](), [UnsafeMutablePointer<Float>](), [[Int]](), [[Int]]())
+        var (biases, products, starts, above) = (
+            [UnsafeMutablePointer<Float>](), [UnsafeMutablePointer<Float>](), [[Int]](), [[Int]]()
+        )
         var (aboveRuns, recurrentRuns) = ([[[Run]]](), [[[Run]]]())
         var weightStorage = [Tensor]()
         for layer in 0..<l {
             let top = layer + 1 == l
             let aboveWeight = top ? model.head.weight.value : weights[layer + 1].weightIH.value
-            let aboveBias = top ? model.head.bias?.value ?? Tensor(zeros: [v]) : weights[layer + 1].inputBiasValue(for: cell)
+            let aboveBias =
+                top ? model.head.bias?.value ?? Tensor(zeros: [v]) : weights[layer + 1].inputBiasValue(for: cell)
             let recurrentWeight = weights[layer].weightHH.value
             weightStorage += [aboveWeight, recurrentWeight]
             let count = units.indices.map { chunk in top ? (chunk == chunks - 1 ? v : 0) : g * units[chunk].count }
@@ -121,16 +126,20 @@ public final class CharStepper {
             /// One run per gate block of the chunk's units: rows gate * H + u of `weight`.
             func gateRuns(_ weight: Tensor, _ u: Range<Int>, at output: Int) -> [Run] {
                 (0..<g).map { gate in
-                    Run(weights: weight.pointer + (gate * h + u.lowerBound) * h, rows: u.count, output: output + gate * u.count)
+                    Run(
+                        weights: weight.pointer + (gate * h + u.lowerBound) * h, rows: u.count,
+                        output: output + gate * u.count)
                 }
             }
-            aboveRuns.append(units.indices.map { chunk in
-                if !top { return gateRuns(aboveWeight, units[chunk], at: start[chunk]) }
-                return count[chunk] == 0 ? [] : [Run(weights: aboveWeight.pointer, rows: v, output: start[chunk])]
-            })
-            recurrentRuns.append(units.indices.map { chunk in
-                gateRuns(recurrentWeight, units[chunk], at: start[chunk] + count[chunk])
-            })
+            aboveRuns.append(
+                units.indices.map { chunk in
+                    if !top { return gateRuns(aboveWeight, units[chunk], at: start[chunk]) }
+                    return count[chunk] == 0 ? [] : [Run(weights: aboveWeight.pointer, rows: v, output: start[chunk])]
+                })
+            recurrentRuns.append(
+                units.indices.map { chunk in
+                    gateRuns(recurrentWeight, units[chunk], at: start[chunk] + count[chunk])
+                })
             let (bias, product) = (buffer(rows), buffer(rows))
             for chunk in units.indices {
                 let order = top ? Array(0..<count[chunk]) : Array(chunkRows(units[chunk]))
@@ -190,7 +199,8 @@ public final class CharStepper {
         // signals' order) and `next`, which only thread 0 calls.
         withoutActuallyEscaping(next) { next in
             Parallel.forEach(min(chunkUnits.count, BLASThreads.current), sharing: (self, next)) { shared, part, parts in
-                shared.0.runThread(part, of: parts, token: token, start: start, startBuffer: startBuffer, next: shared.1)
+                shared.0.runThread(
+                    part, of: parts, token: token, start: start, startBuffer: startBuffer, next: shared.1)
             }
         }
         posted += stepsRun
@@ -283,7 +293,9 @@ public final class CharStepper {
         let h = hidden[l][buffer ?? current]
         func multiply(_ runs: [Run]) {
             for run in runs {
-                gemm(transposeB: true, m: 1, n: run.rows, k: H, h, run.weights, beta: 1, projected[l] + run.output, threads: 1)
+                gemm(
+                    transposeB: true, m: 1, n: run.rows, k: H, h, run.weights, beta: 1, projected[l] + run.output,
+                    threads: 1)
             }
         }
         multiply(rows == .above ? aboveRuns[l][chunk] : recurrentRuns[l][chunk])

@@ -41,8 +41,9 @@ public final class CharTrainer {
         let batch = batches.next()
         if batch.wrapped { carried = nil }
         optimizer.learningRate = options.schedule.rate(at: step)
-        let (loss, state) = model.loss(inputs: batch.inputs, targets: batch.targets, steps: options.steps,
-                                       batch: options.batch, state: carried)
+        let (loss, state) = model.loss(
+            inputs: batch.inputs, targets: batch.targets, steps: options.steps,
+            batch: options.batch, state: carried)
         let result = try optimizer.minimize(loss, clip: options.clip, step: step + 1)
         carried = state.detached()
         step += 1

@@ -12,7 +12,8 @@ extension CharTrainer {
 
     /// The state file that goes with model file `modelPath` (`m.safetensors` -> `m.state.safetensors`).
     public static func statePath(forModel modelPath: String) -> String {
-        (modelPath.hasSuffix(".safetensors") ? String(modelPath.dropLast(".safetensors".count)) : modelPath) + ".state.safetensors"
+        (modelPath.hasSuffix(".safetensors") ? String(modelPath.dropLast(".safetensors".count)) : modelPath)
+            + ".state.safetensors"
     }
 
     /// Writes the training state atomically; `extra` adds metadata (loss curves, options).
@@ -43,13 +44,22 @@ extension CharTrainer {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
-        guard m["state_format"] == Self.stateFormat else { throw fail("is not a seqtool training state (\(Self.stateFormat))") }
-        for (key, expected) in [("optimizer", options.optimizer.rawValue), ("batch", String(options.batch)), ("seq", String(options.steps)),
-                                ("stream_length", String(batches.length))] where m[key] != expected {
-            throw fail("was saved with \(key) \(m[key] ?? "?"), this run has \(expected) (resume with the same options and corpus)")
+        guard m["state_format"] == Self.stateFormat else {
+            throw fail("is not a seqtool training state (\(Self.stateFormat))")
         }
-        guard let s = m["step"].flatMap(Int.init), let e = m["epoch"].flatMap(Int.init), let p = m["position"].flatMap(Int.init),
-              let words = m["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 4 else {
+        for (key, expected) in [
+            ("optimizer", options.optimizer.rawValue), ("batch", String(options.batch)), ("seq", String(options.steps)),
+            ("stream_length", String(batches.length)),
+        ] where m[key] != expected {
+            throw fail(
+                "was saved with \(key) "
+                    + "\(m[key] ?? "?"), this run has \(expected) (resume with the same options and corpus)"
+            )
+        }
+        guard let s = m["step"].flatMap(Int.init), let e = m["epoch"].flatMap(Int.init),
+            let p = m["position"].flatMap(Int.init),
+            let words = m["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 4
+        else {
             throw fail("metadata step/epoch/position/rng are missing or malformed")
         }
         var optimizerState: [String: Tensor] = [:]

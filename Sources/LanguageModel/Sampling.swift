@@ -26,8 +26,10 @@ public struct SamplingOptions: Sendable {
 
     /// Draws a token from `logits` (`scratch.count` values), with `scratch` for the
     /// probabilities: no allocation unless top-k or top-p sorts them.
-    public func draw(_ logits: UnsafePointer<Float>, generator: inout SeededGenerator,
-                     scratch p: UnsafeMutableBufferPointer<Float>) -> Int {
+    public func draw(
+        _ logits: UnsafePointer<Float>, generator: inout SeededGenerator,
+        scratch p: UnsafeMutableBufferPointer<Float>
+    ) -> Int {
         let count = p.count
         if greedy { return Kernels.argmax(logits, count: count) }
         let inv = 1 / temperature
@@ -63,8 +65,10 @@ extension CharLanguageModel {
     /// Generates `length` characters after `prime` (one-to-many), calling `emit` with each as it
     /// is drawn. An empty prime starts from a newline when the vocabulary has one. Runs on a
     /// `CharStepper`: batch 1, one token at a time, no graph and no allocation per character.
-    public func sample(prime: String, length: Int, options: SamplingOptions, generator: inout SeededGenerator,
-                       emit: (Unicode.Scalar) -> Void) throws {
+    public func sample(
+        prime: String, length: Int, options: SamplingOptions, generator: inout SeededGenerator,
+        emit: (Unicode.Scalar) -> Void
+    ) throws {
         var start = Array(prime.unicodeScalars)
         if start.isEmpty { start = [vocabulary.id(of: "\n") != nil ? "\n" : vocabulary.characters[0]] }
         let ids = try vocabulary.encode(start, source: "--prime").map(Int.init)

@@ -22,22 +22,29 @@ public struct Fixture {
     /// Reads the fixture file at `path`.
     public init(path: String) throws {
         name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else { throw ParityError("\(path): cannot be read") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ParityError("\(path): cannot be read")
+        }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ParityError("\(path): not a JSON object")
         }
         guard let kind = root["kind"] as? String else { throw ParityError("\(path): no \"kind\"") }
         self.kind = kind
         config = root["config"] as? [String: Any] ?? [:]
-        guard let tensorsObject = root["tensors"] as? [String: Any] else { throw ParityError("\(path): no \"tensors\"") }
+        guard let tensorsObject = root["tensors"] as? [String: Any] else {
+            throw ParityError("\(path): no \"tensors\"")
+        }
         var tensors: [String: Values] = [:]
         for (key, value) in tensorsObject {
-            guard let t = value as? [String: Any], let shapeAny = t["shape"] as? [Any], let dataAny = t["data"] as? [Any] else {
+            guard let t = value as? [String: Any], let shapeAny = t["shape"] as? [Any],
+                let dataAny = t["data"] as? [Any]
+            else {
                 throw ParityError("\(path): tensor \"\(key)\" lacks shape or data")
             }
             let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
             let values = dataAny.compactMap { ($0 as? NSNumber)?.doubleValue }
-            guard shape.count == shapeAny.count, values.count == dataAny.count, values.count == shape.reduce(1, *) else {
+            guard shape.count == shapeAny.count, values.count == dataAny.count, values.count == shape.reduce(1, *)
+            else {
                 throw ParityError("\(path): tensor \"\(key)\" has \(dataAny.count) values for shape \(shapeAny)")
             }
             tensors[key] = Values(shape: shape, data: values, isInteger: (t["dtype"] as? String) == "int64")
@@ -93,7 +100,8 @@ public struct Fixture {
     /// A pair of floats (Adam's betas).
     public func floatPair(_ key: String, default value: (Float, Float)) throws -> (Float, Float) {
         guard let any = config[key] else { return value }
-        guard let list = any as? [Any], list.count == 2, let a = list[0] as? NSNumber, let b = list[1] as? NSNumber else {
+        guard let list = any as? [Any], list.count == 2, let a = list[0] as? NSNumber, let b = list[1] as? NSNumber
+        else {
             throw ParityError("\(name): config \"\(key)\" is not a pair of numbers")
         }
         return (a.floatValue, b.floatValue)

@@ -14,8 +14,10 @@ public enum GradientCheck {
     }
 
     /// `f` builds the scalar from the leaves (it is called many times: keep it deterministic).
-    public static func check(_ leaves: [Variable], step h: Float = 1e-2, floor: Float = 1e-1,
-                             _ f: () -> Variable) -> Report {
+    public static func check(
+        _ leaves: [Variable], step h: Float = 1e-2, floor: Float = 1e-1,
+        _ f: () -> Variable
+    ) -> Report {
         for l in leaves { l.zeroGrad() }
         f().backward()
         let analytic = leaves.map { $0.grad ?? Tensor(zeros: $0.shape) }
@@ -33,7 +35,9 @@ public enum GradientCheck {
                     let a = analytic[li].pointer[i]
                     let err = abs(a - numeric) / max(abs(numeric), floor)
                     if err > worst.worstError || err.isNaN {
-                        worst = Report(worstError: err.isNaN ? .infinity : err, worstLeaf: li, worstElement: i, analytic: a, numeric: numeric)
+                        worst = Report(
+                            worstError: err.isNaN ? .infinity : err, worstLeaf: li, worstElement: i, analytic: a,
+                            numeric: numeric)
                     }
                 }
             }

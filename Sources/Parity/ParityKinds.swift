@@ -49,7 +49,8 @@ enum ParityKinds {
         for (name, out) in outputs {
             result["out.\(name)"] = out.value
             if let w = f.optionalTensor("lossweight.\(name)") {
-                precondition(w.count == out.value.count, "\(f.name): lossweight.\(name) shape \(w.shape) vs output \(out.shape)")
+                precondition(
+                    w.count == out.value.count, "\(f.name): lossweight.\(name) shape \(w.shape) vs output \(out.shape)")
                 terms.append((out * Variable(w.reshaped(out.shape))).sum())
             }
         }
@@ -71,7 +72,9 @@ enum ParityKinds {
         let x = try leaves.leaf("input")
         if f.kind == "softmax" || f.kind == "log_softmax" {
             let dim = try f.int("dim", default: -1)
-            guard dim == -1 || dim == x.value.rank - 1 else { throw ParityError("\(f.name): softmax over dim \(dim) is not supported (last axis only)") }
+            guard dim == -1 || dim == x.value.rank - 1 else {
+                throw ParityError("\(f.name): softmax over dim \(dim) is not supported (last axis only)")
+            }
         }
         let y: Variable
         switch f.kind {
@@ -96,18 +99,22 @@ enum ParityKinds {
 
     static func convolution(_ f: Fixture) throws -> [String: Tensor] {
         try f.require("padding_mode", in: ["zeros"])
-        guard try f.int("groups", default: 1) == 1 else { throw ParityError("\(f.name): grouped convolution is not supported") }
+        guard try f.int("groups", default: 1) == 1 else {
+            throw ParityError("\(f.name): grouped convolution is not supported")
+        }
         if f.config["padding"] is String { throw ParityError("\(f.name): string padding is not supported") }
         let leaves = Leaves(f)
         let x = try leaves.leaf("input"), w = try leaves.leaf("weight"), b = try leaves.optionalLeaf("bias")
         let y: Variable
         if f.kind == "conv1d" {
-            let window = Window2D(kernel: (1, try f.int("kernel_size")), stride: (1, try f.int("stride", default: 1)),
-                                  padding: (0, try f.int("padding", default: 0)), dilation: (1, try f.int("dilation", default: 1)))
+            let window = Window2D(
+                kernel: (1, try f.int("kernel_size")), stride: (1, try f.int("stride", default: 1)),
+                padding: (0, try f.int("padding", default: 0)), dilation: (1, try f.int("dilation", default: 1)))
             y = conv1d(x, weight: w, bias: b, window: window)
         } else {
-            let window = Window2D(kernel: try f.pair("kernel_size"), stride: try f.pair("stride", default: 1),
-                                  padding: try f.pair("padding", default: 0), dilation: try f.pair("dilation", default: 1))
+            let window = Window2D(
+                kernel: try f.pair("kernel_size"), stride: try f.pair("stride", default: 1),
+                padding: try f.pair("padding", default: 0), dilation: try f.pair("dilation", default: 1))
             y = conv2d(x, weight: w, bias: b, window: window)
         }
         return try finish(f, leaves, outputs: [("output", y)])
@@ -120,13 +127,16 @@ enum ParityKinds {
         let y: Variable
         if f.kind == "maxpool1d" {
             let k = try f.int("kernel_size")
-            let window = Window2D(kernel: (1, k), stride: (1, f.isSet("stride") ? try f.int("stride") : k),
-                                  padding: (0, try f.int("padding", default: 0)), dilation: (1, try f.int("dilation", default: 1)))
+            let window = Window2D(
+                kernel: (1, k), stride: (1, f.isSet("stride") ? try f.int("stride") : k),
+                padding: (0, try f.int("padding", default: 0)), dilation: (1, try f.int("dilation", default: 1)))
             y = maxPool1d(x, window: window)
         } else {
             let k = try f.pair("kernel_size")
             let stride = f.isSet("stride") ? try f.pair("stride") : k
-            let window = Window2D(kernel: k, stride: stride, padding: try f.pair("padding", default: 0), dilation: try f.pair("dilation", default: 1))
+            let window = Window2D(
+                kernel: k, stride: stride, padding: try f.pair("padding", default: 0),
+                dilation: try f.pair("dilation", default: 1))
             y = maxPool2d(x, window: window)
         }
         return try finish(f, leaves, outputs: [("output", y)])
@@ -152,14 +162,18 @@ enum ParityKinds {
         let y: Variable
         switch f.kind {
         case "cross_entropy":
-            guard try f.float("label_smoothing", default: 0) == 0 else { throw ParityError("\(f.name): label_smoothing is not supported") }
+            guard try f.float("label_smoothing", default: 0) == 0 else {
+                throw ParityError("\(f.name): label_smoothing is not supported")
+            }
             guard f.tensors["weight"] == nil else { throw ParityError("\(f.name): class weights are not supported") }
             let ignore = try f.int("ignore_index", default: -100)
             y = crossEntropy(logits: x, targets: try f.integers("target"), ignoreIndex: ignore, reduction: reduction)
         case "mse_loss":
             y = mseLoss(x, try leaves.leaf("target"), reduction: reduction)
         default:
-            guard f.tensors["pos_weight"] == nil, f.tensors["weight"] == nil else { throw ParityError("\(f.name): weights are not supported") }
+            guard f.tensors["pos_weight"] == nil, f.tensors["weight"] == nil else {
+                throw ParityError("\(f.name): weights are not supported")
+            }
             y = binaryCrossEntropyWithLogits(x, try leaves.leaf("target"), reduction: reduction)
         }
         return try finish(f, leaves, outputs: [("output", y)])
@@ -176,12 +190,17 @@ enum ParityKinds {
     }
 
     static func recurrent(_ f: Fixture) throws -> [String: Tensor] {
-        guard try f.int("proj_size", default: 0) == 0 else { throw ParityError("\(f.name): proj_size is not supported") }
-        guard try f.float("dropout", default: 0) == 0 else { throw ParityError("\(f.name): dropout makes the reference random") }
+        guard try f.int("proj_size", default: 0) == 0 else {
+            throw ParityError("\(f.name): proj_size is not supported")
+        }
+        guard try f.float("dropout", default: 0) == 0 else {
+            throw ParityError("\(f.name): dropout makes the reference random")
+        }
         let kind = try cellKind(f)
-        let layer = RecurrentLayer(kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
-                                   numLayers: try f.int("num_layers", default: 1), bidirectional: f.bool("bidirectional", default: false),
-                                   bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
+        let layer = RecurrentLayer(
+            kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
+            numLayers: try f.int("num_layers", default: 1), bidirectional: f.bool("bidirectional", default: false),
+            bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
         let leaves = Leaves(f)
         for (name, p) in layer.namedParameters {
             p.value = try f.tensor(name)
@@ -196,7 +215,8 @@ enum ParityKinds {
         var state: RecurrentState?
         if let h0 = try leaves.optionalLeaf("h0") {
             let c0 = try leaves.optionalLeaf("c0")
-            state = RecurrentState(h: h0.reshaped([LD, B, layer.hiddenSize]), c: c0?.reshaped([LD, B, layer.hiddenSize]))
+            state = RecurrentState(
+                h: h0.reshaped([LD, B, layer.hiddenSize]), c: c0?.reshaped([LD, B, layer.hiddenSize]))
             if kind == .lstm && c0 == nil { throw ParityError("\(f.name): h0 given without c0") }
         }
         layer.isTraining = false
@@ -212,8 +232,9 @@ enum ParityKinds {
 
     static func cell(_ f: Fixture) throws -> [String: Tensor] {
         let kind = try cellKind(f)
-        let cell = RecurrentCell(kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
-                                 bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
+        let cell = RecurrentCell(
+            kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
+            bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
         let leaves = Leaves(f)
         for (name, p) in cell.namedParameters {
             p.value = try f.tensor(name)
@@ -241,18 +262,27 @@ enum ParityKinds {
         let opt: Optimizer
         switch f.kind {
         case "sgd":
-            opt = SGD([p], learningRate: lr, momentum: try f.float("momentum", default: 0), dampening: try f.float("dampening", default: 0),
-                      weightDecay: wd, nesterov: f.bool("nesterov", default: false))
+            opt = SGD(
+                [p], learningRate: lr, momentum: try f.float("momentum", default: 0),
+                dampening: try f.float("dampening", default: 0),
+                weightDecay: wd, nesterov: f.bool("nesterov", default: false))
         case "adam", "adamw":
             let (b1, b2) = try f.floatPair("betas", default: (0.9, 0.999))
-            opt = Adam([p], learningRate: lr, beta1: b1, beta2: b2, epsilon: try f.float("eps", default: 1e-8), weightDecay: wd,
-                       decoupledWeightDecay: f.kind == "adamw", amsgrad: f.bool("amsgrad", default: false))
+            opt = Adam(
+                [p], learningRate: lr, beta1: b1, beta2: b2, epsilon: try f.float("eps", default: 1e-8),
+                weightDecay: wd,
+                decoupledWeightDecay: f.kind == "adamw", amsgrad: f.bool("amsgrad", default: false))
         case "rmsprop":
-            opt = RMSprop([p], learningRate: lr, alpha: try f.float("alpha", default: 0.99), epsilon: try f.float("eps", default: 1e-8),
-                          weightDecay: wd, momentum: try f.float("momentum", default: 0), centered: f.bool("centered", default: false))
+            opt = RMSprop(
+                [p], learningRate: lr, alpha: try f.float("alpha", default: 0.99),
+                epsilon: try f.float("eps", default: 1e-8),
+                weightDecay: wd, momentum: try f.float("momentum", default: 0),
+                centered: f.bool("centered", default: false))
         default:
-            opt = Adagrad([p], learningRate: lr, learningRateDecay: try f.float("lr_decay", default: 0), weightDecay: wd,
-                          initialAccumulator: try f.float("initial_accumulator_value", default: 0), epsilon: try f.float("eps", default: 1e-10))
+            opt = Adagrad(
+                [p], learningRate: lr, learningRateDecay: try f.float("lr_decay", default: 0), weightDecay: wd,
+                initialAccumulator: try f.float("initial_accumulator_value", default: 0),
+                epsilon: try f.float("eps", default: 1e-10))
         }
         // maximize negates the gradient before anything else, in every PyTorch optimizer.
         let sign: Float = f.bool("maximize", default: false) ? -1 : 1
@@ -278,7 +308,8 @@ enum ParityKinds {
             params.append(p)
             k += 1
         }
-        let normType: Float = (f.config["norm_type"] as? String) == "inf" ? .infinity : try f.float("norm_type", default: 2)
+        let normType: Float =
+            (f.config["norm_type"] as? String) == "inf" ? .infinity : try f.float("norm_type", default: 2)
         let total = clipGradientNorm(params, maxNorm: try f.float("max_norm"), normType: normType)
         var result: [String: Tensor] = ["out.total_norm": Tensor(scalar: total)]
         for (i, p) in params.enumerated() { result["out.clipped.\(i)"] = p.grad! }

@@ -29,14 +29,19 @@ public enum ParityRunner {
     public static func run(directory: String, kinds: Set<String>? = nil) throws -> [ParityResult] {
         var names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted()
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
+                .sorted()
         } catch {
             throw ParityError("\(directory): cannot list the folder (\(error.localizedDescription))")
         }
         if let kinds {
-            names = names.filter { kinds.contains(String($0.dropLast(5).split(separator: "_").dropLast().joined(separator: "_"))) }
+            names = names.filter {
+                kinds.contains(String($0.dropLast(5).split(separator: "_").dropLast().joined(separator: "_")))
+            }
         }
-        guard !names.isEmpty else { throw ParityError("\(directory): no *.json fixtures\(kinds.map { " of kinds \($0.sorted())" } ?? "")") }
+        guard !names.isEmpty else {
+            throw ParityError("\(directory): no *.json fixtures\(kinds.map { " of kinds \($0.sorted())" } ?? "")")
+        }
         return names.map { run(path: directory + "/" + $0) }
     }
 
@@ -45,7 +50,9 @@ public enum ParityRunner {
     public static func problems(kinds: Set<String>, budget: Double = 0.5) throws -> [String] {
         try run(directory: projectFixtures, kinds: kinds).compactMap { r in
             if let f = r.failure { return "\(r.name): \(f)" }
-            if r.budgetUsed > budget { return "\(r.name): uses \(Int(r.budgetUsed * 100))% of the tolerance (\(r.worstTensor))" }
+            if r.budgetUsed > budget {
+                return "\(r.name): uses \(Int(r.budgetUsed * 100))% of the tolerance (\(r.worstTensor))"
+            }
             return nil
         }
     }
@@ -57,7 +64,8 @@ public enum ParityRunner {
             let fixture = try Fixture(path: path)
             return try run(fixture)
         } catch {
-            return ParityResult(name: name, kind: "?", maxRelativeError: .nan, budgetUsed: .nan, worstTensor: "", failure: "\(error)")
+            return ParityResult(
+                name: name, kind: "?", maxRelativeError: .nan, budgetUsed: .nan, worstTensor: "", failure: "\(error)")
         }
     }
 
@@ -69,7 +77,10 @@ public enum ParityRunner {
 
     /// The names a fixture expects seqtool to produce.
     static func expectedNames(_ fixture: Fixture) -> [String] {
-        fixture.tensors.keys.filter { $0.hasPrefix("out.") || $0.hasPrefix("grad.") && !fixture.isOptimizer || $0.hasPrefix("param.step") || $0 == "loss" }.sorted()
+        fixture.tensors.keys.filter {
+            $0.hasPrefix("out.") || $0.hasPrefix("grad.") && !fixture.isOptimizer || $0.hasPrefix("param.step")
+                || $0 == "loss"
+        }.sorted()
     }
 
     static func compare(_ fixture: Fixture, _ computed: [String: Tensor]) -> ParityResult {
@@ -99,10 +110,13 @@ public enum ParityRunner {
                 budget = keyBudget
                 worst = key
             }
-            if keyBudget > 1 { failures.append("\(key) outside tolerance (\(String(format: "%.3g", keyBudget))x the budget)") }
+            if keyBudget > 1 {
+                failures.append("\(key) outside tolerance (\(String(format: "%.3g", keyBudget))x the budget)")
+            }
         }
-        return ParityResult(name: fixture.name, kind: fixture.kind, maxRelativeError: maxRel, budgetUsed: budget,
-                            worstTensor: worst, failure: failures.isEmpty ? nil : failures.joined(separator: "; "))
+        return ParityResult(
+            name: fixture.name, kind: fixture.kind, maxRelativeError: maxRel, budgetUsed: budget,
+            worstTensor: worst, failure: failures.isEmpty ? nil : failures.joined(separator: "; "))
     }
 }
 

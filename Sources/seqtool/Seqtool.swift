@@ -5,6 +5,10 @@ struct Seqtool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seqtool",
         abstract: "Sequence models on the CPU: train, sample, classify, check parity with PyTorch, benchmark.",
-        subcommands: [TrainCharCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self, ParityCommand.self, BenchCommand.self, MakeSineCommand.self, ClassifyCommand.self, MakeCorpusCommand.self, MakePairsCommand.self, Seq2SeqCommand.self, GenerateCommand.self, ForecastCommand.self]
+        subcommands: [
+            TrainCharCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self, ParityCommand.self,
+            BenchCommand.self, MakeSineCommand.self, ClassifyCommand.self, MakeCorpusCommand.self,
+            MakePairsCommand.self, Seq2SeqCommand.self, GenerateCommand.self, ForecastCommand.self,
+        ]
     )
 }

@@ -10,7 +10,8 @@ final class DemoTests: XCTestCase {
     static let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/digits.csv").path
 
-    func train(_ model: SequenceClassifier, _ rows: LabeledRows, epochs: Int, lr: Float = 3e-3, batch: Int = 32) throws {
+    func train(_ model: SequenceClassifier, _ rows: LabeledRows, epochs: Int, lr: Float = 3e-3, batch: Int = 32) throws
+    {
         var options = ClassifierTrainer.Options()
         options.epochs = epochs
         options.learningRate = lr
@@ -26,10 +27,12 @@ final class DemoTests: XCTestCase {
         let all = try LabeledRows(csv: Self.digits, labelColumn: .last)
         XCTAssertEqual(all.count, 1797)
         let (trainRows, testRows) = all.split(testFraction: 0.2, seed: 1)
-        let model = SequenceClassifier(.cnn2d(height: 8, width: 8), featureCount: 64, classCount: 10, random: RandomSource(seed: 1))
+        let model = SequenceClassifier(
+            .cnn2d(height: 8, width: 8), featureCount: 64, classCount: 10, random: RandomSource(seed: 1))
         model.inputStd = 16
         try train(model, trainRows, epochs: 40)
-        let report = ClassificationReport(predictions: model.predict(testRows.features), labels: testRows.labels, classCount: 10)
+        let report = ClassificationReport(
+            predictions: model.predict(testRows.features), labels: testRows.labels, classCount: 10)
         XCTAssertGreaterThanOrEqual(report.accuracy, 0.97)
     }
 
@@ -43,9 +46,11 @@ final class DemoTests: XCTestCase {
             labels.append(label)
         }
         let rows = LabeledRows(features: Tensor(values, shape: [400, 2]), labels: labels)
-        let model = SequenceClassifier(.mlp(hidden: [16, 16]), featureCount: 2, classCount: 2, random: RandomSource(seed: 3))
+        let model = SequenceClassifier(
+            .mlp(hidden: [16, 16]), featureCount: 2, classCount: 2, random: RandomSource(seed: 3))
         try train(model, rows, epochs: 200, lr: 1e-2)
-        XCTAssertEqual(ClassificationReport(predictions: model.predict(rows.features), labels: labels, classCount: 2).accuracy, 1)
+        XCTAssertEqual(
+            ClassificationReport(predictions: model.predict(rows.features), labels: labels, classCount: 2).accuracy, 1)
     }
 
     func testTutorialMLPTrainsOnTheSineDataSet() throws {
@@ -53,7 +58,8 @@ final class DemoTests: XCTestCase {
         // must train (loss falls, training accuracy well above chance); the LSTM is the better model.
         var g = SeededGenerator(seed: 1)
         let rows = SineDataset.tutorial(generator: &g)
-        let model = SequenceClassifier(.mlp(hidden: [500, 125, 50]), featureCount: 1000, classCount: 10, random: RandomSource(seed: 1))
+        let model = SequenceClassifier(
+            .mlp(hidden: [500, 125, 50]), featureCount: 1000, classCount: 10, random: RandomSource(seed: 1))
         var options = ClassifierTrainer.Options()
         options.epochs = 60
         options.learningRate = 0.01
@@ -62,7 +68,9 @@ final class DemoTests: XCTestCase {
         let trainer = ClassifierTrainer(model: model, options: options, data: rows)
         let first = try trainer.trainEpoch().loss
         while !trainer.shouldStop { _ = try trainer.trainEpoch() }
-        let accuracy = ClassificationReport(predictions: model.predict(rows.features), labels: rows.labels, classCount: 10).accuracy
+        let accuracy = ClassificationReport(
+            predictions: model.predict(rows.features), labels: rows.labels, classCount: 10
+        ).accuracy
         XCTAssertLessThan(try trainer.trainEpoch().loss, first)
         XCTAssertGreaterThan(accuracy, 0.3)
     }

@@ -5,7 +5,8 @@ import XCTest
 /// Replays the fuzzers' seed inputs and every crasher they found (Tests/Fuzz) through the same
 /// loader entry points: each must end in a value or an error, never a crash.
 final class FuzzReplayTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz").path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz").path
 
     func replay(_ target: String, _ body: ([UInt8]) -> Void) throws {
         var count = 0

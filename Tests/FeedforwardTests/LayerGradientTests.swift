@@ -5,14 +5,20 @@ import XCTest
 
 /// Finite-difference checks of the feedforward layers' backward passes.
 final class LayerGradientTests: XCTestCase {
-    func assertGradient(_ leaves: [Variable], file: StaticString = #filePath, line: UInt = #line, _ f: @escaping () -> Variable) {
+    func assertGradient(
+        _ leaves: [Variable], file: StaticString = #filePath, line: UInt = #line, _ f: @escaping () -> Variable
+    ) {
         let r = GradientCheck.check(leaves, f)
-        XCTAssertLessThan(r.worstError, 1e-2, "leaf \(r.worstLeaf)[\(r.worstElement)]: analytic \(r.analytic), numeric \(r.numeric)", file: file, line: line)
+        XCTAssertLessThan(
+            r.worstError, 1e-2, "leaf \(r.worstLeaf)[\(r.worstElement)]: analytic \(r.analytic), numeric \(r.numeric)",
+            file: file, line: line)
     }
 
     func testConvolutions() {
         let random = RandomSource(seed: 4)
-        let conv2 = Conv2D(inChannels: 2, outChannels: 3, kernel: (3, 2), stride: (2, 1), padding: (1, 1), dilation: (1, 2), random: random)
+        let conv2 = Conv2D(
+            inChannels: 2, outChannels: 3, kernel: (3, 2), stride: (2, 1), padding: (1, 1), dilation: (1, 2),
+            random: random)
         let x2 = Parameter(Tensor(uniform: [2, 2, 5, 6], low: -1, high: 1, generator: &random.generator))
         assertGradient([x2] + conv2.parameters) { GradientCheck.weightedSum(conv2(x2)) }
         let conv1 = Conv1D(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 1, random: random)
@@ -33,7 +39,9 @@ final class LayerGradientTests: XCTestCase {
     func testEmbeddingLinearAndDropout() {
         let random = RandomSource(seed: 6)
         let embedding = Embedding(count: 5, dimension: 3, random: random)
-        assertGradient(embedding.parameters) { GradientCheck.weightedSum(embedding(indices: [1, 4, 1, 0, 4, 4], shape: [2, 3])) }
+        assertGradient(embedding.parameters) {
+            GradientCheck.weightedSum(embedding(indices: [1, 4, 1, 0, 4, 4], shape: [2, 3]))
+        }
         let dense = Linear(inFeatures: 4, outFeatures: 3, random: random)
         let x = Parameter(Tensor(uniform: [2, 5, 4], low: -1, high: 1, generator: &random.generator))
         assertGradient([x] + dense.parameters) { GradientCheck.weightedSum(dense(x)) }
@@ -53,8 +61,10 @@ final class LayerGradientTests: XCTestCase {
 
     func testSummaryListsShapesAndParameterCounts() {
         let random = RandomSource(seed: 1)
-        let net = Sequential([Conv2D(inChannels: 1, outChannels: 4, kernel: (3, 3), padding: (1, 1), random: random), Activation(.relu),
-                              MaxPool2D(kernel: (2, 2)), Flatten(), Linear(inFeatures: 64, outFeatures: 10, random: random)])
+        let net = Sequential([
+            Conv2D(inChannels: 1, outChannels: 4, kernel: (3, 3), padding: (1, 1), random: random), Activation(.relu),
+            MaxPool2D(kernel: (2, 2)), Flatten(), Linear(inFeatures: 64, outFeatures: 10, random: random),
+        ])
         let summary = net.summary(inputShape: [1, 1, 8, 8])
         XCTAssertTrue(summary.contains("[1, 4, 8, 8]"), summary)
         XCTAssertTrue(summary.contains("[1, 64]"), summary)

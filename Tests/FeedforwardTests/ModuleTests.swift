@@ -32,8 +32,12 @@ final class ModuleTests: XCTestCase {
             model.namedParameters.map(\.0),
             ["encoder.scale", "encoder.net.0.weight", "encoder.net.0.bias", "head.weight", "head.bias"])
         XCTAssertEqual(model.parameterCount, 1 + 12 + 4 + 8 + 2)
-        XCTAssertEqual(model.modules.map(\.0), ["", "encoder", "encoder.net", "encoder.net.0", "encoder.net.1",
-                                                 "encoder.drop", "head"])
+        XCTAssertEqual(
+            model.modules.map(\.0),
+            [
+                "", "encoder", "encoder.net", "encoder.net.0", "encoder.net.1",
+                "encoder.drop", "head",
+            ])
     }
 
     func testTrainingModeIsRecursiveAndInferenceModeRestoresEveryModule() {

@@ -12,7 +12,8 @@ final class FramingLearningTests: XCTestCase {
     func testGeneratorDrawsEverySineClassFromTheClassAlone() throws {
         var g = SeededGenerator(seed: 1)
         let rows = SineDataset.rows(phases: Array(repeating: [0], count: 10), points: 1000, generator: &g)
-        let curves = Tensor((0..<10).flatMap { r in (0..<100).map { rows.features.pointer[r * 1000 + 10 * $0] } }, shape: [10, 100])
+        let curves = Tensor(
+            (0..<10).flatMap { r in (0..<100).map { rows.features.pointer[r * 1000 + 10 * $0] } }, shape: [10, 100])
         let model = SequenceGenerator(cell: .lstm, hidden: 64, classCount: 10, random: RandomSource(seed: 2))
         let steps = 1500
         let optimizer = Adam(model.parameters, learningRate: 1e-2)
@@ -35,16 +36,23 @@ final class FramingLearningTests: XCTestCase {
     func testForecasterBeatsTheNaiveForecast() throws {
         var g = SeededGenerator(seed: 3)
         let series = SineDataset.random(count: 2, points: 400, tMax: 40, noise: 0.1, generator: &g)
-        let result = try ForecastExperiment.run(series: (0..<series.count).map { r in Array(series.features.scalars[(r * 400)..<(r * 400 + 400)]) },
-                                                horizon: 50, window: 100, cell: .lstm, hidden: 64, steps: 2000, seed: 4)
-        XCTAssertLessThanOrEqual(result.model.rmse * 3, result.naive.rmse, "model \(result.model), naive \(result.naive)")
+        let result = try ForecastExperiment.run(
+            series: (0..<series.count).map { r in Array(series.features.scalars[(r * 400)..<(r * 400 + 400)]) },
+            horizon: 50, window: 100, cell: .lstm, hidden: 64, steps: 2000, seed: 4)
+        XCTAssertLessThanOrEqual(
+            result.model.rmse * 3, result.naive.rmse, "model \(result.model), naive \(result.naive)")
     }
 
     /// Encoder-decoder: trains on `train` pairs, returns exact-match accuracy on `test` pairs.
     func seq2seqAccuracy(train: StringPairs, test: StringPairs, hidden: Int, steps: Int) throws -> Double {
-        let characters = Set((train.pairs + test.pairs).flatMap { Array($0.input.unicodeScalars) + Array($0.output.unicodeScalars) }).sorted { $0.value < $1.value }
-        let model = Seq2Seq(cell: .lstm, characters: characters, embedding: 16, hidden: hidden, layers: 1, random: RandomSource(seed: 5))
-        let sources = try train.pairs.map { try model.encode($0.input, source: "train") }, targets = try train.pairs.map { try model.encode($0.output, source: "train") }
+        let characters = Set(
+            (train.pairs + test.pairs).flatMap { Array($0.input.unicodeScalars) + Array($0.output.unicodeScalars) }
+        ).sorted { $0.value < $1.value }
+        let model = Seq2Seq(
+            cell: .lstm, characters: characters, embedding: 16, hidden: hidden, layers: 1, random: RandomSource(seed: 5)
+        )
+        let sources = try train.pairs.map { try model.encode($0.input, source: "train") },
+            targets = try train.pairs.map { try model.encode($0.output, source: "train") }
         let optimizer = Adam(model.parameters, learningRate: 5e-3)
         let schedule = LearningRateSchedule(base: 5e-3, decay: .cosine(totalSteps: steps, minimum: 1e-4))
         var g = SeededGenerator(seed: 6)
@@ -55,14 +63,18 @@ final class FramingLearningTests: XCTestCase {
             try optimizer.minimize(loss, clip: 1, step: s + 1)
         }
         let decoded = model.greedy(try test.pairs.map { try model.encode($0.input, source: "test") }, maxLength: 20)
-        return Double(zip(decoded, test.pairs).filter { model.decode($0.0) == $0.1.output }.count) / Double(test.pairs.count)
+        return Double(zip(decoded, test.pairs).filter { model.decode($0.0) == $0.1.output }.count)
+            / Double(test.pairs.count)
     }
 
     func testEncoderDecoderReversesUnseenDigitStrings() throws {
         var g = SeededGenerator(seed: 7)
         let train = StringPairs.reverse(count: 5000, minDigits: 3, maxDigits: 6, generator: &g)
         let seen = Set(train.pairs.map(\.input))
-        let test = StringPairs(pairs: StringPairs.reverse(count: 400, minDigits: 6, maxDigits: 6, generator: &g).pairs.filter { !seen.contains($0.input) })
+        let test = StringPairs(
+            pairs: StringPairs.reverse(count: 400, minDigits: 6, maxDigits: 6, generator: &g).pairs.filter {
+                !seen.contains($0.input)
+            })
         XCTAssertGreaterThan(try seq2seqAccuracy(train: train, test: test, hidden: 64, steps: 800), 0.9)
     }
 
@@ -70,7 +82,10 @@ final class FramingLearningTests: XCTestCase {
         var g = SeededGenerator(seed: 8)
         let train = StringPairs.addition(count: 7000, maxDigits: 2, generator: &g)
         let seen = Set(train.pairs.map(\.input))
-        let test = StringPairs(pairs: StringPairs.addition(count: 1000, maxDigits: 2, generator: &g).pairs.filter { !seen.contains($0.input) })
+        let test = StringPairs(
+            pairs: StringPairs.addition(count: 1000, maxDigits: 2, generator: &g).pairs.filter {
+                !seen.contains($0.input)
+            })
         XCTAssertGreaterThan(test.pairs.count, 100)
         XCTAssertGreaterThan(try seq2seqAccuracy(train: train, test: test, hidden: 128, steps: 3000), 0.9)
     }

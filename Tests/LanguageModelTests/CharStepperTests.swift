@@ -26,8 +26,9 @@ final class CharStepperTests: XCTestCase {
     var threadsBefore = 1, workBefore = 0
 
     func model(_ cell: CellKind, hidden: Int, layers: Int) -> CharLanguageModel {
-        let model = CharLanguageModel(.init(cell: cell, vocabularySize: vocabulary.count, embedding: 5, hidden: hidden, layers: layers),
-                                      vocabulary: vocabulary, random: RandomSource(seed: 3))
+        let model = CharLanguageModel(
+            .init(cell: cell, vocabularySize: vocabulary.count, embedding: 5, hidden: hidden, layers: layers),
+            vocabulary: vocabulary, random: RandomSource(seed: 3))
         model.isTraining = false
         return model
     }
@@ -45,7 +46,9 @@ final class CharStepperTests: XCTestCase {
             for cell in CellKind.allCases {
                 for (hidden, layers) in [(12, 2), (40, 2), (40, 1), (70, 3)] {
                     let model = model(cell, hidden: hidden, layers: layers)
-                    let full = Graph.withoutRecording { model(ids, steps: ids.count, batch: 1, state: nil).logits.value }
+                    let full = Graph.withoutRecording {
+                        model(ids, steps: ids.count, batch: 1, state: nil).logits.value
+                    }
                     let message = "\(cell) hidden \(hidden) layers \(layers) threads \(threads)"
                     let stepper = CharStepper(model)
                     for (t, id) in ids.enumerated() {
@@ -77,7 +80,9 @@ final class CharStepperTests: XCTestCase {
             BLASThreads.set(1)
             for (t, id) in ids.enumerated() {
                 stepper.step(id)
-                stepper.logits.withUnsafeBufferPointer { assertLogits($0.baseAddress!, full, step: t, "\(cell) on 1 thread") }
+                stepper.logits.withUnsafeBufferPointer {
+                    assertLogits($0.baseAddress!, full, step: t, "\(cell) on 1 thread")
+                }
             }
             BLASThreads.set(2)
         }

@@ -23,11 +23,15 @@ final class EmbeddingFoldTests: XCTestCase {
         for kind in CellKind.allCases {
             for bidirectional in [false, true] {
                 let random = RandomSource(seed: 4)
-                let rnn = RecurrentLayer(kind, inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
+                let rnn = RecurrentLayer(
+                    kind, inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
                 let table = Parameter(Tensor(normal: [V, E], generator: &random.generator), name: "embed")
                 let D = bidirectional ? 2 : 1
                 let h0 = Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true)
-                let c0 = kind == .lstm ? Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true) : nil
+                let c0 =
+                    kind == .lstm
+                    ? Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true)
+                    : nil
                 let weights = Tensor(uniform: [T, B, D * H], low: -1, high: 1, generator: &g)
                 var results: [[Tensor]] = []
                 for folded in [true, false] {
@@ -36,13 +40,18 @@ final class EmbeddingFoldTests: XCTestCase {
                     h0.zeroGrad()
                     c0?.zeroGrad()
                     let state = RecurrentState(h: h0, c: c0)
-                    let (y, final) = folded
+                    let (y, final) =
+                        folded
                         ? rnn(tokens: ids, steps: T, batch: B, embedding: table, state: state)
                         : rnn(embedding(ids, shape: [T, B], weight: table), state: state)
                     // A loss that weighs every output and the final state differently.
-                    let loss = (y * Variable(weights)).sum() + final.h.sum() + (final.c.map { 0.5 * $0.sum() } ?? Variable(Tensor(zeros: [])))
+                    let loss =
+                        (y * Variable(weights)).sum() + final.h.sum()
+                        + (final.c.map { 0.5 * $0.sum() } ?? Variable(Tensor(zeros: [])))
                     loss.backward()
-                    results.append([y.value, final.h.value] + parameters.map { $0.grad! } + [h0.grad!] + (c0.map { [$0.grad!] } ?? []))
+                    results.append(
+                        [y.value, final.h.value] + parameters.map { $0.grad! } + [h0.grad!]
+                            + (c0.map { [$0.grad!] } ?? []))
                 }
                 for (k, (a, b)) in zip(results[0], results[1]).enumerated() {
                     assertClose(a, b, "\(kind) bidirectional \(bidirectional) tensor \(k)")
@@ -53,8 +62,9 @@ final class EmbeddingFoldTests: XCTestCase {
 
     func testCharModelLossAndGradientsDoNotDependOnTheFold() throws {
         let vocabulary = CharVocabulary(text: Array("abcdefg \n".unicodeScalars))
-        let model = CharLanguageModel(.init(cell: .lstm, vocabularySize: vocabulary.count, embedding: 5, hidden: 8, layers: 2),
-                                      vocabulary: vocabulary, random: RandomSource(seed: 3))
+        let model = CharLanguageModel(
+            .init(cell: .lstm, vocabularySize: vocabulary.count, embedding: 5, hidden: 8, layers: 2),
+            vocabulary: vocabulary, random: RandomSource(seed: 3))
         let inputs = [3, 1, 4, 1, 5, 2, 6, 8, 0, 7, 2, 2], targets = [1, 4, 1, 5, 2, 6, 8, 0, 7, 2, 2, 3]
         var losses: [Float] = [], grads: [[Tensor]] = []
         for folded in [true, false] {

@@ -18,14 +18,16 @@ final class BatchSplitTests: XCTestCase {
         }
         let V = 6, E = 5, H = 7, T = 5, B = 5
         let random = RandomSource(seed: 11)
-        let rnn = RecurrentLayer(kind, inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
+        let rnn = RecurrentLayer(
+            kind, inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
         let table = Parameter(Tensor(normal: [V, E], generator: &random.generator), name: "embed")
         var g = SeededGenerator(seed: 12)
         let ids = (0..<(T * B)).map { _ in Int(g.next() % UInt64(V)) }
         let x = Variable(Tensor(uniform: [T, B, E], low: -1, high: 1, generator: &g), requiresGrad: true)
         let D = bidirectional ? 2 : 1
         let weights = Variable(Tensor(uniform: [T, B, D * H], low: -1, high: 1, generator: &g))
-        let (y, state) = tokens
+        let (y, state) =
+            tokens
             ? rnn(tokens: ids, steps: T, batch: B, embedding: table, state: nil, lengths: lengths)
             : rnn(x, state: nil, lengths: lengths)
         ((y * weights).sum() + state.h.sum()).backward()
@@ -39,12 +41,20 @@ final class BatchSplitTests: XCTestCase {
             for bidirectional in [false, true] {
                 for tokens in [false, true] {
                     for lengths in [nil, [5, 2, 4, 1, 3]] as [[Int]?] {
-                        let one = results(kind, bidirectional: bidirectional, tokens: tokens, lengths: lengths, split: false)
-                        let two = results(kind, bidirectional: bidirectional, tokens: tokens, lengths: lengths, split: true)
+                        let one = results(
+                            kind, bidirectional: bidirectional, tokens: tokens, lengths: lengths, split: false)
+                        let two = results(
+                            kind, bidirectional: bidirectional, tokens: tokens, lengths: lengths, split: true)
                         for (k, (a, b)) in zip(one, two).enumerated() {
                             var worst: Float = 0
-                            for i in 0..<a.count { worst = max(worst, abs(a.pointer[i] - b.pointer[i]) / max(abs(a.pointer[i]), 0.1)) }
-                            XCTAssertLessThan(worst, 1e-5, "\(kind) bidirectional \(bidirectional) tokens \(tokens) lengths \(lengths != nil): tensor \(k)")
+                            for i in 0..<a.count {
+                                worst = max(worst, abs(a.pointer[i] - b.pointer[i]) / max(abs(a.pointer[i]), 0.1))
+                            }
+                            XCTAssertLessThan(
+                                worst, 1e-5,
+                                "\(kind) bidirectional \(bidirectional) tokens \(tokens) lengths \(lengths != nil): "
+                                    + "tensor \(k)"
+                            )
                         }
                     }
                 }

@@ -1,17 +1,21 @@
 import CKernels
-@testable import Recurrent
 import SeqTensor
 import XCTest
+
+@testable import Recurrent
 
 /// The AVX-512 gate kernels (CKernels/LSTMGates.c, GRUGates.c) must give exactly the bits the
 /// portable Swift kernels give, on ordinary values, saturating ones, ±inf, NaN and a ragged tail.
 final class GateKernelTwinsTests: XCTestCase {
-    let rows = 3, hidden = 37   // 37 = 2 * 16 + 5: full vectors and a masked tail
+    let rows = 3, hidden = 37  // 37 = 2 * 16 + 5: full vectors and a masked tail
     var g = SeededGenerator(seed: 5)
-    let specials: [Float] = [0, -0.0, 1e-30, -1e-30, 0.6249, 0.625, 9, -9, 30, -30, 95, -110, .infinity, -.infinity, .nan]
+    let specials: [Float] = [
+        0, -0.0, 1e-30, -1e-30, 0.6249, 0.625, 9, -9, 30, -30, 95, -110, .infinity, -.infinity, .nan,
+    ]
 
     func values(_ n: Int, scale: Float) -> [Float] {
-        (0..<n).map { i in i % 5 == 0 ? specials[(i / 5) % specials.count] : Float.random(in: -scale...scale, using: &g) }
+        (0..<n).map { i in i % 5 == 0 ? specials[(i / 5) % specials.count] : Float.random(in: -scale...scale, using: &g)
+        }
     }
 
     func assertSameBits(_ names: [String], _ native: [[Float]], _ swift: [[Float]]) {
@@ -24,9 +28,11 @@ final class GateKernelTwinsTests: XCTestCase {
     }
 
     func testLSTMKernelsAreBitIdenticalToTheSwiftOnes() throws {
-        try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; only the Swift kernels run")
+        try XCTSkipUnless(
+            InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; only the Swift kernels run")
         let preactivations = values(rows * 4 * hidden, scale: 12)
-        let cPrev = values(rows * hidden, scale: 3), dh = values(rows * hidden, scale: 2), dc = values(rows * hidden, scale: 2)
+        let cPrev = values(rows * hidden, scale: 3), dh = values(rows * hidden, scale: 2),
+            dc = values(rows * hidden, scale: 2)
 
         func run(native: Bool) -> [[Float]] {
             var gates = preactivations, c = [Float](repeating: 0, count: rows * hidden), h = c
@@ -36,8 +42,9 @@ final class GateKernelTwinsTests: XCTestCase {
                 st_lstm_backward(gates, c, cPrev, dh, dc, &dGates, &dcPrev, rows, hidden)
             } else {
                 LSTMKernels.forwardPortable(gates: &gates, cPrev: cPrev, c: &c, h: &h, rows: rows, hidden: hidden)
-                LSTMKernels.backwardPortable(gates: gates, c: c, cPrev: cPrev, dh: dh, dc: dc, dGates: &dGates,
-                                                 dcPrev: &dcPrev, rows: rows, hidden: hidden)
+                LSTMKernels.backwardPortable(
+                    gates: gates, c: c, cPrev: cPrev, dh: dh, dc: dc, dGates: &dGates,
+                    dcPrev: &dcPrev, rows: rows, hidden: hidden)
             }
             return [gates, c, h, dGates, dcPrev]
         }
@@ -45,7 +52,8 @@ final class GateKernelTwinsTests: XCTestCase {
     }
 
     func testGRUAndTanhKernelsAreBitIdenticalToTheSwiftOnes() throws {
-        try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; only the Swift kernels run")
+        try XCTSkipUnless(
+            InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; only the Swift kernels run")
         let gx = values(rows * 3 * hidden, scale: 12), gh = values(rows * 3 * hidden, scale: 12)
         let bias = values(3 * hidden, scale: 2), hPrev = values(rows * hidden, scale: 1)
         for (withBias, saveGates) in [(true, true), (false, true), (true, false)] {
@@ -55,8 +63,9 @@ final class GateKernelTwinsTests: XCTestCase {
                     if native {
                         st_gru_forward(&x, &hh, b, hPrev, &h, rows, hidden, saveGates ? 1 : 0)
                     } else {
-                        GRUKernels.forwardPortable(gx: &x, gh: &hh, biasHH: b, hPrev: hPrev, h: &h,
-                                                       rows: rows, hidden: hidden, saveGates: saveGates)
+                        GRUKernels.forwardPortable(
+                            gx: &x, gh: &hh, biasHH: b, hPrev: hPrev, h: &h,
+                            rows: rows, hidden: hidden, saveGates: saveGates)
                     }
                 }
                 if withBias { bias.withUnsafeBufferPointer { step($0.baseAddress) } } else { step(nil) }

@@ -98,7 +98,8 @@ final class LibraryContractTests: XCTestCase {
     func testGRUAndRNNClassifiersTrainTheSameWay() throws {
         for make in [
             { (r: RandomSource) -> RecurrentLayer in GRU(inputSize: 1, hiddenSize: 32, random: r) },
-            { (r: RandomSource) -> RecurrentLayer in RNN(inputSize: 1, hiddenSize: 32, nonlinearity: .tanh, random: r) },
+            { (r: RandomSource) -> RecurrentLayer in RNN(inputSize: 1, hiddenSize: 32, nonlinearity: .tanh, random: r)
+            },
         ] {
             let random = RandomSource(seed: 3)
             let model = AnyClassifier(make(random), random: random)

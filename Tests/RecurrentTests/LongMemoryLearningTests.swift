@@ -35,10 +35,14 @@ final class LongMemoryLearningTests: XCTestCase {
 
     func accuracyAfterTraining(_ kind: CellKind) throws -> Double {
         let random = RandomSource(seed: 3)
-        let rnn = RecurrentLayer(kind, inputSize: 1, hiddenSize: H, forgetGateBias: kind == .lstm ? 2 : nil, random: random)
+        let rnn = RecurrentLayer(
+            kind, inputSize: 1, hiddenSize: H, forgetGateBias: kind == .lstm ? 2 : nil, random: random)
         if kind == .gru {
             let z = rnn.weights[0][0].biasIH!.value.mutablePointer, zh = rnn.weights[0][0].biasHH!.value.mutablePointer
-            for j in H..<(2 * H) { z[j] = 1; zh[j] = 0 }
+            for j in H..<(2 * H) {
+                z[j] = 1
+                zh[j] = 0
+            }
         }
         let head = Linear(inFeatures: H, outFeatures: 2, random: random)
         let opt = Adam(rnn.parameters + head.parameters, learningRate: 1e-2)
@@ -69,7 +73,8 @@ final class LongMemoryLearningTests: XCTestCase {
         rnn(whole, state: nil).state.h.sum().backward()
         XCTAssertNotEqual(whole.grad?.pointer[0] ?? 0, 0, "without a cut the first input gets a gradient")
 
-        let first = Variable(x.slice(0..<15), requiresGrad: true), second = Variable(x.slice(15..<T), requiresGrad: true)
+        let first = Variable(x.slice(0..<15), requiresGrad: true),
+            second = Variable(x.slice(15..<T), requiresGrad: true)
         let carried = rnn(first, state: nil).state.detached()
         rnn(second, state: carried).state.h.sum().backward()
         XCTAssertTrue((0..<(15 * 4)).allSatisfy { (first.grad?.pointer[$0] ?? 0) == 0 }, "the cut stops the gradient")

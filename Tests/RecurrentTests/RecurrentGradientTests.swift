@@ -6,11 +6,14 @@ import XCTest
 /// Finite-difference checks of backpropagation through time: whole sequences, several layers,
 /// both directions, variable lengths and carried state.
 final class RecurrentGradientTests: XCTestCase {
-    func assertBPTT(_ kind: CellKind, layers: Int = 1, bidirectional: Bool = false, lengths: [Int]? = nil,
-                    carryState: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
+    func assertBPTT(
+        _ kind: CellKind, layers: Int = 1, bidirectional: Bool = false, lengths: [Int]? = nil,
+        carryState: Bool = false, file: StaticString = #filePath, line: UInt = #line
+    ) {
         let T = 6, B = 3, I = 2, H = 5
         let random = RandomSource(seed: 11)
-        let layer = RecurrentLayer(kind, inputSize: I, hiddenSize: H, numLayers: layers, bidirectional: bidirectional, random: random)
+        let layer = RecurrentLayer(
+            kind, inputSize: I, hiddenSize: H, numLayers: layers, bidirectional: bidirectional, random: random)
         layer.isTraining = false
         let x = Parameter(Tensor(uniform: [T, B, I], low: -1, high: 1, generator: &random.generator))
         let D = bidirectional ? 2 : 1
@@ -25,13 +28,17 @@ final class RecurrentGradientTests: XCTestCase {
             // flow from the second chunk back into the first).
             let first = layer(x, state: state, lengths: lengths)
             let second = layer(x, state: first.state, lengths: lengths)
-            var loss = GradientCheck.weightedSum(first.output, seed: 1) + GradientCheck.weightedSum(second.output, seed: 2)
+            var loss =
+                GradientCheck.weightedSum(first.output, seed: 1) + GradientCheck.weightedSum(second.output, seed: 2)
                 + GradientCheck.weightedSum(second.state.h, seed: 3)
             if let c = second.state.c { loss = loss + GradientCheck.weightedSum(c, seed: 4) }
             return loss
         }
-        XCTAssertLessThan(report.worstError, 2e-2, "\(kind) leaf \(report.worstLeaf)[\(report.worstElement)]: analytic \(report.analytic), numeric \(report.numeric)",
-                          file: file, line: line)
+        XCTAssertLessThan(
+            report.worstError, 2e-2,
+            "\(kind) leaf \(report.worstLeaf)[\(report.worstElement)]: analytic \(report.analytic), numeric "
+                + "\(report.numeric)",
+            file: file, line: line)
     }
 
     func testLSTM() { assertBPTT(.lstm, carryState: true) }
@@ -57,9 +64,10 @@ final class RecurrentGradientTests: XCTestCase {
         // Its forward final state equals what a 3-step run of it alone gives.
         let alone = layer(Variable(x.value.slice(0..<3)), state: nil)
         let hAlone = alone.state.h.value, hBatch = state.h.value
+        // Row 1 of the forward direction, then of the reverse one.
         for k in 0..<3 {
-            XCTAssertEqual(hBatch.pointer[0 * 6 + 3 + k], hAlone.pointer[0 * 6 + 3 + k], accuracy: 1e-6) // forward, row 1
-            XCTAssertEqual(hBatch.pointer[1 * 6 + 3 + k], hAlone.pointer[1 * 6 + 3 + k], accuracy: 1e-6) // reverse, row 1
+            XCTAssertEqual(hBatch.pointer[0 * 6 + 3 + k], hAlone.pointer[0 * 6 + 3 + k], accuracy: 1e-6)
+            XCTAssertEqual(hBatch.pointer[1 * 6 + 3 + k], hAlone.pointer[1 * 6 + 3 + k], accuracy: 1e-6)
         }
     }
 

@@ -5,5 +5,7 @@ import XCTest
 final class RecurrentParityTests: XCTestCase {
     func testSequenceLayers() throws { XCTAssertEqual(try ParityRunner.problems(kinds: ["rnn", "lstm", "gru"]), []) }
 
-    func testCells() throws { XCTAssertEqual(try ParityRunner.problems(kinds: ["rnn_cell", "lstm_cell", "gru_cell"]), []) }
+    func testCells() throws {
+        XCTAssertEqual(try ParityRunner.problems(kinds: ["rnn_cell", "lstm_cell", "gru_cell"]), [])
+    }
 }

@@ -13,8 +13,10 @@ final class ReferenceStepTests: XCTestCase {
             var generator = SeededGenerator(seed: 9)
             let x = Variable(Tensor(uniform: [T, B, I], low: -1, high: 1, generator: &generator), requiresGrad: true)
             let h0 = Variable(Tensor(uniform: [1, B, H], low: -1, high: 1, generator: &generator), requiresGrad: true)
-            let c0 = kind.hasCellState
-                ? Variable(Tensor(uniform: [1, B, H], low: -1, high: 1, generator: &generator), requiresGrad: true) : nil
+            let c0 =
+                kind.hasCellState
+                ? Variable(Tensor(uniform: [1, B, H], low: -1, high: 1, generator: &generator), requiresGrad: true)
+                : nil
             let leaves = [x, h0] + (c0.map { [$0] } ?? []) + layer.parameters
 
             func gradients(_ output: () -> Variable) -> (value: Tensor, grads: [Tensor]) {
@@ -35,8 +37,10 @@ final class ReferenceStepTests: XCTestCase {
                 return concatenate(outputs)
             }
             assertClose(fused.value, reference.value, "\(kind) output")
-            for (leaf, (a, b)) in zip(["x", "h0"] + (c0 == nil ? [] : ["c0"]) + layer.namedParameters.map(\.0),
-                                      zip(fused.grads, reference.grads)) {
+            for (leaf, (a, b)) in zip(
+                ["x", "h0"] + (c0 == nil ? [] : ["c0"]) + layer.namedParameters.map(\.0),
+                zip(fused.grads, reference.grads))
+            {
                 assertClose(a, b, "\(kind) grad \(leaf)")
             }
         }

@@ -18,11 +18,15 @@ final class GradientTests: XCTestCase {
         return p
     }
 
-    func assertGradient(_ leaves: [Variable], tolerance: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line,
-                        _ f: @escaping () -> Variable) {
+    func assertGradient(
+        _ leaves: [Variable], tolerance: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line,
+        _ f: @escaping () -> Variable
+    ) {
         let r = GradientCheck.check(leaves, f)
-        XCTAssertLessThan(r.worstError, tolerance,
-                          "leaf \(r.worstLeaf)[\(r.worstElement)]: analytic \(r.analytic), numeric \(r.numeric)", file: file, line: line)
+        XCTAssertLessThan(
+            r.worstError, tolerance,
+            "leaf \(r.worstLeaf)[\(r.worstElement)]: analytic \(r.analytic), numeric \(r.numeric)", file: file,
+            line: line)
     }
 
     func testElementwiseArithmetic() {

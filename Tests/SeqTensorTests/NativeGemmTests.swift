@@ -24,33 +24,41 @@ final class NativeGemmTests: XCTestCase {
         let bias = (0..<c.n).map { _ in Float.random(in: -1...1, using: &g) }
         // beta = 0 must not read C: fill it with NaN then.
         var got = c.beta == 0 ? [Float](repeating: .nan, count: c0.count) : c0
-        got.withUnsafeMutableBufferPointer { cp in bias.withUnsafeBufferPointer { bp in
-            let biasPointer = c.bias ? bp.baseAddress : nil
-            switch path {
-            case .gemv:
-                // One row of A: with ta it is a column of the stored (k, m) matrix, stride lda.
-                precondition(c.m == 1 && !c.bias)
-                st_gemv(c.tb ? 1 : 0, c.n, c.k, c.alpha, a, c.ta ? lda : 1, b, ldb, c.beta, cp.baseAddress!, Int32(threads))
-            case .packed:
-                precondition(!c.ta)
-                var buffer = [Float](repeating: 0, count: Int(st_gemm_packed_b_count(c.k, c.n)) + 16)
-                buffer.withUnsafeMutableBufferPointer { bp in
-                    // The kernel reads packed B with aligned loads.
-                    let raw = UnsafeMutableRawPointer(bp.baseAddress!)
-                    let aligned = raw.alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
-                    st_gemm_pack_b(c.tb ? 1 : 0, c.k, c.n, b, ldb, aligned, Int32(threads))
-                    st_gemm_packed(0, c.m, c.n, c.k, c.alpha, a, lda, aligned, c.beta, biasPointer, cp.baseAddress!, ldc,
-                                   Int32(threads))
-                }
-            case .gemm:
-                st_gemm(c.ta ? 1 : 0, c.tb ? 1 : 0, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta,
+        got.withUnsafeMutableBufferPointer { cp in
+            bias.withUnsafeBufferPointer { bp in
+                let biasPointer = c.bias ? bp.baseAddress : nil
+                switch path {
+                case .gemv:
+                    // One row of A: with ta it is a column of the stored (k, m) matrix, stride lda.
+                    precondition(c.m == 1 && !c.bias)
+                    st_gemv(
+                        c.tb ? 1 : 0, c.n, c.k, c.alpha, a, c.ta ? lda : 1, b, ldb, c.beta, cp.baseAddress!,
+                        Int32(threads))
+                case .packed:
+                    precondition(!c.ta)
+                    var buffer = [Float](repeating: 0, count: Int(st_gemm_packed_b_count(c.k, c.n)) + 16)
+                    buffer.withUnsafeMutableBufferPointer { bp in
+                        // The kernel reads packed B with aligned loads.
+                        let raw = UnsafeMutableRawPointer(bp.baseAddress!)
+                        let aligned = raw.alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
+                        st_gemm_pack_b(c.tb ? 1 : 0, c.k, c.n, b, ldb, aligned, Int32(threads))
+                        st_gemm_packed(
+                            0, c.m, c.n, c.k, c.alpha, a, lda, aligned, c.beta, biasPointer, cp.baseAddress!, ldc,
+                            Int32(threads))
+                    }
+                case .gemm:
+                    st_gemm(
+                        c.ta ? 1 : 0, c.tb ? 1 : 0, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta,
                         biasPointer, cp.baseAddress!, ldc, Int32(threads))
-            case .wrapper:
-                BLASThreads.set(threads)
-                gemm(transposeA: c.ta, transposeB: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a, lda: lda, b, ldb: ldb,
-                     beta: c.beta, bias: biasPointer, cp.baseAddress!, ldc: ldc)
+                case .wrapper:
+                    BLASThreads.set(threads)
+                    gemm(
+                        transposeA: c.ta, transposeB: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a, lda: lda, b,
+                        ldb: ldb,
+                        beta: c.beta, bias: biasPointer, cp.baseAddress!, ldc: ldc)
+                }
             }
-        } }
+        }
         var worst: Float = 0
         for i in 0..<c.m {
             for j in 0..<c.n {
@@ -63,7 +71,8 @@ final class NativeGemmTests: XCTestCase {
                 }
                 let b = c.bias ? Double(bias[j]) : 0
                 let want = Double(c.alpha) * sum + Double(c.beta) * Double(c0[i * ldc + j]) + b
-                let bound = Double(c.k + 2) * Double(Float.ulpOfOne)
+                let bound =
+                    Double(c.k + 2) * Double(Float.ulpOfOne)
                     * (abs(Double(c.alpha)) * magnitude + abs(Double(c.beta) * Double(c0[i * ldc + j])) + abs(b))
                 worst = max(worst, Float(abs(Double(got[i * ldc + j]) - want) / max(bound, 1e-30)))
             }
@@ -75,8 +84,10 @@ final class NativeGemmTests: XCTestCase {
 
     func testAgainstReference() throws {
         try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; gemm runs on OpenBLAS")
-        let shapes: [(Int, Int, Int)] = [(1, 1, 1), (3, 5, 7), (8, 32, 1), (9, 33, 17), (16, 1024, 256),
-                                         (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2), (5, 9, 0)]
+        let shapes: [(Int, Int, Int)] = [
+            (1, 1, 1), (3, 5, 7), (8, 32, 1), (9, 33, 17), (16, 1024, 256),
+            (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2), (5, 9, 0),
+        ]
         let threadsBefore = BLASThreads.current
         defer { BLASThreads.set(threadsBefore) }
         var seed: UInt64 = 1
@@ -85,15 +96,20 @@ final class NativeGemmTests: XCTestCase {
                 for tb in [false, true] {
                     for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
                         for threads in [1, 2, 3] {
-                            let c = Case(ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta, pad: (m + n) % 3,
-                                         bias: seed % 2 == 0)
+                            let c = Case(
+                                ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta, pad: (m + n) % 3,
+                                bias: seed % 2 == 0)
                             seed += 1
                             for path in [Path.gemm, .packed, .gemv, .wrapper] {
                                 // The kernels take k >= 1 (the wrapper handles k = 0) and one layout
                                 // of A when packed.
                                 if (path == .packed && ta) || (path != .wrapper && k == 0) { continue }
                                 var c = c
-                                if path == .gemv { c.m = 1; c.k = c.k * 3 + 5; c.bias = false }
+                                if path == .gemv {
+                                    c.m = 1
+                                    c.k = c.k * 3 + 5
+                                    c.bias = false
+                                }
                                 let e = worstError(c, threads: threads, path: path, seed: seed)
                                 XCTAssertLessThan(e, 1, "\(path) \(c) threads \(threads)")
                             }

@@ -4,7 +4,8 @@ import XCTest
 /// PyTorch parity of the core: activations, losses, optimizers and clipping.
 final class ParityTests: XCTestCase {
     func testActivations() throws {
-        XCTAssertEqual(try ParityRunner.problems(kinds: ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"]), [])
+        XCTAssertEqual(
+            try ParityRunner.problems(kinds: ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"]), [])
     }
 
     func testLosses() throws {
@@ -21,7 +22,8 @@ final class ParityTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parity-unknown-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try #"{"kind": "transformer", "config": {}, "tensors": {}}"#.write(toFile: dir + "/transformer_1.json", atomically: true, encoding: .utf8)
+        try #"{"kind": "transformer", "config": {}, "tensors": {}}"#.write(
+            toFile: dir + "/transformer_1.json", atomically: true, encoding: .utf8)
         let results = try ParityRunner.run(directory: dir)
         XCTAssertEqual(results.count, 1)
         XCTAssertFalse(results[0].passed)

@@ -60,16 +60,32 @@ final class SafeTensorsTests: XCTestCase {
         assertError(file("{not json", data: []), contains: "not valid JSON")
         assertError(file("[1,2]", data: []), contains: "not a JSON object")
         assertError(file(ok, data: Array(repeating: 0, count: 4)), contains: "outside")
-        assertError(file(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)), contains: "needs 12 bytes")
-        assertError(file(#"{"a":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)), contains: "unsupported dtype BF16")
-        assertError(file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#,
-                         data: Array(repeating: 0, count: 8)), contains: "overlap")
-        assertError(file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)), contains: "shape")
-        assertError(file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#, data: Array(repeating: 0, count: 4)), contains: "data_offsets")
-        assertError(file(#"{"a":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)),
-                    contains: "larger than the file")
+        assertError(
+            file(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
+            contains: "needs 12 bytes")
+        assertError(
+            file(#"{"a":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
+            contains: "unsupported dtype BF16")
+        assertError(
+            file(
+                #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
+                    + #""b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#,
+                data: Array(repeating: 0, count: 8)), contains: "overlap")
+        assertError(
+            file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)),
+            contains: "shape")
+        assertError(
+            file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#, data: Array(repeating: 0, count: 4)),
+            contains: "data_offsets")
+        assertError(
+            file(
+                #"{"a":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}}"#,
+                data: Array(repeating: 0, count: 4)),
+            contains: "larger than the file")
         assertError(file(#"{"__metadata__":{"k":5}}"#), contains: "not a string")
-        assertError(file(#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)), contains: "no dtype")
+        assertError(
+            file(#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)),
+            contains: "no dtype")
     }
 
     func testReadingAFolderOrAMissingFileNamesIt() {

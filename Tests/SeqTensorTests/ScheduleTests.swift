@@ -28,12 +28,21 @@ final class ScheduleTests: XCTestCase {
         var g = SeededGenerator(seed: 3)
         let grads = (0..<6).map { _ in Tensor(uniform: [4], low: -1, high: 1, generator: &g) }
         let p1 = Parameter(Tensor([1, 2, 3, 4])), a1 = Adam([p1], learningRate: 0.1)
-        for k in 0..<6 { p1.grad = grads[k]; a1.step() }
+        for k in 0..<6 {
+            p1.grad = grads[k]
+            a1.step()
+        }
         let p2 = Parameter(Tensor([1, 2, 3, 4])), a2 = Adam([p2], learningRate: 0.1)
-        for k in 0..<3 { p2.grad = grads[k]; a2.step() }
+        for k in 0..<3 {
+            p2.grad = grads[k]
+            a2.step()
+        }
         let p3 = Parameter(p2.value), a3 = Adam([p3], learningRate: 0.1)
         try a3.load(state: a2.state)
-        for k in 3..<6 { p3.grad = grads[k]; a3.step() }
+        for k in 3..<6 {
+            p3.grad = grads[k]
+            a3.step()
+        }
         XCTAssertEqual(p1.value, p3.value)
     }
 }

@@ -41,15 +41,20 @@ final class TensorTests: XCTestCase {
 
     func checkGemm(m: Int, n: Int, k: Int) {
         var g = SeededGenerator(seed: 1)
-        let a = Tensor(uniform: [m * k], low: -1, high: 1, generator: &g), b = Tensor(uniform: [k * n], low: -1, high: 1, generator: &g)
+        let a = Tensor(uniform: [m * k], low: -1, high: 1, generator: &g),
+            b = Tensor(uniform: [k * n], low: -1, high: 1, generator: &g)
         for ta in [false, true] {
             for tb in [false, true] {
                 var c = Tensor(repeating: 1, shape: [m, n])
-                gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 2, a.pointer, b.pointer, beta: 0.5, c.mutablePointer)
+                gemm(
+                    transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 2, a.pointer, b.pointer, beta: 0.5,
+                    c.mutablePointer)
                 for i in 0..<m {
                     for j in 0..<n {
                         var s: Float = 0
-                        for l in 0..<k { s += a.pointer[ta ? l * m + i : i * k + l] * b.pointer[tb ? j * k + l : l * n + j] }
+                        for l in 0..<k {
+                            s += a.pointer[ta ? l * m + i : i * k + l] * b.pointer[tb ? j * k + l : l * n + j]
+                        }
                         XCTAssertEqual(c.pointer[i * n + j], 2 * s + 0.5, accuracy: 1e-5)
                     }
                 }

@@ -32,7 +32,9 @@ final class VectorMathTests: XCTestCase {
         return xs
     }
 
-    func worst(_ xs: [Float], _ kernel: (SIMD16<Float>) -> SIMD16<Float>, _ reference: (Double) -> Double) -> (Int, Float) {
+    func worst(_ xs: [Float], _ kernel: (SIMD16<Float>) -> SIMD16<Float>, _ reference: (Double) -> Double) -> (
+        Int, Float
+    ) {
         var out = [Float](repeating: 0, count: xs.count)
         xs.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -42,32 +44,41 @@ final class VectorMathTests: XCTestCase {
         var maxUlps = 0, at: Float = 0
         for (x, y) in zip(xs, out) {
             let u = ulps(y, Float(reference(Double(x))))
-            if u > maxUlps { maxUlps = u; at = x }
+            if u > maxUlps {
+                maxUlps = u
+                at = x
+            }
         }
         return (maxUlps, at)
     }
 
     func testExpWithinFewUlpsIncludingDenormalsAndOverflow() {
-        let (u, at) = worst(grid(-104, 89) + [-90, 90, -88.7, 88.7, 88.72, 88.73, -103.5, 0, .infinity, -.infinity],
-                            { VectorMath.exp($0) }, { Foundation.exp($0) })
+        let (u, at) = worst(
+            grid(-104, 89) + [-90, 90, -88.7, 88.7, 88.72, 88.73, -103.5, 0, .infinity, -.infinity],
+            { VectorMath.exp($0) }, { Foundation.exp($0) })
         XCTAssertLessThanOrEqual(u, 2, "exp is \(u) ulps off at \(at)")
         XCTAssertTrue(VectorMath.exp(Float.nan).isNaN)
     }
 
     func testTanhWithinFewUlps() {
-        let (u, at) = worst(grid(-90, 90) + [-90, 90, 0, 1e-30, -1e-30, .infinity, -.infinity],
-                            { VectorMath.tanh($0) }, { Foundation.tanh($0) })
+        let (u, at) = worst(
+            grid(-90, 90) + [-90, 90, 0, 1e-30, -1e-30, .infinity, -.infinity],
+            { VectorMath.tanh($0) }, { Foundation.tanh($0) })
         XCTAssertLessThanOrEqual(u, 2, "tanh is \(u) ulps off at \(at)")
     }
 
     func testSigmoidWithinFewUlpsIncludingTinyResults() {
-        let (u, at) = worst(grid(-90, 90) + [-90, 90, -100, 100, 0],
-                            { VectorMath.sigmoid($0) }, { 1 / (1 + Foundation.exp(-$0)) })
+        let (u, at) = worst(
+            grid(-90, 90) + [-90, 90, -100, 100, 0],
+            { VectorMath.sigmoid($0) }, { 1 / (1 + Foundation.exp(-$0)) })
         XCTAssertLessThanOrEqual(u, 3, "sigmoid is \(u) ulps off at \(at)")
     }
 
     func testLogWithinFewUlpsIncludingDenormalsAndSpecials() {
-        var xs = grid(1e-6, 90) + grid(0.5, 2) + [Float.leastNonzeroMagnitude, Float(bitPattern: 0x0001_16C2), 1e-38, Float.greatestFiniteMagnitude, 1]
+        var xs =
+            grid(1e-6, 90) + grid(0.5, 2) + [
+                Float.leastNonzeroMagnitude, Float(bitPattern: 0x0001_16C2), 1e-38, Float.greatestFiniteMagnitude, 1,
+            ]
         xs += (0..<2000).map { Float($0) * 1e3 + 1 }
         let (u, at) = worst(xs, { VectorMath.log($0) }, { Foundation.log($0) })
         XCTAssertLessThanOrEqual(u, 2, "log is \(u) ulps off at \(at)")

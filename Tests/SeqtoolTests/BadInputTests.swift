@@ -34,7 +34,8 @@ final class BadInputTests: XCTestCase {
         try runner.expectFailure(["sample", "--model", "m", "--temperature", "0"], mentioning: "--temperature")
         try runner.expectFailure(["sample", "--model", "m", "--top-p", "1.5"], mentioning: "--top-p")
         try runner.expectFailure(["classify", "--train", "x.csv", "--model", "cnn2d"], mentioning: "--image")
-        try runner.expectFailure(["classify", "--train", "x.csv", "--model", "mlp", "--layers", "10,-2"], mentioning: "--layers")
+        try runner.expectFailure(
+            ["classify", "--train", "x.csv", "--model", "mlp", "--layers", "10,-2"], mentioning: "--layers")
     }
 
     func testCSVProblems() throws {
@@ -53,23 +54,32 @@ final class BadInputTests: XCTestCase {
     }
 
     func testModelFileProblems() throws {
-        try runner.expectFailure(["sample", "--model", "none.safetensors"], mentioning: "none.safetensors: cannot be read (no such file)")
+        try runner.expectFailure(
+            ["sample", "--model", "none.safetensors"], mentioning: "none.safetensors: cannot be read (no such file)")
         let junk = try write("junk.safetensors", "this is not a model")
         try runner.expectFailure(["sample", "--model", junk], mentioning: "junk.safetensors: header length")
         // A classifier is not a character model.
         _ = try write("s.csv", "0,1,2,3,4\n1,4,3,2,1\n")
-        XCTAssertEqual(try runner.run(["classify", "--train", "s.csv", "--model", "mlp", "--epochs", "1", "--out", "c.safetensors"]).status, 0)
+        XCTAssertEqual(
+            try runner.run([
+                "classify", "--train", "s.csv", "--model", "mlp", "--epochs", "1", "--out", "c.safetensors",
+            ]).status, 0)
         try runner.expectFailure(["sample", "--model", "c.safetensors"], mentioning: "not a character model")
         try runner.expectFailure(["train-char", "--out", "s.csv", "--steps", "1"], mentioning: "--force")
         // Truncated model: the header promises more bytes than there are.
         let corpus = try write("c.txt", String(repeating: "abcdefgh\n", count: 200))
-        XCTAssertEqual(try runner.run(["train-char", "--corpus", corpus, "--hidden", "8", "--layers", "1", "--embed", "4", "--seq", "8", "--batch", "2",
-                                       "--steps", "2", "--out", "m.safetensors"]).status, 0)
+        XCTAssertEqual(
+            try runner.run([
+                "train-char", "--corpus", corpus, "--hidden", "8", "--layers", "1", "--embed", "4", "--seq", "8",
+                "--batch", "2",
+                "--steps", "2", "--out", "m.safetensors",
+            ]).status, 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: runner.path("m.safetensors")))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: runner.path("half.safetensors")))
         try runner.expectFailure(["info", "--model", "half.safetensors"], mentioning: "half.safetensors: ")
         // A text the model has never seen the characters of.
         let other = try write("other.txt", "xyz xyz xyz")
-        try runner.expectFailure(["eval", "--model", "m.safetensors", "--corpus", other], mentioning: "other.txt:1: character 'x'")
+        try runner.expectFailure(
+            ["eval", "--model", "m.safetensors", "--corpus", other], mentioning: "other.txt:1: character 'x'")
     }
 }

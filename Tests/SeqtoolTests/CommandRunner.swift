@@ -10,13 +10,18 @@ struct CommandRunner {
         let signaled: Bool
         var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
         /// The last stdout line parsed as a JSON object.
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(lastLine.utf8))) as? [String: Any] ?? [:] }
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(lastLine.utf8))) as? [String: Any] ?? [:]
+        }
     }
 
     let folder: String
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("seqtool-tests-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "seqtool-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
+            ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
@@ -47,17 +52,22 @@ struct CommandRunner {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
     }
 
     /// Runs a command that must fail with one error line naming `mention`, without crashing.
-    func expectFailure(_ arguments: [String], mentioning mention: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func expectFailure(
+        _ arguments: [String], mentioning mention: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let r = try run(arguments)
         XCTAssertFalse(r.signaled, "\(arguments) crashed", file: file, line: line)
         XCTAssertNotEqual(r.status, 0, "\(arguments) succeeded", file: file, line: line)
         let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
         XCTAssertEqual(lines.count, 1, "\(arguments): stderr \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.contains(mention), "\(arguments): \"\(r.stderr)\" does not mention \"\(mention)\"", file: file, line: line)
+        XCTAssertTrue(
+            r.stderr.contains(mention), "\(arguments): \"\(r.stderr)\" does not mention \"\(mention)\"", file: file,
+            line: line)
     }
 }

@@ -9,34 +9,47 @@ final class CommandTests: XCTestCase {
     override func tearDown() { runner.remove() }
 
     func writeCorpus() throws -> String {
-        let text = String(repeating: "the quick brown fox jumps over the lazy dog.\nhello world, hello model.\n", count: 60)
+        let text = String(
+            repeating: "the quick brown fox jumps over the lazy dog.\nhello world, hello model.\n", count: 60)
         try text.write(toFile: runner.path("corpus.txt"), atomically: true, encoding: .utf8)
         return runner.path("corpus.txt")
     }
 
     func testTrainCharSampleEvalInfo() throws {
         let corpus = try writeCorpus()
-        let train = try runner.run(["train-char", "--corpus", corpus, "--hidden", "32", "--layers", "2", "--embed", "8", "--seq", "16",
-                                    "--batch", "4", "--steps", "60", "--lr", "1e-2", "--eval-every", "20", "--out", "m.safetensors", "--plot", "loss.svg", "--json", "--threads", "1"])
+        let train = try runner.run([
+            "train-char", "--corpus", corpus, "--hidden", "32", "--layers", "2", "--embed", "8", "--seq", "16",
+            "--batch", "4", "--steps", "60", "--lr", "1e-2", "--eval-every", "20", "--out", "m.safetensors", "--plot",
+            "loss.svg", "--json", "--threads", "1",
+        ])
         XCTAssertEqual(train.status, 0, train.stderr)
         let summary = train.json
-        for key in ["train_loss", "val_loss", "val_bpc", "steps", "seconds", "tokens_per_s", "model"] { XCTAssertNotNil(summary[key], key) }
+        for key in ["train_loss", "val_loss", "val_bpc", "steps", "seconds", "tokens_per_s", "model"] {
+            XCTAssertNotNil(summary[key], key)
+        }
         XCTAssertEqual(summary["steps"] as? Int, 60)
-        XCTAssertLessThan(summary["train_loss"] as! Double, 2.0) // uniform over the vocabulary would be ln(27) = 3.3
+        XCTAssertLessThan(summary["train_loss"] as! Double, 2.0)  // uniform over the vocabulary would be ln(27) = 3.3
         XCTAssertTrue(FileManager.default.fileExists(atPath: runner.path("m.state.safetensors")))
         XCTAssertTrue(try String(contentsOfFile: runner.path("loss.svg"), encoding: .utf8).contains("<polyline"))
 
-        let sample = try runner.run(["sample", "--model", "m.safetensors", "--prime", "the ", "--length", "50", "--seed", "3"])
+        let sample = try runner.run([
+            "sample", "--model", "m.safetensors", "--prime", "the ", "--length", "50", "--seed", "3",
+        ])
         XCTAssertEqual(sample.status, 0, sample.stderr)
         XCTAssertTrue(sample.stdout.hasPrefix("the "))
         XCTAssertEqual(sample.stdout.unicodeScalars.count, 4 + 50 + 1)
-        let again = try runner.run(["sample", "--model", "m.safetensors", "--prime", "the ", "--length", "50", "--seed", "3"])
+        let again = try runner.run([
+            "sample", "--model", "m.safetensors", "--prime", "the ", "--length", "50", "--seed", "3",
+        ])
         XCTAssertEqual(sample.stdout, again.stdout, "same seed, same text")
         let greedy = try runner.run(["sample", "--model", "m.safetensors", "--length", "20", "--greedy"])
         XCTAssertEqual(greedy.status, 0)
         let topk = try runner.run(["sample", "--model", "m.safetensors", "--length", "20", "--top-k", "1"])
         XCTAssertEqual(topk.stdout, greedy.stdout, "top-k 1 is greedy")
-        XCTAssertEqual(try runner.run(["sample", "--model", "m.safetensors", "--length", "20", "--top-p", "0.5", "--temperature", "0.7"]).status, 0)
+        XCTAssertEqual(
+            try runner.run([
+                "sample", "--model", "m.safetensors", "--length", "20", "--top-p", "0.5", "--temperature", "0.7",
+            ]).status, 0)
 
         let eval = try runner.run(["eval", "--model", "m.safetensors", "--corpus", corpus, "--json"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
@@ -51,8 +64,11 @@ final class CommandTests: XCTestCase {
 
     func testResumeGivesTheLossesOfAnUninterruptedRun() throws {
         let corpus = try writeCorpus()
-        let common = ["train-char", "--corpus", corpus, "--hidden", "16", "--layers", "2", "--embed", "8", "--seq", "8", "--batch", "4",
-                      "--dropout", "0.2", "--eval-every", "0", "--threads", "1", "--json"]
+        let common = [
+            "train-char", "--corpus", corpus, "--hidden", "16", "--layers", "2", "--embed", "8", "--seq", "8",
+            "--batch", "4",
+            "--dropout", "0.2", "--eval-every", "0", "--threads", "1", "--json",
+        ]
         let straight = try runner.run(common + ["--steps", "30", "--out", "a.safetensors", "--checkpoint-every", "0"])
         XCTAssertEqual(straight.status, 0, straight.stderr)
         let first = try runner.run(common + ["--steps", "15", "--out", "b.safetensors"])
@@ -60,12 +76,16 @@ final class CommandTests: XCTestCase {
         let resumed = try runner.run(common + ["--steps", "30", "--out", "b.safetensors", "--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let a = straight.json, b = resumed.json
-        XCTAssertEqual(a["train_loss"] as! Double, b["train_loss"] as! Double, accuracy: 1e-6 * (a["train_loss"] as! Double))
+        XCTAssertEqual(
+            a["train_loss"] as! Double, b["train_loss"] as! Double, accuracy: 1e-6 * (a["train_loss"] as! Double))
         XCTAssertEqual(a["val_loss"] as! Double, b["val_loss"] as! Double, accuracy: 1e-6 * (a["val_loss"] as! Double))
     }
 
     func testMakeSineAndClassifyWithEveryModel() throws {
-        let make = try runner.run(["make-sine", "--out", "s.csv", "--phases", "random", "--count", "6", "--points", "100", "--seed", "4", "--noise", "0.05"])
+        let make = try runner.run([
+            "make-sine", "--out", "s.csv", "--phases", "random", "--count", "6", "--points", "100", "--seed", "4",
+            "--noise", "0.05",
+        ])
         XCTAssertEqual(make.status, 0, make.stderr)
         let lines = try String(contentsOfFile: runner.path("s.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 60)
@@ -75,10 +95,17 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(tutorial.count, 200)
         // Class 0, first normal-draw phase 2.108, t = 0: sin(2.108).
         XCTAssertEqual(Double(tutorial[0].split(separator: ",")[1])!, sin(2.108), accuracy: 1e-6)
-        for model in [["--model", "lstm", "--hidden", "8"], ["--model", "gru", "--hidden", "8"], ["--model", "rnn", "--hidden", "8"],
-                      ["--model", "mlp", "--layers", "16,8"], ["--model", "cnn1d"], ["--model", "cnn2d", "--image", "10x10"]] {
-            let r = try runner.run(["classify", "--train", "s.csv", "--test-split", "0.25", "--epochs", "3", "--json", "--out", "c.safetensors",
-                                    "--plot", "c.svg", "--force"] + model)
+        for model in [
+            ["--model", "lstm", "--hidden", "8"], ["--model", "gru", "--hidden", "8"],
+            ["--model", "rnn", "--hidden", "8"],
+            ["--model", "mlp", "--layers", "16,8"], ["--model", "cnn1d"], ["--model", "cnn2d", "--image", "10x10"],
+        ] {
+            let r = try runner.run(
+                [
+                    "classify", "--train", "s.csv", "--test-split", "0.25", "--epochs", "3", "--json", "--out",
+                    "c.safetensors",
+                    "--plot", "c.svg", "--force",
+                ] + model)
             XCTAssertEqual(r.status, 0, "\(model): \(r.stderr)")
             XCTAssertNotNil(r.json["test_accuracy"], "\(model): \(r.stdout)")
             XCTAssertNotNil(r.json["train_accuracy"])
@@ -88,7 +115,8 @@ final class CommandTests: XCTestCase {
     }
 
     func testParityCommandReportsEveryCase() throws {
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/parity").path
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/parity").path
         let r = try runner.run(["parity", fixtures])
         XCTAssertEqual(r.status, 0, r.stdout)
         XCTAssertTrue(r.stdout.contains("lstm_4"))
@@ -96,38 +124,75 @@ final class CommandTests: XCTestCase {
     }
 
     func testGenerateForecastAndSeq2Seq() throws {
-        XCTAssertEqual(try runner.run(["make-sine", "--out", "zero.csv", "--phases", "zero", "--stride", "10"]).status, 0)
+        XCTAssertEqual(
+            try runner.run(["make-sine", "--out", "zero.csv", "--phases", "zero", "--stride", "10"]).status, 0)
         let zero = try String(contentsOfFile: runner.path("zero.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(zero.count, 10)
         XCTAssertEqual(zero[0].split(separator: ",").count, 101)
-        let fit = try runner.run(["generate", "--train", "zero.csv", "--hidden", "8", "--steps", "20", "--out", "g.safetensors", "--json"])
+        let fit = try runner.run([
+            "generate", "train", "--train", "zero.csv", "--hidden", "8", "--steps", "20", "--out", "g.safetensors",
+            "--json",
+        ])
         XCTAssertEqual(fit.status, 0, fit.stderr)
         XCTAssertNotNil(fit.json["max_free_running_mse"])
-        let draw = try runner.run(["generate", "--model", "g.safetensors", "--class", "3", "--length", "40", "--csv", "g.csv", "--plot", "g.svg"])
+        let draw = try runner.run([
+            "generate", "draw", "--model", "g.safetensors", "--class", "3", "--length", "40", "--csv", "g.csv",
+            "--plot", "g.svg",
+        ])
         XCTAssertEqual(draw.status, 0, draw.stderr)
-        XCTAssertEqual(try String(contentsOfFile: runner.path("g.csv"), encoding: .utf8).split(separator: "\n").count, 41)
+        XCTAssertEqual(
+            try String(contentsOfFile: runner.path("g.csv"), encoding: .utf8).split(separator: "\n").count, 41)
         XCTAssertTrue(try String(contentsOfFile: runner.path("g.svg"), encoding: .utf8).contains("training curve"))
-        try runner.expectFailure(["generate", "--model", "g.safetensors", "--class", "10"], mentioning: "--class 10")
+        try runner.expectFailure(
+            ["generate", "draw", "--model", "g.safetensors", "--class", "10"], mentioning: "--class 10")
 
-        XCTAssertEqual(try runner.run(["make-sine", "--out", "series.csv", "--phases", "random", "--count", "1", "--points", "120", "--noise", "0.1"]).status, 0)
-        let forecast = try runner.run(["forecast", "--train", "series.csv", "--label-column", "first", "--horizon", "10", "--window", "30",
-                                       "--hidden", "8", "--steps", "20", "--json", "--plot", "f.svg"])
+        XCTAssertEqual(
+            try runner.run([
+                "make-sine", "--out", "series.csv", "--phases", "random", "--count", "1", "--points", "120", "--noise",
+                "0.1",
+            ]).status, 0)
+        let forecast = try runner.run([
+            "forecast", "--train", "series.csv", "--label-column", "first", "--horizon", "10", "--window", "30",
+            "--hidden", "8", "--steps", "20", "--json", "--plot", "f.svg",
+        ])
         XCTAssertEqual(forecast.status, 0, forecast.stderr)
         for key in ["rmse", "mae", "naive_rmse", "naive_mae"] { XCTAssertNotNil(forecast.json[key], key) }
-        try runner.expectFailure(["forecast", "--train", "series.csv", "--label-column", "first", "--horizon", "100"], mentioning: "at least")
+        try runner.expectFailure(
+            ["forecast", "--train", "series.csv", "--label-column", "first", "--horizon", "100"], mentioning: "at least"
+        )
 
-        XCTAssertEqual(try runner.run(["make-pairs", "reverse", "--out", "p.tsv", "--count", "200", "--max-digits", "6"]).status, 0)
-        XCTAssertEqual(try runner.run(["make-pairs", "add", "--out", "q.tsv", "--count", "50", "--exclude", "p.tsv"]).status, 0)
+        XCTAssertEqual(
+            try runner.run(["make-pairs", "reverse", "--out", "p.tsv", "--count", "200", "--max-digits", "6"]).status, 0
+        )
+        XCTAssertEqual(
+            try runner.run(["make-pairs", "add", "--out", "q.tsv", "--count", "50", "--exclude", "p.tsv"]).status, 0)
         let lines = try String(contentsOfFile: runner.path("q.tsv"), encoding: .utf8).split(separator: "\n")
         let parts = lines[0].split(separator: "\t")
         let operands = parts[0].split(separator: "+").map { Int($0)! }
         XCTAssertEqual(operands[0] + operands[1], Int(parts[1])!)
-        let s2s = try runner.run(["seq2seq", "--train", "p.tsv", "--test", "p.tsv", "--hidden", "16", "--steps", "10", "--batch", "8", "--out", "s.safetensors", "--json"])
+        let s2s = try runner.run([
+            "seq2seq", "train", "--train", "p.tsv", "--test", "p.tsv", "--hidden", "16", "--steps", "10", "--batch",
+            "8", "--out", "s.safetensors", "--json",
+        ])
         XCTAssertEqual(s2s.status, 0, s2s.stderr)
         XCTAssertNotNil(s2s.json["test_exact_match"])
-        XCTAssertEqual(try runner.run(["seq2seq", "--model", "s.safetensors", "--input", "12345"]).status, 0)
-        try runner.expectFailure(["seq2seq", "--model", "s.safetensors", "--input", "12a"], mentioning: "'a'")
+        XCTAssertEqual(
+            try runner.run(["seq2seq", "translate", "--model", "s.safetensors", "--input", "12345"]).status, 0)
+        try runner.expectFailure(
+            ["seq2seq", "translate", "--model", "s.safetensors", "--input", "12a"], mentioning: "'a'")
         _ = try "no tab here\n".write(toFile: runner.path("bad.tsv"), atomically: true, encoding: .utf8)
-        try runner.expectFailure(["seq2seq", "--train", "bad.tsv"], mentioning: "bad.tsv:1: needs input<TAB>output")
+        try runner.expectFailure(
+            ["seq2seq", "train", "--train", "bad.tsv"], mentioning: "bad.tsv:1: needs input<TAB>output")
+
+        // The spellings from before the subcommands still run, with a note that names the new one.
+        let legacyDraw = try runner.run(["generate", "--model", "g.safetensors", "--class", "2", "--length", "5"])
+        XCTAssertEqual(legacyDraw.status, 0, legacyDraw.stderr)
+        XCTAssertTrue(legacyDraw.stderr.contains("is now `seqtool generate draw --model"), legacyDraw.stderr)
+        let legacyTranslate = try runner.run(["seq2seq", "--model", "s.safetensors", "--input", "12345"])
+        XCTAssertEqual(legacyTranslate.status, 0, legacyTranslate.stderr)
+        XCTAssertTrue(legacyTranslate.stderr.contains("is now `seqtool seq2seq translate"), legacyTranslate.stderr)
+        try runner.expectFailure(
+            ["generate", "--class", "2"], mentioning: "seqtool generate train or seqtool generate draw")
+        try runner.expectFailure(["classify", "--train", "zero.csv", "--model", "transformer"], mentioning: "--model")
     }
 }

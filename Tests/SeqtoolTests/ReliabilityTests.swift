@@ -7,14 +7,19 @@ final class ReliabilityTests: XCTestCase {
 
     override func setUpWithError() throws {
         runner = try CommandRunner()
-        let text = String(repeating: "to be or not to be, that is the question.\nwhether 'tis nobler in the mind to suffer\n", count: 80)
+        let text = String(
+            repeating: "to be or not to be, that is the question.\nwhether 'tis nobler in the mind to suffer\n",
+            count: 80)
         try text.write(toFile: runner.path("corpus.txt"), atomically: true, encoding: .utf8)
     }
 
     override func tearDown() { runner.remove() }
 
-    let small = ["--corpus", "corpus.txt", "--hidden", "32", "--layers", "2", "--embed", "8", "--seq", "16", "--batch", "4", "--threads", "1",
-                 "--eval-every", "0"]
+    let small = [
+        "--corpus", "corpus.txt", "--hidden", "32", "--layers", "2", "--embed", "8", "--seq", "16", "--batch", "4",
+        "--threads", "1",
+        "--eval-every", "0",
+    ]
 
     /// Starts `seqtool train-char` in the background.
     func start(_ arguments: [String]) throws -> Process {
@@ -34,8 +39,11 @@ final class ReliabilityTests: XCTestCase {
     }
 
     func testDivergenceStopsNamingTheStepAndKeepsTheLastCheckpoint() throws {
-        let r = try runner.run(["train-char"] + small + ["--steps", "200", "--optimizer", "sgd", "--lr", "1e38", "--clip", "0",
-                                                        "--checkpoint-every", "1", "--out", "d.safetensors"])
+        let r = try runner.run(
+            ["train-char"] + small + [
+                "--steps", "200", "--optimizer", "sgd", "--lr", "1e38", "--clip", "0",
+                "--checkpoint-every", "1", "--out", "d.safetensors",
+            ])
         XCTAssertFalse(r.signaled)
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("training diverged at step"), r.stderr)
@@ -52,7 +60,8 @@ final class ReliabilityTests: XCTestCase {
         let info = try runner.run(["info", "--model", "i.safetensors"])
         XCTAssertEqual(info.status, 0, info.stderr)
         let step = Int(info.stdout.components(separatedBy: "steps ").last!.prefix { $0.isNumber })!
-        let resumed = try runner.run(["train-char"] + small + ["--steps", String(step + 3), "--out", "i.safetensors", "--resume", "--json"])
+        let resumed = try runner.run(
+            ["train-char"] + small + ["--steps", String(step + 3), "--out", "i.safetensors", "--resume", "--json"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(resumed.json["steps"] as? Int, step + 3)
     }
@@ -62,7 +71,9 @@ final class ReliabilityTests: XCTestCase {
         let runs = Int(ProcessInfo.processInfo.environment["SEQTOOL_KILL_RUNS"] ?? "3") ?? 3
         var g = SystemRandomNumberGenerator()
         for run in 0..<runs {
-            let p = try start(["--steps", "100000", "--checkpoint-every", "1", "--out", "k.safetensors"] + (run == 0 ? [] : ["--resume"]))
+            let p = try start(
+                ["--steps", "100000", "--checkpoint-every", "1", "--out", "k.safetensors"]
+                    + (run == 0 ? [] : ["--resume"]))
             waitFor(runner.path("k.state.safetensors"))
             usleep(UInt32.random(in: 50_000...600_000, using: &g))
             kill(p.processIdentifier, SIGKILL)
@@ -73,10 +84,13 @@ final class ReliabilityTests: XCTestCase {
             let state = try runner.run(["info", "--model", "k.state.safetensors"])
             XCTAssertEqual(state.status, 0, "run \(run): state file does not load: \(state.stderr)")
             let step = Int(state.stdout.components(separatedBy: "steps ").last!.prefix { $0.isNumber }) ?? -1
-            let resumed = try runner.run(["train-char"] + small + ["--steps", String(step + 1), "--out", "k.safetensors", "--resume", "--json"])
+            let resumed = try runner.run(
+                ["train-char"] + small + ["--steps", String(step + 1), "--out", "k.safetensors", "--resume", "--json"])
             XCTAssertEqual(resumed.status, 0, "run \(run): resume failed: \(resumed.stderr)")
             XCTAssertEqual(resumed.json["steps"] as? Int, step + 1)
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: runner.folder).filter { $0.contains(".tmp-") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: runner.folder).filter {
+                $0.contains(".tmp-")
+            }
             XCTAssertTrue(leftovers.count <= 1, "temporary files pile up: \(leftovers)")
         }
     }

@@ -39,17 +39,17 @@ void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, cons
 void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
              const float *b, long ldb, float beta, float *c, int threads);
 
-/// One LSTM step for `rows` sequences, the AVX-512 twin of GateKernels.lstmForward (same
-/// arguments, bit-identical results): gates (rows, 4H) pre-activations [i f g o] become the
-/// activated gates; c = f c_prev + i g, h = o tanh(c).
+/// One LSTM step for `rows` sequences, the AVX-512 twin of LSTMKernels.forwardPortable in
+/// Recurrent/Cells/LSTM.swift (same arguments, bit-identical results): gates (rows, 4H)
+/// pre-activations [i f g o] become the activated gates; c = f c_prev + i g, h = o tanh(c).
 void st_lstm_forward(float *gates, const float *c_prev, float *c, float *h, long rows, long hidden);
 
-/// The step's gradients, twin of GateKernels.lstmBackward: from dh, dc and the saved gates,
+/// The step's gradients, twin of LSTMKernels.backwardPortable: from dh, dc and the saved gates,
 /// d_gates (rows, 4H) with respect to the pre-activations and dc_prev = dc_total f.
 void st_lstm_backward(const float *gates, const float *c, const float *c_prev, const float *dh, const float *dc,
                       float *d_gates, float *dc_prev, long rows, long hidden);
 
-/// One GRU step, twin of GateKernels.gruForward: from gx = W_ih x + b_ih and gh = W_hh h
+/// One GRU step, twin of GRUKernels.forwardPortable: from gx = W_ih x + b_ih and gh = W_hh h
 /// (rows, 3H), h; with save_gates, gx becomes the activated [r z n] and gh's n block
 /// hn = W_hn h + b_hn (what backward needs). bias_hh may be NULL.
 void st_gru_forward(float *gx, float *gh, const float *bias_hh, const float *h_prev, float *h,

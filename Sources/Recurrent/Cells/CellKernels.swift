@@ -108,7 +108,9 @@ public struct CellGradientStep {
     ) {
         (self.rows, self.hidden, self.gates, self.recurrentProjection) = (rows, hidden, gates, recurrentProjection)
         (self.hPrev, self.h, self.cPrev, self.c, self.dh, self.dc) = (hPrev, h, cPrev, c, dh, dc)
-        (self.dGates, self.dRecurrentProjection, self.dhPrev, self.dcPrev) = (dGates, dRecurrentProjection, dhPrev, dcPrev)
+        (self.dGates, self.dRecurrentProjection, self.dhPrev, self.dcPrev) = (
+            dGates, dRecurrentProjection, dhPrev, dcPrev
+        )
         (self.recurrentWeights, self.threads) = (recurrentWeights, threads)
     }
 }

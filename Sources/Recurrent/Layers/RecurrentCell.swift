@@ -13,10 +13,13 @@ public final class RecurrentCell: Module {
     public let directParameters: [(String, Parameter)]
     public var isTraining = true
 
-    public init(_ kind: CellKind, inputSize: Int, hiddenSize: Int, bias: Bool = true,
-                forgetGateBias: Float? = nil, random: RandomSource) {
-        let layer = RecurrentLayer(kind, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias,
-                                   forgetGateBias: forgetGateBias, random: random)
+    public init(
+        _ kind: CellKind, inputSize: Int, hiddenSize: Int, bias: Bool = true,
+        forgetGateBias: Float? = nil, random: RandomSource
+    ) {
+        let layer = RecurrentLayer(
+            kind, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias,
+            forgetGateBias: forgetGateBias, random: random)
         self.kind = kind
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -27,10 +30,13 @@ public final class RecurrentCell: Module {
 
     /// The next state from `input` (B, I) and `state` (zero when nil).
     public func callAsFunction(_ input: Variable, state: (h: Variable, c: Variable?)?) -> (h: Variable, c: Variable?) {
-        precondition(input.value.rank == 2 && input.shape[1] == inputSize, "\(kind.rawValue) cell: input \(input.shape) is not (B, \(inputSize))")
+        precondition(
+            input.value.rank == 2 && input.shape[1] == inputSize,
+            "\(kind.rawValue) cell: input \(input.shape) is not (B, \(inputSize))")
         let B = input.shape[0]
-        let r = recurrentSequence(kind, input: input.reshaped([1, B, inputSize]), weights: weights,
-                                  h0: state?.h, c0: state?.c)
+        let r = recurrentSequence(
+            kind, input: input.reshaped([1, B, inputSize]), weights: weights,
+            h0: state?.h, c0: state?.c)
         return (r.h, r.c)
     }
 }

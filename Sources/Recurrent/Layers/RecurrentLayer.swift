@@ -41,8 +41,10 @@ public class RecurrentLayer: Module {
     /// - Parameter forgetGateBias: LSTM only: the forget gate's starting bias (bias_ih's forget
     ///   block is set to it and bias_hh's to 0, since the gate sees their sum), e.g. 1 so that a
     ///   fresh LSTM remembers by default; random like the others when nil.
-    public init(_ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bidirectional: Bool = false,
-                bias: Bool = true, dropout: Float = 0, forgetGateBias: Float? = nil, random: RandomSource) {
+    public init(
+        _ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bidirectional: Bool = false,
+        bias: Bool = true, dropout: Float = 0, forgetGateBias: Float? = nil, random: RandomSource
+    ) {
         precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0, "RecurrentLayer: sizes must be positive")
         precondition(dropout >= 0 && dropout < 1, "RecurrentLayer: dropout \(dropout) outside [0, 1)")
         self.kind = kind
@@ -63,7 +65,9 @@ public class RecurrentLayer: Module {
             for d in 0..<D {
                 let suffix = "_l\(l)" + (d == 1 ? "_reverse" : "")
                 func make(_ name: String, _ shape: [Int]) -> Parameter {
-                    let p = Parameter(Tensor(uniform: shape, low: -bound, high: bound, generator: &random.generator), name: name + suffix)
+                    let p = Parameter(
+                        Tensor(uniform: shape, low: -bound, high: bound, generator: &random.generator),
+                        name: name + suffix)
                     named.append((name + suffix, p))
                     return p
                 }
@@ -92,8 +96,10 @@ public class RecurrentLayer: Module {
 
     /// The `state_dict` names and shapes of a layer with these sizes, without allocating it
     /// (loaders check a file against them before building anything).
-    public static func parameterShapes(_ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int,
-                                       bidirectional: Bool = false, bias: Bool = true) -> [(String, [Int])] {
+    public static func parameterShapes(
+        _ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int,
+        bidirectional: Bool = false, bias: Bool = true
+    ) -> [(String, [Int])] {
         let G = kind.gateCount, H = hiddenSize, D = bidirectional ? 2 : 1
         var shapes: [(String, [Int])] = []
         for l in 0..<numLayers {
@@ -111,13 +117,15 @@ public class RecurrentLayer: Module {
     }
 
     public var summaryName: String {
-        "\(kind.rawValue.uppercased())(\(inputSize)->\(hiddenSize), layers=\(numLayers)\(bidirectional ? ", bidirectional" : ""))"
+        "\(kind.rawValue.uppercased())(\(inputSize)->\(hiddenSize), "
+            + "layers=\(numLayers)\(bidirectional ? ", bidirectional" : ""))"
     }
 
     /// A zero state for a batch of `batch` sequences.
     public func zeroState(batch: Int) -> RecurrentState {
         let shape = [numLayers * directions, batch, hiddenSize]
-        return RecurrentState(h: Variable(Tensor(zeros: shape)), c: kind.hasCellState ? Variable(Tensor(zeros: shape)) : nil)
+        return RecurrentState(
+            h: Variable(Tensor(zeros: shape)), c: kind.hasCellState ? Variable(Tensor(zeros: shape)) : nil)
     }
 
     /// Runs the stack over input (T, B, I) from `state` (zero if nil); `lengths` (B values) for
@@ -125,30 +133,42 @@ public class RecurrentLayer: Module {
     public func callAsFunction(_ input: Variable, state: RecurrentState? = nil, lengths: [Int]? = nil)
         -> (output: Variable, state: RecurrentState)
     {
-        precondition(input.value.rank == 3 && input.shape[2] == inputSize,
-                     "\(summaryName): input \(input.shape) is not (T, B, \(inputSize))")
-        return run(steps: input.shape[0], batch: input.shape[1], state: state, lengths: lengths) { _ in .features(input) }
+        precondition(
+            input.value.rank == 3 && input.shape[2] == inputSize,
+            "\(summaryName): input \(input.shape) is not (T, B, \(inputSize))")
+        return run(steps: input.shape[0], batch: input.shape[1], state: state, lengths: lengths) { _ in .features(input)
+        }
     }
 
     /// The same over embedded tokens: ids (T*B, time-major) looked up in `embedding` (V, I).
     /// Equal to `self(embedding(ids), state:)`, computed as a lookup in E W_ih^T + b for the
     /// first layer (see `RecurrentInput.tokens`): V rows projected instead of T*B.
-    public func callAsFunction(tokens ids: [Int], steps: Int, batch: Int, embedding: Variable,
-                               state: RecurrentState?, lengths: [Int]? = nil) -> (output: Variable, state: RecurrentState) {
-        precondition(embedding.value.rank == 2 && embedding.shape[1] == inputSize,
-                     "\(summaryName): embedding \(embedding.shape) is not (V, \(inputSize))")
+    public func callAsFunction(
+        tokens ids: [Int], steps: Int, batch: Int, embedding: Variable,
+        state: RecurrentState?, lengths: [Int]? = nil
+    ) -> (output: Variable, state: RecurrentState) {
+        precondition(
+            embedding.value.rank == 2 && embedding.shape[1] == inputSize,
+            "\(summaryName): embedding \(embedding.shape) is not (V, \(inputSize))")
         return run(steps: steps, batch: batch, state: state, lengths: lengths) { w in
-            .tokens(ids, steps: steps, batch: batch, table: linear(embedding, weight: w.weightIH, bias: w.inputBias(for: cell)))
+            .tokens(
+                ids, steps: steps, batch: batch,
+                table: linear(embedding, weight: w.weightIH, bias: w.inputBias(for: cell)))
         }
     }
 
     /// The stack, with the first layer's input for each direction from `firstInput`.
-    private func run(steps T: Int, batch B: Int, state: RecurrentState?, lengths: [Int]?,
-                     firstInput: (RecurrentWeights) -> RecurrentInput) -> (output: Variable, state: RecurrentState) {
+    private func run(
+        steps T: Int, batch B: Int, state: RecurrentState?, lengths: [Int]?,
+        firstInput: (RecurrentWeights) -> RecurrentInput
+    ) -> (output: Variable, state: RecurrentState) {
         let H = hiddenSize, D = directions
         if let state {
-            precondition(state.h.shape == [numLayers * D, B, H], "\(summaryName): h0 \(state.h.shape), expected [\(numLayers * D), \(B), \(H)]")
-            precondition(!kind.hasCellState || state.c?.shape == state.h.shape, "\(summaryName): c0 missing or misshapen")
+            precondition(
+                state.h.shape == [numLayers * D, B, H],
+                "\(summaryName): h0 \(state.h.shape), expected [\(numLayers * D), \(B), \(H)]")
+            precondition(
+                !kind.hasCellState || state.c?.shape == state.h.shape, "\(summaryName): c0 missing or misshapen")
         }
         var x: Variable? = nil
         var finalH: [Variable] = [], finalC: [Variable] = []
@@ -162,7 +182,8 @@ public class RecurrentLayer: Module {
                 let h0 = state.map { $0.h.slice(k..<(k + 1)).reshaped([B, H]) }
                 let c0 = state?.c.map { $0.slice(k..<(k + 1)).reshaped([B, H]) }
                 let source = x.map { RecurrentInput.features($0) } ?? firstInput(weights[l][d])
-                let r = recurrentSequence(cell: cell, source, weights: weights[l][d], h0: h0, c0: c0, reverse: d == 1, lengths: lengths)
+                let r = recurrentSequence(
+                    cell: cell, source, weights: weights[l][d], h0: h0, c0: c0, reverse: d == 1, lengths: lengths)
                 outputs.append(r.output)
                 finalH.append(r.h.reshaped([1, B, H]))
                 if let c = r.c { finalC.append(c.reshaped([1, B, H])) }

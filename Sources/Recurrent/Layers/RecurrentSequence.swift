@@ -66,72 +66,11 @@ public func recurrentSequence<Cell: CellKernels>(
     let cN = cValue.map { Variable($0, requiresGrad: needs) }
     guard needs else { return (output, hN, cN) }
     Graph.record(inputs: inputs, outputs: [output, hN] + (cN.map { [$0] } ?? [])) { grads in
-        forward.backward(source, weights: weights, h0: h0, c0: c0, gradOutput: grads[0], gradH: grads[1],
-                         gradC: grads.count > 2 ? grads[2] : nil)
+        forward.backward(
+            source, weights: weights, h0: h0, c0: c0, gradOutput: grads[0], gradH: grads[1],
+            gradC: grads.count > 2 ? grads[2] : nil)
     }
     return (output, hN, cN)
-}
-
-/// The sizes of one layer-direction over a sequence and the order it visits the steps in,
-/// shared by its forward and backward.
-struct SequenceShape<Cell: CellKernels>: Sendable {
-    let cell: Cell
-    let T: Int, B: Int, H: Int, GH: Int
-    let reverse: Bool
-    let lengths: [Int]?
-    /// Threads that each run the whole sequence for their rows of the batch, and the threads
-    /// each of their products may use.
-    let rowThreads: Int, gemmThreads: Int
-
-    var BH: Int { B * H }
-    var BGH: Int { B * GH }
-
-    init(_ cell: Cell, _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?, c0: Variable?,
-         reverse: Bool, lengths: [Int]?) {
-        let GH = weights.weightHH.shape[0], H = weights.weightHH.shape[1]
-        let T: Int, B: Int
-        switch source {
-        case .features(let input):
-            precondition(input.value.rank == 3, "recurrent: input must be (T, B, I), got \(input.shape)")
-            (T, B) = (input.shape[0], input.shape[1])
-            precondition(weights.weightIH.shape == [GH, input.shape[2]],
-                         "recurrent: weight_ih \(weights.weightIH.shape) does not match input \(input.shape) and H=\(H)")
-        case .tokens(let ids, let steps, let batch, let table):
-            (T, B) = (steps, batch)
-            precondition(ids.count == T * B, "recurrent: \(ids.count) tokens for T=\(T), B=\(B)")
-            precondition(table.value.rank == 2 && table.shape[1] == GH,
-                         "recurrent: table \(table.shape) is not (V, \(GH))")
-            precondition(ids.allSatisfy { $0 >= 0 && $0 < table.shape[0] },
-                         "recurrent: token outside 0..<\(table.shape[0])")
-        }
-        precondition(GH == cell.gateCount * H,
-                     "recurrent: weight_hh \(weights.weightHH.shape) is not (\(cell.gateCount)*H, H)")
-        if let h0 { precondition(h0.shape == [B, H], "recurrent: h0 \(h0.shape), expected [\(B), \(H)]") }
-        if let c0 { precondition(c0.shape == [B, H], "recurrent: c0 \(c0.shape), expected [\(B), \(H)]") }
-        if let lengths {
-            precondition(lengths.count == B && lengths.allSatisfy { $0 >= 0 && $0 <= T },
-                         "recurrent: lengths \(lengths) for batch \(B) and T=\(T)")
-        }
-        (self.cell, self.T, self.B, self.H, self.GH, self.reverse, self.lengths) = (cell, T, B, H, GH, reverse, lengths)
-        // Rows of the batch never meet inside the recurrence, so each thread runs the whole
-        // sequence for its own rows: no synchronisation per step, and the gate kernels run in
-        // parallel too.
-        rowThreads = Parallel.rowThreads(rows: B, work: T * B * GH * H)
-        gemmThreads = rowThreads == 1 ? BLASThreads.current : 1
-    }
-
-    /// The time index of forward step s, and the state indices before and after it. States by
-    /// time: forward S[0] = h0, S[t+1] after input t; reverse S[T] = h0, S[t] after input t.
-    func step(_ s: Int) -> (t: Int, prev: Int, cur: Int) {
-        let t = reverse ? T - 1 - s : s
-        return (t, reverse ? t + 1 : t, reverse ? t : t + 1)
-    }
-
-    /// Calls `body` with each row of `rows` whose sequence has ended by step t (no allocation).
-    func forEachFinished(_ t: Int, _ rows: Range<Int>, _ body: (Int) -> Void) {
-        guard let lengths else { return }
-        for b in rows where t >= lengths[b] { body(b) }
-    }
 }
 
 /// The forward pass of one layer-direction and what its backward reads: the activated gates
@@ -152,8 +91,10 @@ struct SequenceForward<Cell: CellKernels> {
         let recurrentWeights: PackedMatrix, recurrentBias: UnsafePointer<Float>?
     }
 
-    init(_ shape: SequenceShape<Cell>, _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?,
-         c0: Variable?) {
+    init(
+        _ shape: SequenceShape<Cell>, _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?,
+        c0: Variable?
+    ) {
         self.shape = shape
         let (cell, T, B, H, GH, BH) = (shape.cell, shape.T, shape.B, shape.H, shape.GH, shape.BH)
         gates = Tensor(uninitialized: [T, B, GH])
@@ -245,7 +186,8 @@ struct SequenceForward<Cell: CellKernels> {
         for t in 0..<T { shape.forEachFinished(t, 0..<B) { b in (op + t * BH + b * H).update(repeating: 0, count: H) } }
         let last = (shape.reverse ? 0 : T) * BH
         let h = Tensor(Array(UnsafeBufferPointer(start: sp + last, count: BH)), shape: [B, H])
-        let c = shape.cell.hasCellState
+        let c =
+            shape.cell.hasCellState
             ? Tensor(Array(UnsafeBufferPointer(start: cells.pointer + last, count: BH)), shape: [B, H]) : nil
         return (output, h, c)
     }
@@ -269,8 +211,10 @@ extension SequenceForward {
     /// weights. Per step one fused gate-backward kernel and one product through W_hh; then one
     /// product each sums dW_ih = dGates^T X and dW_hh = dGates^T H_prev over all steps, and one
     /// gives dX = dGates W_ih.
-    func backward(_ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?, c0: Variable?,
-                  gradOutput: Tensor?, gradH: Tensor?, gradC: Tensor?) {
+    func backward(
+        _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?, c0: Variable?,
+        gradOutput: Tensor?, gradH: Tensor?, gradC: Tensor?
+    ) {
         let (cell, T, B, H, GH, BH) = (shape.cell, shape.T, shape.B, shape.H, shape.GH, shape.BH)
         var dGates = Tensor(uninitialized: [T, B, GH])
         var dRecurrent = Tensor(uninitialized: cell.keepsRecurrentProjection ? [T, B, GH] : [0])
@@ -307,8 +251,9 @@ extension SequenceForward {
         switch source {
         case .features(let input):
             if weights.weightIH.requiresGrad {
-                gemm(transposeA: true, m: GH, n: input.shape[2], k: T * B, dgx, input.value.pointer, beta: 1,
-                     weights.weightIH.gradPointer())
+                gemm(
+                    transposeA: true, m: GH, n: input.shape[2], k: T * B, dgx, input.value.pointer, beta: 1,
+                    weights.weightIH.gradPointer())
             }
             // The biases of the input pre-activations: one pass over dGates serves b_ih and b_hh.
             let biases = [weights.biasIH, cell.keepsRecurrentProjection ? nil : weights.biasHH].compactMap { $0 }
@@ -321,8 +266,9 @@ extension SequenceForward {
                 }
             }
             if input.requiresGrad {
-                gemm(m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1,
-                     input.gradPointer())
+                gemm(
+                    m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1,
+                    input.gradPointer())
             }
         case .tokens(let ids, _, _, let table):
             // Each token's row of the table collects its steps' gate gradients.
@@ -336,8 +282,10 @@ extension SequenceForward {
     private static func runBackward(_ shape: SequenceShape<Cell>, _ buffers: GradientBuffers, rows: Range<Int>) {
         let (cell, T, H, GH, BH, BGH) = (shape.cell, shape.T, shape.H, shape.GH, shape.BH, shape.BGH)
         let r0 = rows.lowerBound, n = rows.count
-        let (gates, sp, cp, hp, wp) = (buffers.gates, buffers.states, buffers.cells, buffers.recurrentProjections,
-                                       buffers.work)
+        let (gates, sp, cp, hp, wp) = (
+            buffers.gates, buffers.states, buffers.cells, buffers.recurrentProjections,
+            buffers.work
+        )
         let dhCur = wp + r0 * H, dhNext = wp + BH + r0 * H
         var dcCur = wp + 2 * BH + r0 * H, dcNext = wp + 3 * BH + r0 * H
         for s in 0..<T {
@@ -362,7 +310,8 @@ extension SequenceForward {
                 }
             }
             let step = CellGradientStep(
-                rows: n, hidden: H, gates: gates + t * BGH + r0 * GH, recurrentProjection: hp.map { $0 + t * BGH + r0 * GH },
+                rows: n, hidden: H, gates: gates + t * BGH + r0 * GH,
+                recurrentProjection: hp.map { $0 + t * BGH + r0 * GH },
                 hPrev: sp + prev * BH + r0 * H, h: sp + cur * BH + r0 * H,
                 cPrev: cp.map { $0 + prev * BH + r0 * H }, c: cp.map { $0 + cur * BH + r0 * H },
                 dh: dhCur, dc: cp == nil ? nil : UnsafePointer(dcNext), dGates: buffers.dGates + t * BGH + r0 * GH,

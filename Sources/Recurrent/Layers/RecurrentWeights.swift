@@ -32,9 +32,12 @@ public struct RecurrentWeights {
 
     /// Gate block `gate` of `gates` (H rows of each matrix) of W_ih x + b_ih and of W_hh h + b_hh:
     /// x (B, I) and h (B, H) give two (B, H) terms. For the cells' reference steps.
-    public func gateBlock(_ gate: Int, of gates: Int, x: Variable, h: Variable) -> (input: Variable, recurrent: Variable) {
+    public func gateBlock(_ gate: Int, of gates: Int, x: Variable, h: Variable) -> (
+        input: Variable, recurrent: Variable
+    ) {
         let H = weightHH.shape[1], rows = (gate * H)..<((gate + 1) * H)
-        precondition(weightHH.shape[0] == gates * H, "gateBlock: weight_hh \(weightHH.shape) has not \(gates) gate blocks")
+        precondition(
+            weightHH.shape[0] == gates * H, "gateBlock: weight_hh \(weightHH.shape) has not \(gates) gate blocks")
         return (
             linear(x, weight: weightIH.slice(rows), bias: biasIH?.slice(rows)),
             linear(h, weight: weightHH.slice(rows), bias: biasHH?.slice(rows))

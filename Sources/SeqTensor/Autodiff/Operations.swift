@@ -6,8 +6,9 @@
 public func + (a: Variable, b: Variable) -> Variable {
     let rowBroadcast = a.shape != b.shape
     if rowBroadcast {
-        precondition(b.value.rank == 1 && a.shape.last == b.shape[0],
-                     "add: shapes \(a.shape) and \(b.shape) neither match nor broadcast a row")
+        precondition(
+            b.value.rank == 1 && a.shape.last == b.shape[0],
+            "add: shapes \(a.shape) and \(b.shape) neither match nor broadcast a row")
     }
     var y = a.value
     let n = b.value.count
@@ -62,8 +63,9 @@ public func * (s: Float, a: Variable) -> Variable {
 
 /// Matrix product (m, k) x (k, n) -> (m, n).
 public func matmul(_ a: Variable, _ b: Variable) -> Variable {
-    precondition(a.value.rank == 2 && b.value.rank == 2 && a.shape[1] == b.shape[0],
-                 "matmul: shapes \(a.shape) and \(b.shape) do not chain")
+    precondition(
+        a.value.rank == 2 && b.value.rank == 2 && a.shape[1] == b.shape[0],
+        "matmul: shapes \(a.shape) and \(b.shape) do not chain")
     let m = a.shape[0], k = a.shape[1], n = b.shape[1]
     var y = Tensor(uninitialized: [m, n])
     gemm(m: m, n: n, k: k, a.value.pointer, b.value.pointer, y.mutablePointer)
@@ -81,14 +83,16 @@ public func matmul(_ a: Variable, _ b: Variable) -> Variable {
 
 /// The affine map of a Linear layer: y = x W^T + b, x (N, in), W (out, in), b (out) -> (N, out).
 public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable {
-    precondition(x.value.rank == 2 && weight.value.rank == 2 && x.shape[1] == weight.shape[1],
-                 "linear: input \(x.shape) does not match weight \(weight.shape)")
+    precondition(
+        x.value.rank == 2 && weight.value.rank == 2 && x.shape[1] == weight.shape[1],
+        "linear: input \(x.shape) does not match weight \(weight.shape)")
     let rows = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
     var y = Tensor(uninitialized: [rows, outF])
     let yp = y.mutablePointer
     if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape) for weight \(weight.shape)") }
-    gemm(transposeB: true, m: rows, n: outF, k: inF, x.value.pointer, weight.value.pointer,
-         bias: bias?.value.pointer, yp)
+    gemm(
+        transposeB: true, m: rows, n: outF, k: inF, x.value.pointer, weight.value.pointer,
+        bias: bias?.value.pointer, yp)
     let xv = x.value, wv = weight.value
     return Graph.output(y, inputs: [x, weight, bias]) { g in
         // dx = dy W ; dW = dy^T x ; db = column sums of dy
@@ -153,7 +157,10 @@ public func concatenateLastAxis(_ parts: [Variable]) -> Variable {
     precondition(!parts.isEmpty, "concatenateLastAxis: no variables")
     let lead = Array(parts[0].shape.dropLast())
     let widths = parts.map { $0.shape.last ?? 1 }
-    for p in parts { precondition(Array(p.shape.dropLast()) == lead, "concatenateLastAxis: \(p.shape) does not match \(parts[0].shape)") }
+    for p in parts {
+        precondition(
+            Array(p.shape.dropLast()) == lead, "concatenateLastAxis: \(p.shape) does not match \(parts[0].shape)")
+    }
     let total = widths.reduce(0, +), rows = Tensor.elementCount(lead)
     var y = Tensor(uninitialized: lead + [total])
     let yp = y.mutablePointer

@@ -47,18 +47,21 @@ public func gemm(
             st_gemv(transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb, beta, c, Int32(threads))
             return
         }
-        cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
-                    Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
-                    b, Int32(ldb), a, Int32(incA), beta, c, 1)
+        cblas_sgemv(
+            CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+            Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
+            b, Int32(ldb), a, Int32(incA), beta, c, 1)
         return
     }
     if native {
-        st_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
-                Int32(threads))
+        st_gemm(
+            transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
+            Int32(threads))
         return
     }
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    cblas_sgemm(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// The threads every later GEMM runs on, OpenBLAS's and the native backend's alike.
@@ -120,8 +123,9 @@ public struct PackedMatrix {
         self.n = n
         if GemmBackend.current == .native && k > 0 && n > 0 {
             var buffer = Tensor(uninitialized: [Int(st_gemm_packed_b_count(k, n))])
-            st_gemm_pack_b(transposed ? 1 : 0, k, n, b, transposed ? k : n, buffer.mutablePointer,
-                           Int32(BLASThreads.current))
+            st_gemm_pack_b(
+                transposed ? 1 : 0, k, n, b, transposed ? k : n, buffer.mutablePointer,
+                Int32(BLASThreads.current))
             packed = buffer
         } else {
             packed = nil
@@ -130,9 +134,11 @@ public struct PackedMatrix {
 
     /// C = alpha A op(B) + beta C (+ bias on every row) for A (m, k) with row stride `lda`, C
     /// (m, n) packed, on up to `threads` threads (1 inside a `Parallel.forEach` body).
-    public func multiply(m: Int, alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int? = nil,
-                         beta: Float = 0, bias: UnsafePointer<Float>? = nil, _ c: UnsafeMutablePointer<Float>,
-                         threads: Int = BLASThreads.current) {
+    public func multiply(
+        m: Int, alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int? = nil,
+        beta: Float = 0, bias: UnsafePointer<Float>? = nil, _ c: UnsafeMutablePointer<Float>,
+        threads: Int = BLASThreads.current
+    ) {
         guard let packed else {
             gemm(transposeB: transposed, m: m, n: n, k: k, alpha: alpha, a, lda: lda, source, beta: beta, bias: bias, c)
             return

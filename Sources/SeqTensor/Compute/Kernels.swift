@@ -2,7 +2,9 @@
 public enum Kernels {
     /// into[j] += sum over rows r of m[r, j], m (rows, columns) row-major.
     @inlinable
-    public static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
+    public static func addColumnSums(
+        _ m: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>
+    ) {
         // Threads take disjoint column ranges (a bias gradient over T*B rows is megabytes).
         Parallel.forEach(Parallel.elementThreads(rows * columns), sharing: (m, into)) { shared, part, parts in
             let (m, into) = shared
@@ -17,8 +19,10 @@ public enum Kernels {
     /// into[indices[r], j] += m[r, j] for every row r of m (indices.count, columns), except rows
     /// whose index is `skipping`: the backward of a row lookup. Threads take disjoint column
     /// ranges, so no two write the same float.
-    public static func addRows(_ m: UnsafePointer<Float>, at indices: [Int], columns: Int,
-                               into: UnsafeMutablePointer<Float>, skipping: Int? = nil) {
+    public static func addRows(
+        _ m: UnsafePointer<Float>, at indices: [Int], columns: Int,
+        into: UnsafeMutablePointer<Float>, skipping: Int? = nil
+    ) {
         Parallel.forEach(Parallel.elementThreads(indices.count * columns), sharing: (m, into)) { shared, part, parts in
             let (m, into) = shared
             let range = Parallel.range(of: columns, part: part, of: parts)
@@ -74,7 +78,8 @@ public enum Kernels {
     /// Row-wise softmax of x (rows, columns) into y; y may alias x. Max-subtracted, so logits of
     /// any size are safe.
     @inlinable
-    public static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+    public static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, columns: Int)
+    {
         for r in 0..<rows {
             let yr = y + r * columns
             let inv = 1 / shiftedExp(x + r * columns, columns: columns, scratch: yr).sum
@@ -85,7 +90,9 @@ public enum Kernels {
     /// For one row x of `columns` logits: scratch[j] = exp(x[j] - max x), and returns the max
     /// and the sum of scratch, so log-sum-exp = max + log(sum) and softmax = scratch / sum.
     @inlinable
-    public static func shiftedExp(_ xr: UnsafePointer<Float>, columns: Int, scratch: UnsafeMutablePointer<Float>) -> (max: Float, sum: Float) {
+    public static func shiftedExp(_ xr: UnsafePointer<Float>, columns: Int, scratch: UnsafeMutablePointer<Float>) -> (
+        max: Float, sum: Float
+    ) {
         var mx = -Float.infinity
         for j in 0..<columns { mx = max(mx, xr[j]) }
         if mx == -.infinity { mx = 0 }
@@ -97,7 +104,9 @@ public enum Kernels {
 
     /// Log-sum-exp of one row of `columns` logits; `scratch` holds at least `columns` floats.
     @inlinable
-    public static func logSumExp(_ xr: UnsafePointer<Float>, columns: Int, scratch: UnsafeMutablePointer<Float>) -> Float {
+    public static func logSumExp(_ xr: UnsafePointer<Float>, columns: Int, scratch: UnsafeMutablePointer<Float>)
+        -> Float
+    {
         let (mx, s) = shiftedExp(xr, columns: columns, scratch: scratch)
         return mx + VectorMath.log(s)
     }

@@ -82,7 +82,7 @@ public enum VectorMath {
         typealias I = V.MaskStorage
         let xBits = unsafeBitCast(x, to: I.self)
         let tiny = lessMask(x, V(repeating: Float.leastNormalMagnitude))
-        let scaled = select(tiny, x * 16_777_216, x) // 2^24 lifts denormals
+        let scaled = select(tiny, x * 16_777_216, x)  // 2^24 lifts denormals
         let bits = unsafeBitCast(scaled, to: I.self)
         // The biased exponent, turned into a float by the same shifter trick as in exp.
         let biased = (bits &>> 23) & I(repeating: 0xff)

@@ -4,12 +4,16 @@ import Foundation
 /// error for a folder; missing, unreadable or non-UTF-8 files are errors naming the file.
 public func readUserText(_ path: String, kind: String) throws -> String {
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError(file: path, problem: "no such file") }
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw DataError(file: path, problem: "no such file")
+    }
     guard !isDirectory.boolValue else { throw DataError(file: path, problem: "is a folder, not \(kind)") }
     guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
         throw DataError(file: path, problem: "cannot be read (permission denied?)")
     }
-    guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, problem: "is not UTF-8 text") }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw DataError(file: path, problem: "is not UTF-8 text")
+    }
     return text
 }
 
@@ -17,7 +21,10 @@ public func readUserText(_ path: String, kind: String) throws -> String {
 /// file is instead and what was expected (`kind`, e.g. "a classifier").
 public func requireFormat(_ metadata: [String: String], _ format: String, kind: String, path: String) throws {
     guard metadata["format"] == format else {
-        throw DataError(file: path, problem: "is \(metadata["format"].map { "a \($0) file" } ?? "not a seqtool model"), not \(kind) (\(format))")
+        throw DataError(
+            file: path,
+            problem: "is \(metadata["format"].map { "a \($0) file" } ?? "not a seqtool model"), not \(kind) (\(format))"
+        )
     }
 }
 

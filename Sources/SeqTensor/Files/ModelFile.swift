@@ -8,7 +8,9 @@ public enum ModelFile {
 
     /// Writes `parameters` (float32, under their names), any `extra` tensors and `metadata` to
     /// `path`, atomically.
-    public static func write(_ parameters: [(String, Parameter)], extra: [String: Tensor] = [:], metadata: [String: String], to path: String) throws {
+    public static func write(
+        _ parameters: [(String, Parameter)], extra: [String: Tensor] = [:], metadata: [String: String], to path: String
+    ) throws {
         var tensors = extra.mapValues { SafeTensors.Entry($0) }
         for (name, p) in parameters { tensors[name] = SafeTensors.Entry(p.value) }
         try SafeTensors.write(SafeTensors.File(tensors: tensors, metadata: metadata), to: path)
@@ -19,9 +21,12 @@ public enum ModelFile {
     /// a huge allocation.
     public static func check(_ shapes: [(String, [Int])], in file: SafeTensors.File, path: String) throws {
         for (name, shape) in shapes {
-            guard let entry = file.tensors[name] else { throw MismatchError(description: "\(path): tensor \(name) is missing") }
+            guard let entry = file.tensors[name] else {
+                throw MismatchError(description: "\(path): tensor \(name) is missing")
+            }
             guard entry.shape == shape else {
-                throw MismatchError(description: "\(path): tensor \(name) has shape \(entry.shape), the metadata implies \(shape)")
+                throw MismatchError(
+                    description: "\(path): tensor \(name) has shape \(entry.shape), the metadata implies \(shape)")
             }
         }
     }
@@ -32,12 +37,16 @@ public enum ModelFile {
     public static func load(_ parameters: [(String, Parameter)], from file: SafeTensors.File, path: String) throws {
         var values: [Tensor] = []
         for (name, p) in parameters {
-            guard let entry = file.tensors[name] else { throw MismatchError(description: "\(path): tensor \(name) is missing") }
+            guard let entry = file.tensors[name] else {
+                throw MismatchError(description: "\(path): tensor \(name) is missing")
+            }
             guard entry.shape == p.shape else {
-                throw MismatchError(description: "\(path): tensor \(name) has shape \(entry.shape), the model needs \(p.shape)")
+                throw MismatchError(
+                    description: "\(path): tensor \(name) has shape \(entry.shape), the model needs \(p.shape)")
             }
             guard entry.dtype == .f32 || entry.dtype == .f64 else {
-                throw MismatchError(description: "\(path): tensor \(name) has dtype \(entry.dtype.rawValue), expected F32")
+                throw MismatchError(
+                    description: "\(path): tensor \(name) has dtype \(entry.dtype.rawValue), expected F32")
             }
             let t = entry.tensor
             guard t.scalars.allSatisfy({ $0.isFinite }) else {

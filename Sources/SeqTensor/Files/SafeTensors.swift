@@ -7,7 +7,10 @@ import Foundation
 public enum SafeTensors {
     /// Element types seqtool reads and writes.
     public enum DType: String, Sendable {
-        case f32 = "F32", f64 = "F64", i32 = "I32", i64 = "I64"
+        case f32 = "F32"
+        case f64 = "F64"
+        case i32 = "I32"
+        case i64 = "I64"
 
         public var byteSize: Int {
             switch self {
@@ -44,7 +47,9 @@ public enum SafeTensors {
         public init(int64 values: [Int64], shape: [Int]) {
             var bytes = [UInt8](repeating: 0, count: values.count * 8)
             bytes.withUnsafeMutableBytes { raw in
-                for (i, v) in values.enumerated() { raw.storeBytes(of: v.littleEndian, toByteOffset: i * 8, as: Int64.self) }
+                for (i, v) in values.enumerated() {
+                    raw.storeBytes(of: v.littleEndian, toByteOffset: i * 8, as: Int64.self)
+                }
             }
             self.init(dtype: .i64, shape: shape, bytes: bytes)
         }
@@ -53,7 +58,9 @@ public enum SafeTensors {
         public init(int32 values: [Int32], shape: [Int]) {
             var bytes = [UInt8](repeating: 0, count: values.count * 4)
             bytes.withUnsafeMutableBytes { raw in
-                for (i, v) in values.enumerated() { raw.storeBytes(of: v.littleEndian, toByteOffset: i * 4, as: Int32.self) }
+                for (i, v) in values.enumerated() {
+                    raw.storeBytes(of: v.littleEndian, toByteOffset: i * 4, as: Int32.self)
+                }
             }
             self.init(dtype: .i32, shape: shape, bytes: bytes)
         }
@@ -62,7 +69,9 @@ public enum SafeTensors {
         public init(float64 values: [Double], shape: [Int]) {
             var bytes = [UInt8](repeating: 0, count: values.count * 8)
             bytes.withUnsafeMutableBytes { raw in
-                for (i, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
+                for (i, v) in values.enumerated() {
+                    raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self)
+                }
             }
             self.init(dtype: .f64, shape: shape, bytes: bytes)
         }
@@ -76,10 +85,18 @@ public enum SafeTensors {
             bytes.withUnsafeBytes { raw in
                 for i in 0..<elementCount {
                     switch dtype {
-                    case .f32: p[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                    case .f64: p[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
-                    case .i32: p[i] = Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
-                    case .i64: p[i] = Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+                    case .f32:
+                        p[i] = Float(
+                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                    case .f64:
+                        p[i] = Float(
+                            Double(
+                                bitPattern: UInt64(
+                                    littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                    case .i32:
+                        p[i] = Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
+                    case .i64:
+                        p[i] = Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
                     }
                 }
             }
@@ -95,8 +112,17 @@ public enum SafeTensors {
                     switch dtype {
                     case .i64: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))
                     case .i32: Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
-                    case .f32: whole(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))))
-                    case .f64: whole(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                    case .f32:
+                        whole(
+                            Double(
+                                Float(
+                                    bitPattern: UInt32(
+                                        littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))))
+                    case .f64:
+                        whole(
+                            Double(
+                                bitPattern: UInt64(
+                                    littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
                     }
                 }
             }
@@ -115,7 +141,9 @@ public enum SafeTensors {
 
         /// The float32 tensor `name`, or an error naming the file and the tensor.
         public func tensor(_ name: String, file: String) throws -> Tensor {
-            guard let e = tensors[name] else { throw SafeTensorsError(file: file, problem: "no tensor named \"\(name)\"") }
+            guard let e = tensors[name] else {
+                throw SafeTensorsError(file: file, problem: "no tensor named \"\(name)\"")
+            }
             return e.tensor
         }
     }
@@ -132,7 +160,9 @@ public enum SafeTensors {
         let names = file.tensors.keys.sorted()
         for name in names {
             let e = file.tensors[name]!
-            header[name] = ["dtype": e.dtype.rawValue, "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]] as [String: Any]
+            header[name] =
+                ["dtype": e.dtype.rawValue, "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]]
+                as [String: Any]
             offset += e.bytes.count
         }
         var json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -171,10 +201,14 @@ public enum SafeTensors {
     /// Decodes safetensors bytes; `file` names the source in errors.
     public static func decode(_ bytes: [UInt8], file: String) throws -> File {
         func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(file: file, problem: problem) }
-        guard bytes.count >= 8 else { throw fail("is \(bytes.count) bytes long, shorter than the 8-byte header length") }
+        guard bytes.count >= 8 else {
+            throw fail("is \(bytes.count) bytes long, shorter than the 8-byte header length")
+        }
         var length: UInt64 = 0
         for i in 0..<8 { length |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard length <= UInt64(maximumHeaderBytes) else { throw fail("header length \(length) exceeds the \(maximumHeaderBytes)-byte limit") }
+        guard length <= UInt64(maximumHeaderBytes) else {
+            throw fail("header length \(length) exceeds the \(maximumHeaderBytes)-byte limit")
+        }
         guard 8 + Int(length) <= bytes.count else {
             throw fail("header length \(length) runs past the end of the file (\(bytes.count) bytes)")
         }
@@ -199,10 +233,15 @@ public enum SafeTensors {
                 }
                 continue
             }
-            guard let info = value as? [String: Any] else { throw fail("tensor \"\(name)\" is not described by an object") }
+            guard let info = value as? [String: Any] else {
+                throw fail("tensor \"\(name)\" is not described by an object")
+            }
             guard let dtypeName = info["dtype"] as? String else { throw fail("tensor \"\(name)\" has no dtype") }
-            guard let dtype = DType(rawValue: dtypeName) else { throw fail("tensor \"\(name)\" has unsupported dtype \(dtypeName)") }
-            guard let shapeAny = info["shape"] as? [Any], let shape = integers(shapeAny), shape.allSatisfy({ $0 >= 0 }) else {
+            guard let dtype = DType(rawValue: dtypeName) else {
+                throw fail("tensor \"\(name)\" has unsupported dtype \(dtypeName)")
+            }
+            guard let shapeAny = info["shape"] as? [Any], let shape = integers(shapeAny), shape.allSatisfy({ $0 >= 0 })
+            else {
                 throw fail("tensor \"\(name)\" has no valid shape")
             }
             guard let offAny = info["data_offsets"] as? [Any], let offsets = integers(offAny), offsets.count == 2 else {
@@ -215,14 +254,20 @@ public enum SafeTensors {
             var elements = 1
             for d in shape {
                 let (product, overflow) = elements.multipliedReportingOverflow(by: d)
-                guard !overflow, product <= dataCount else { throw fail("tensor \"\(name)\" shape \(shape) is larger than the file") }
+                guard !overflow, product <= dataCount else {
+                    throw fail("tensor \"\(name)\" shape \(shape) is larger than the file")
+                }
                 elements = product
             }
             guard elements * dtype.byteSize == end - begin else {
-                throw fail("tensor \"\(name)\" of dtype \(dtypeName) and shape \(shape) needs \(elements * dtype.byteSize) bytes, data_offsets give \(end - begin)")
+                throw fail(
+                    "tensor \"\(name)\" of dtype \(dtypeName) and shape \(shape) needs \(elements * dtype.byteSize) "
+                        + "bytes, data_offsets give \(end - begin)"
+                )
             }
             ranges.append((begin, end, name))
-            result.tensors[name] = Entry(dtype: dtype, shape: shape, bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))
+            result.tensors[name] = Entry(
+                dtype: dtype, shape: shape, bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))
         }
         ranges.sort { ($0.0, $0.1) < ($1.0, $1.1) }
         for i in ranges.indices.dropFirst() where ranges[i].0 < ranges[i - 1].1 {

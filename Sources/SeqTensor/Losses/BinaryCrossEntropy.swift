@@ -6,7 +6,8 @@ import Foundation
 public func binaryCrossEntropyWithLogits(
     _ logits: Variable, _ target: Variable, reduction: LossReduction = .mean
 ) -> Variable {
-    precondition(logits.shape == target.shape, "bceWithLogits: logits \(logits.shape) and target \(target.shape) differ")
+    precondition(
+        logits.shape == target.shape, "bceWithLogits: logits \(logits.shape) and target \(target.shape) differ")
     let n = logits.value.count
     let scale: Float = reduction == .mean ? 1 / Float(max(n, 1)) : 1
     let xp = logits.value.pointer, tp = target.value.pointer

@@ -25,7 +25,9 @@ public func crossEntropy(
     }
     var countedRows = 0
     for r in 0..<rows where counted(r) {
-        precondition(targets[r] >= 0 && targets[r] < classes, "crossEntropy: target \(targets[r]) outside 0..<\(classes) at row \(r)")
+        precondition(
+            targets[r] >= 0 && targets[r] < classes,
+            "crossEntropy: target \(targets[r]) outside 0..<\(classes) at row \(r)")
         countedRows += 1
     }
     let scale: Float = reduction == .mean ? 1 / Float(max(countedRows, 1)) : 1

@@ -9,8 +9,10 @@ public final class Adagrad: Optimizer {
     public private(set) var stepCount = 0
     let sums: Slots
 
-    public init(_ parameters: [Parameter], learningRate: Float = 1e-2, learningRateDecay: Float = 0,
-                weightDecay: Float = 0, initialAccumulator: Float = 0, epsilon: Float = 1e-10) {
+    public init(
+        _ parameters: [Parameter], learningRate: Float = 1e-2, learningRateDecay: Float = 0,
+        weightDecay: Float = 0, initialAccumulator: Float = 0, epsilon: Float = 1e-10
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.learningRateDecay = learningRateDecay

@@ -15,8 +15,10 @@ public final class Adam: Optimizer {
     let firstMoments: Slots, secondMoments: Slots, maxSecondMoments: Slots
 
     /// Adam; `decoupledWeightDecay: true` makes it AdamW (see `AdamW(...)`).
-    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, amsgrad: Bool = false) {
+    public init(
+        _ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, amsgrad: Bool = false
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -39,14 +41,19 @@ public final class Adam: Optimizer {
         let l2: Float = decoupledWeightDecay ? 0 : weightDecay
         // Resolve every buffer first (slots are created on first use), then update element
         // ranges on all threads: each element's update is independent of the others.
-        typealias Buffers = (n: Int, g: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>,
-                             m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, vmax: UnsafeMutablePointer<Float>?)
+        typealias Buffers = (
+            n: Int, g: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>,
+            m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, vmax: UnsafeMutablePointer<Float>?
+        )
         var work: [Buffers] = []
         for (i, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
-            work.append((p.value.count, grad.pointer, p.value.mutablePointer,
-                         firstMoments.pointer(i, shape: p.shape), secondMoments.pointer(i, shape: p.shape),
-                         amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil))
+            work.append(
+                (
+                    p.value.count, grad.pointer, p.value.mutablePointer,
+                    firstMoments.pointer(i, shape: p.shape), secondMoments.pointer(i, shape: p.shape),
+                    amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil
+                ))
         }
         let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
         let total = work.reduce(0) { $0 + $1.n }
@@ -61,7 +68,8 @@ public final class Adam: Optimizer {
                         let g = UnsafeRawPointer(gp + j).loadUnaligned(as: SIMD16<Float>.self) + l2 * wv
                         var mv = UnsafeRawPointer(m + j).loadUnaligned(as: SIMD16<Float>.self)
                         mv += (1 - beta1) * (g - mv)
-                        let vv = beta2 * UnsafeRawPointer(v + j).loadUnaligned(as: SIMD16<Float>.self) + (1 - beta2) * g * g
+                        let vv =
+                            beta2 * UnsafeRawPointer(v + j).loadUnaligned(as: SIMD16<Float>.self) + (1 - beta2) * g * g
                         let updated = wv - stepSize * mv / (vv.squareRoot() / correction2Sqrt + epsilon)
                         UnsafeMutableRawPointer(m + j).storeBytes(of: mv, as: SIMD16<Float>.self)
                         UnsafeMutableRawPointer(v + j).storeBytes(of: vv, as: SIMD16<Float>.self)
@@ -104,8 +112,11 @@ public final class Adam: Optimizer {
 }
 
 /// AdamW: Adam with decoupled weight decay (PyTorch default decay 0.01).
-public func AdamW(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                  epsilon: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false) -> Adam {
-    Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-         weightDecay: weightDecay, decoupledWeightDecay: true, amsgrad: amsgrad)
+public func AdamW(
+    _ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    epsilon: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false
+) -> Adam {
+    Adam(
+        parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+        weightDecay: weightDecay, decoupledWeightDecay: true, amsgrad: amsgrad)
 }

@@ -18,7 +18,9 @@ public func clipGradientNorm(_ parameters: [Variable], maxNorm: Float, normType:
         for p in parameters { if let g = p.grad { for i in 0..<g.count { total = max(total, abs(g.pointer[i])) } } }
     } else {
         var sum: Double = 0
-        for p in parameters { if let g = p.grad { for i in 0..<g.count { sum += pow(Double(abs(g.pointer[i])), Double(normType)) } } }
+        for p in parameters {
+            if let g = p.grad { for i in 0..<g.count { sum += pow(Double(abs(g.pointer[i])), Double(normType)) } }
+        }
         total = Float(pow(sum, 1 / Double(normType)))
     }
     let coefficient = min(1, maxNorm / (total + 1e-6))

@@ -32,11 +32,11 @@ public struct LearningRateSchedule: Sendable, Equatable {
         switch decay {
         case .constant:
             return base
-        case let .step(every, gamma):
+        case .step(let every, let gamma):
             return base * pow(gamma, Float(s / max(every, 1)))
-        case let .exponential(gamma):
+        case .exponential(let gamma):
             return base * pow(gamma, Float(s))
-        case let .cosine(total, minimum):
+        case .cosine(let total, let minimum):
             let progress = min(Double(s), Double(total)) / Double(max(total, 1))
             return minimum + (base - minimum) * Float((1 + cos(Double.pi * progress)) / 2)
         }

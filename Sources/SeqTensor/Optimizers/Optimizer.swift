@@ -46,9 +46,16 @@ final class Slots {
 
     func load(_ state: [String: Tensor], parameters: [Parameter]) throws {
         for i in buffers.indices {
-            guard let t = state["\(i).\(name)"] else { buffers[i] = nil; continue }
+            guard let t = state["\(i).\(name)"] else {
+                buffers[i] = nil
+                continue
+            }
             guard t.shape == parameters[i].shape else {
-                throw OptimizerStateError(description: "optimizer state \(i).\(name) has shape \(t.shape), parameter \(parameters[i].name) has \(parameters[i].shape)")
+                throw OptimizerStateError(
+                    description:
+                        "optimizer state \(i).\(name) has shape \(t.shape), parameter \(parameters[i].name) has "
+                        + "\(parameters[i].shape)"
+                )
             }
             buffers[i] = t
         }
@@ -71,7 +78,8 @@ public struct DivergenceError: Error, CustomStringConvertible {
     }
 
     public var description: String {
-        "training diverged at step \(step): loss \(loss), gradient norm \(gradientNorm) (learning rate too high? try a lower --lr or a smaller --clip)"
+        "training diverged at step \(step): loss \(loss), gradient norm \(gradientNorm) (learning rate too high? try a "
+            + "lower --lr or a smaller --clip)"
     }
 }
 

@@ -9,8 +9,10 @@ public final class RMSprop: Optimizer {
     public let alpha: Float, epsilon: Float, weightDecay: Float, momentum: Float, centered: Bool
     let squareAverages: Slots, gradAverages: Slots, momentumBuffers: Slots
 
-    public init(_ parameters: [Parameter], learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8,
-                weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false) {
+    public init(
+        _ parameters: [Parameter], learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8,
+        weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.alpha = alpha

@@ -127,7 +127,8 @@ public struct Tensor {
             precondition(known > 0 && count % known == 0, "reshape: cannot infer -1 in \(newShape) for \(self.shape)")
             shape[hole] = count / known
         }
-        precondition(Tensor.elementCount(shape) == count, "reshape: \(self.shape) has \(count) elements, \(newShape) does not")
+        precondition(
+            Tensor.elementCount(shape) == count, "reshape: \(self.shape) has \(count) elements, \(newShape) does not")
         var t = self
         t.shape = shape
         return t
@@ -135,8 +136,9 @@ public struct Tensor {
 
     /// Rows `range` along the first axis, copied.
     public func slice(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
-                     "slice: \(range) outside the first axis of \(shape)")
+        precondition(
+            rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
+            "slice: \(range) outside the first axis of \(shape)")
         let inner = count / max(shape[0], 1)
         var newShape = shape
         newShape[0] = range.count
@@ -183,7 +185,8 @@ public struct Tensor {
         let tail = Array(parts[0].shape.dropFirst())
         var rows = 0
         for p in parts {
-            precondition(Array(p.shape.dropFirst()) == tail, "concatenating: \(p.shape) does not match \(parts[0].shape)")
+            precondition(
+                Array(p.shape.dropFirst()) == tail, "concatenating: \(p.shape) does not match \(parts[0].shape)")
             rows += p.shape[0]
         }
         let t = Tensor(uninitialized: [rows] + tail)

@@ -29,52 +29,64 @@ func peakRSSMegabytes() -> Double {
 /// Each whole step is timed after `--warmup` steps; tokens/s = B*T / median step time. Then the
 /// validation loss on the last 10%, and sampling at batch 1, temperature 1.
 struct CharLMBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "charlm", abstract: "Train a character model and time every step.")
+    static let configuration = CommandConfiguration(
+        commandName: "charlm", abstract: "Train a character model and time every step.")
 
-    @Option(help: "lstm, gru, rnn (tanh) or rnn_relu.") var cell: CellKind = .lstm
-    @Option var hidden = 256
-    @Option var layers = 2
-    @Option var embed = 64
-    @Option var seq = 64
-    @Option var batch = 32
-    @Option var steps = 300
+    @Option(help: "The cell.") var cell: CellKind = .lstm
+    @Option(help: "Hidden units per layer.") var hidden = 256
+    @Option(help: "Recurrent layers.") var layers = 2
+    @Option(help: "Embedding size.") var embed = 64
+    @Option(help: "Characters per stream per step.") var seq = 64
+    @Option(help: "Streams per step.") var batch = 32
+    @Option(help: "Training steps.") var steps = 300
     @Option(help: "Untimed steps at the start.") var warmup = 20
-    @Option var lr: Float = 2e-3
-    @Option var clip: Float = 5
-    @Option var threads = 2
-    @Option var seed: UInt64 = 0
+    @Option(help: "Learning rate (Adam).") var lr: Float = 2e-3
+    @Option(help: "Clip the global gradient norm to this.") var clip: Float = 5
+    @OptionGroup var compute: ThreadOptions
+    // 0, as ../shared/bench/torch_charlm.py seeds by default (the other commands' default is 1).
+    @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(name: .customLong("sample-len"), help: "Characters sampled after training.") var sampleLength = 2000
     @Option(help: "Text to train on (default: the built-in corpus).") var corpus: String?
-    @Flag(help: "End with one JSON line.") var json = false
+    @OptionGroup var output: JSONOptions
 
     func validate() throws {
-        for (v, flag) in [(hidden, "--hidden"), (layers, "--layers"), (embed, "--embed"), (seq, "--seq"), (batch, "--batch"), (steps, "--steps"), (threads, "--threads")] {
+        for (v, flag) in [
+            (hidden, "--hidden"), (layers, "--layers"), (embed, "--embed"), (seq, "--seq"), (batch, "--batch"),
+        ] {
             try require(v > 0, flag, "must be positive")
         }
+        try require(steps > 0, "--steps", "must be positive")
         try require(warmup >= 0 && warmup < steps, "--warmup", "must be in [0, --steps)")
         try require(sampleLength >= 0, "--sample-len", "must not be negative")
     }
 
     func run() throws {
-        BLASThreads.set(threads)
+        compute.apply()
         let text: [Unicode.Scalar]
-        if let corpus { text = try reporting { try TextCorpus(path: corpus).text } } else {
+        if let corpus {
+            text = try reporting { try TextCorpus(path: corpus).text }
+        } else {
             text = Array(SyntheticCorpus.generate(characters: 1_100_000).unicodeScalars)
         }
         let vocabulary = CharVocabulary(text: text)
         let ids = try reporting { try vocabulary.encode(text, source: corpus ?? "built-in corpus") }
         let (training, validation, _) = try reporting {
-            try StreamBatches.split(ids, validationFraction: 0.1, batch: batch, steps: seq, source: corpus ?? "built-in corpus")
+            try StreamBatches.split(
+                ids, validationFraction: 0.1, batch: batch, steps: seq, source: corpus ?? "built-in corpus")
         }
-        let model = CharLanguageModel(.init(cell: cell, vocabularySize: vocabulary.count, embedding: embed, hidden: hidden, layers: layers),
-                                      vocabulary: vocabulary, random: RandomSource(seed: seed))
+        let model = CharLanguageModel(
+            .init(cell: cell, vocabularySize: vocabulary.count, embedding: embed, hidden: hidden, layers: layers),
+            vocabulary: vocabulary, random: RandomSource(seed: seed))
         var options = CharTrainer.Options()
         options.batch = batch
         options.steps = seq
         options.clip = clip
         options.schedule = LearningRateSchedule(base: lr)
         let trainer = CharTrainer(model: model, options: options, training: training, validation: validation)
-        printError("bench charlm: \(cell.rawValue) \(layers)x\(hidden), E=\(embed), V=\(vocabulary.count), T=\(seq), B=\(batch), \(steps) steps, \(threads) threads, \(model.parameterCount) params")
+        printError(
+            "bench charlm: \(cell.rawValue) \(layers)x\(hidden), E=\(embed), V=\(vocabulary.count), T=\(seq), "
+                + "B=\(batch), \(steps) steps, "
+                + "\(compute.threads) threads, \(InstructionSet.current.rawValue), \(model.parameterCount) params")
 
         var stepTimes: [Double] = [], losses: [Float] = []
         for s in 0..<steps {
@@ -84,7 +96,10 @@ struct CharLMBench: ParsableCommand {
             losses.append(loss)
             if s >= warmup { stepTimes.append(dt) }
             if (s + 1) % 50 == 0 || s == 0 {
-                printError(String(format: "step %5d  loss %.4f  step %7.1f ms  %8.0f tok/s", s + 1, loss, dt * 1e3, Double(batch * seq) / dt))
+                printError(
+                    String(
+                        format: "step %5d  loss %.4f  step %7.1f ms  %8.0f tok/s", s + 1, loss, dt * 1e3,
+                        Double(batch * seq) / dt))
             }
         }
         let sorted = stepTimes.sorted()
@@ -98,29 +113,42 @@ struct CharLMBench: ParsableCommand {
         var sampled = String.UnicodeScalarView()
         let s0 = DispatchTime.now().uptimeNanoseconds
         try reporting {
-            try model.sample(prime: "", length: sampleLength, options: SamplingOptions(), generator: &generator) { sampled.append($0) }
+            try model.sample(prime: "", length: sampleLength, options: SamplingOptions(), generator: &generator) {
+                sampled.append($0)
+            }
         }
         let sampleSeconds = Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
         let rss = peakRSSMegabytes()
-        let flopsPerToken = Double(CharLMBench.trainingFlopsPerToken(cell: cell, hidden: hidden, layers: layers, embed: embed, vocabulary: vocabulary.count))
-        print(String(format: "train: %d timed steps, median step %.1f ms -> %.0f tok/s (%.1f GFLOP/s); train loss (last 20) %.4f",
-                     stepTimes.count, median * 1e3, tokensPerSecond, tokensPerSecond * flopsPerToken / 1e9, finalLoss)
-            + (valLoss.map { String(format: "; val loss %.4f", $0) } ?? ""))
-        print(String(format: "sampling: %d chars in %.3f s -> %.0f chars/s; peak RSS %.0f MB", sampleLength, sampleSeconds, Double(sampleLength) / sampleSeconds, rss))
+        let flopsPerToken = Double(
+            CharLMBench.trainingFlopsPerToken(
+                cell: cell, hidden: hidden, layers: layers, embed: embed, vocabulary: vocabulary.count))
+        print(
+            String(
+                format:
+                    "train: %d timed steps, median step %.1f ms -> %.0f tok/s (%.1f GFLOP/s); train loss (last 20) "
+                    + "%.4f",
+                stepTimes.count, median * 1e3, tokensPerSecond, tokensPerSecond * flopsPerToken / 1e9, finalLoss)
+                + (valLoss.map { String(format: "; val loss %.4f", $0) } ?? ""))
+        print(
+            String(
+                format: "sampling: %d chars in %.3f s -> %.0f chars/s; peak RSS %.0f MB", sampleLength, sampleSeconds,
+                Double(sampleLength) / sampleSeconds, rss))
         print("-----\n" + String(String(sampled).prefix(300)) + "\n-----")
-        if json {
-            print(jsonLine([
-                "benchmark": "seqtool_charlm", "cell": cell.rawValue, "hidden": hidden, "layers": layers, "embed": embed, "vocab": vocabulary.count,
-                "seq": seq, "batch": batch, "steps": steps, "warmup": warmup, "threads": threads, "params": model.parameterCount,
-                "tokens_per_s": tokensPerSecond, "ms_per_step": median * 1e3, "final_loss": finalLoss, "val_loss": valLoss ?? Float.nan,
-                "sample_chars_per_s": Double(sampleLength) / sampleSeconds, "peak_rss_mb": rss,
-                "flops_per_token_train": flopsPerToken, "gflops_effective": tokensPerSecond * flopsPerToken / 1e9,
-            ]))
-        }
+        output.emit([
+            "benchmark": "seqtool_charlm", "cell": cell.rawValue, "hidden": hidden, "layers": layers, "embed": embed,
+            "vocab": vocabulary.count, "seq": seq, "batch": batch, "steps": steps, "warmup": warmup,
+            "threads": compute.threads, "isa": InstructionSet.current.rawValue, "params": model.parameterCount,
+            "tokens_per_s": tokensPerSecond, "ms_per_step": median * 1e3, "final_loss": finalLoss,
+            "val_loss": valLoss ?? Float.nan, "sample_chars_per_s": Double(sampleLength) / sampleSeconds,
+            "peak_rss_mb": rss, "flops_per_token_train": flopsPerToken,
+            "gflops_effective": tokensPerSecond * flopsPerToken / 1e9,
+        ])
     }
 
     /// 3x the forward matrix FLOPs per token, counted as the PyTorch script counts them.
-    static func trainingFlopsPerToken(cell: CellKind, hidden H: Int, layers: Int, embed E: Int, vocabulary V: Int) -> Int {
+    static func trainingFlopsPerToken(cell: CellKind, hidden H: Int, layers: Int, embed E: Int, vocabulary V: Int)
+        -> Int
+    {
         let G = cell.gateCount
         var forward = 2 * H * V
         for l in 0..<layers { forward += 2 * G * H * (l == 0 ? E : H) + 2 * G * H * H }
@@ -130,19 +158,20 @@ struct CharLMBench: ParsableCommand {
 
 /// Forward and backward time of one recurrent layer over a (T, B, I) batch (median of repeats).
 struct LayerBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "layer", abstract: "Time forward and backward of one recurrent layer.")
+    static let configuration = CommandConfiguration(
+        commandName: "layer", abstract: "Time forward and backward of one recurrent layer.")
 
-    @Option(help: "lstm, gru, rnn (tanh) or rnn_relu.") var cell: CellKind = .lstm
-    @Option var hidden = 256
-    @Option(name: .customLong("input-size")) var inputSize = 256
-    @Option var batch = 32
-    @Option var seq = 64
-    @Option var threads = 2
-    @Option var repeats = 30
-    @Flag var json = false
+    @Option(help: "The cell.") var cell: CellKind = .lstm
+    @Option(help: "Hidden units.") var hidden = 256
+    @Option(name: .customLong("input-size"), help: "Input features per step.") var inputSize = 256
+    @Option(help: "Sequences per batch.") var batch = 32
+    @Option(help: "Steps per sequence.") var seq = 64
+    @OptionGroup var compute: ThreadOptions
+    @Option(help: "Timed repeats.") var repeats = 30
+    @OptionGroup var output: JSONOptions
 
     func run() throws {
-        BLASThreads.set(threads)
+        compute.apply()
         let random = RandomSource(seed: 1)
         let layer = RecurrentLayer(cell, inputSize: inputSize, hiddenSize: hidden, random: random)
         let x = Parameter(Tensor(uniform: [seq, batch, inputSize], low: -1, high: 1, generator: &random.generator))
@@ -162,28 +191,34 @@ struct LayerBench: ParsableCommand {
         }
         let f = forward.sorted()[forward.count / 2], b = backward.sorted()[backward.count / 2]
         let flops = Double(2 * cell.gateCount * hidden * (inputSize + hidden) * seq * batch)
-        print(String(format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): forward %.2f ms (%.1f GFLOP/s), backward %.2f ms (%.1f GFLOP/s), median of %d",
-                     cell.rawValue, inputSize, hidden, batch, seq, threads, f, flops / f / 1e6, b, 2 * flops / b / 1e6, repeats))
-        if json { print(jsonLine(["cell": cell.rawValue, "forward_ms": f, "backward_ms": b, "threads": threads])) }
+        print(
+            String(
+                format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): ", cell.rawValue, inputSize, hidden, batch, seq,
+                compute.threads)
+                + String(
+                    format: "forward %.2f ms (%.1f GFLOP/s), backward %.2f ms (%.1f GFLOP/s), median of %d", f,
+                    flops / f / 1e6, b, 2 * flops / b / 1e6, repeats))
+        output.emit(["cell": cell.rawValue, "forward_ms": f, "backward_ms": b, "threads": compute.threads])
     }
 }
 
 /// GFLOP/s of one GEMM shape through seqtool's wrapper (median of repeats).
 struct GemmBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gemm", abstract: "GFLOP/s of C = A B through the gemm wrapper.")
+    static let configuration = CommandConfiguration(
+        commandName: "gemm", abstract: "GFLOP/s of C = A B through the gemm wrapper.")
 
-    @Option var m = 1024
-    @Option var n = 1024
-    @Option var k = 1024
-    @Option var threads = 1
-    @Option var repeats = 12
+    @Option(help: "Rows of C.") var m = 1024
+    @Option(help: "Columns of C.") var n = 1024
+    @Option(help: "The inner dimension.") var k = 1024
+    @OptionGroup var compute: ThreadOptions
+    @Option(help: "Timed repeats.") var repeats = 12
     @Flag(help: "A stored transposed (as weight gradients use dY^T).") var transposeA = false
     @Flag(help: "B stored transposed (as the layers use W^T).") var transposeB = false
     @Flag(help: "Pack B once and time only the products (as the recurrent step runs).") var packed = false
-    @Flag var json = false
+    @OptionGroup var output: JSONOptions
 
     func run() throws {
-        BLASThreads.set(threads)
+        compute.apply()
         var g = SeededGenerator(seed: 1)
         let a = Tensor(uniform: transposeA ? [k, m] : [m, k], low: -1, high: 1, generator: &g)
         let b = Tensor(uniform: transposeB ? [n, k] : [k, n], low: -1, high: 1, generator: &g)
@@ -193,7 +228,9 @@ struct GemmBench: ParsableCommand {
         if packed && transposeA { throw ValidationError("--packed multiplies an A stored as is; drop --transpose-a") }
         let packedB = packed ? PackedMatrix(transposed: transposeB, k: k, n: n, b.pointer) : nil
         func product() {
-            if let packedB { packedB.multiply(m: m, a.pointer, cp) } else {
+            if let packedB {
+                packedB.multiply(m: m, a.pointer, cp)
+            } else {
                 gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a.pointer, b.pointer, cp)
             }
         }
@@ -211,11 +248,16 @@ struct GemmBench: ParsableCommand {
             rates.append(flops * Double(inner) / elapsed / 1e9)
         }
         let median = rates.sorted()[rates.count / 2]
-        print(String(format: "gemm M=%d N=%d K=%d%@%@%@ [%@], %d thread(s): %.1f GFLOP/s (median of %d)", m, n, k,
-                     transposeA ? " (A^T)" : "", transposeB ? " (B^T)" : "", packed ? " (B packed)" : "", GemmBackend.current.rawValue, threads, median, repeats))
-        if json {
-            print(jsonLine(["m": m, "n": n, "k": k, "threads": threads, "gflops": median,
-                            "backend": GemmBackend.current.rawValue, "packed": packed]))
-        }
+        let variant = (transposeA ? " (A^T)" : "") + (transposeB ? " (B^T)" : "") + (packed ? " (B packed)" : "")
+        print(
+            String(format: "gemm M=%d N=%d K=%d", m, n, k) + variant
+                + String(
+                    format: " [%@], %d thread(s): %.1f GFLOP/s (median of %d)", GemmBackend.current.rawValue,
+                    compute.threads, median, repeats))
+        output.emit([
+            "m": m, "n": n, "k": k, "threads": compute.threads, "gflops": median,
+            "backend": GemmBackend.current.rawValue,
+            "packed": packed,
+        ])
     }
 }

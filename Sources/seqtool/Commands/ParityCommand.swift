@@ -22,8 +22,9 @@ struct ParityCommand: ParsableCommand {
         }
         for r in results {
             let status = r.passed ? "ok  " : "FAIL"
-            var line = "\(status) \(r.name.padding(toLength: 20, withPad: " ", startingAt: 0)) max rel err \(String(format: "%.2e", r.maxRelativeError))"
-                + "  budget \(String(format: "%5.1f%%", r.budgetUsed * 100))"
+            var line =
+                "\(status) \(r.name.padding(toLength: 20, withPad: " ", startingAt: 0)) "
+                + String(format: "max rel err %.2e  budget %5.1f%%", r.maxRelativeError, r.budgetUsed * 100)
             if !r.worstTensor.isEmpty { line += "  (\(r.worstTensor))" }
             if let failure = r.failure { line += "  \(failure)" }
             print(line)

@@ -12,12 +12,12 @@ struct MakeCorpusCommand: ParsableCommand {
 
     @Option(help: "Text file to write.") var out: String
     @Option(help: "Approximate size in characters.") var characters = TrainCharCommand.builtinCorpusSize
-    @Option(help: "Random seed of the grammar.") var seed: UInt64 = 1
+    @OptionGroup var seeding: SeedOptions
 
     func validate() throws { try require(characters > 0, "--characters", "must be positive") }
 
     func run() throws {
-        let text = SyntheticCorpus.generate(characters: characters, seed: seed)
+        let text = SyntheticCorpus.generate(characters: characters, seed: seeding.seed)
         try reporting { try AtomicFile.write(text, to: out) }
         print("wrote \(text.unicodeScalars.count) characters to \(out)")
     }

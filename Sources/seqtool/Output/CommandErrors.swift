@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeqTensor
 
 /// An error the user can act on: one line, printed as `Error: <message>` with exit status 1.
 struct CommandError: Error, CustomStringConvertible {
@@ -38,6 +39,20 @@ func checkOverwrite(_ path: String, force: Bool, flag: String, isExpectedKind: (
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
     if isDirectory.boolValue { throw CommandError("\(flag) \(path) is a folder") }
     if !force && !isExpectedKind(path) {
-        throw CommandError("\(flag) \(path) exists and is not a file seqtool wrote of this kind (use --force to overwrite it)")
+        throw CommandError(
+            "\(flag) \(path) exists and is not a file seqtool wrote of this kind (use --force to overwrite it)")
     }
+}
+
+/// Whether `path` is a safetensors file whose metadata `format` is `format`.
+func isSafeTensors(_ path: String, format: String) -> Bool {
+    (try? SafeTensors.read(path: path))?.metadata["format"] == format
+}
+
+/// Whether `path` starts like an SVG file.
+func isSVG(_ path: String) -> Bool {
+    guard let h = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? h.close() }
+    let head = String(decoding: h.readData(ofLength: 256), as: UTF8.self)
+    return head.contains("<svg") || head.hasPrefix("<?xml")
 }

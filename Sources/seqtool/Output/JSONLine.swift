@@ -11,6 +11,7 @@ func jsonLine(_ object: [String: Any]) -> String {
         default: return v
         }
     }
-    let data = try! JSONSerialization.data(withJSONObject: clean(object), options: [.sortedKeys, .withoutEscapingSlashes])
+    let data = try! JSONSerialization.data(
+        withJSONObject: clean(object), options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
 }

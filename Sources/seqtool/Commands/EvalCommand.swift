@@ -14,27 +14,33 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Character model (.safetensors).") var model: String
     @Option(help: "Text file or folder of text files.") var corpus: String
     @Option(help: "Characters per chunk (the state is carried between chunks).") var chunk = 256
-    @Option(help: "Threads for matrix products.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "End with one JSON line.") var json = false
+    @OptionGroup var compute: ThreadOptions
+    @OptionGroup var output: JSONOptions
 
     func validate() throws {
         try require(chunk > 0, "--chunk", "must be positive")
-        try require(threads > 0, "--threads", "must be positive")
     }
 
     func run() throws {
-        BLASThreads.set(threads)
+        compute.apply()
         let loaded = try reporting { try CharLanguageModel.load(path: model).model }
         let text = try reporting { try TextCorpus(path: corpus).text }
         let ids = try reporting { try loaded.vocabulary.encode(text, source: corpus) }
         guard ids.count >= 2 else { throw CommandError("\(corpus): needs at least 2 characters to predict one") }
-        let stream = try reporting { try StreamBatches(tokens: ids, batch: 1, steps: chunk, source: corpus, evaluationOnly: true) }
+        let stream = try reporting {
+            try StreamBatches(tokens: ids, batch: 1, steps: chunk, source: corpus, evaluationOnly: true)
+        }
         let start = Date()
         let loss = loaded.meanLoss(over: stream)
         let seconds = Date().timeIntervalSince(start)
-        print(String(format: "%@: loss %.4f nats/char, %.4f bits/char over %d predictions (%.1f s)", corpus, loss, loss / log(2), ids.count - 1, seconds))
-        if json {
-            print(jsonLine(["loss": loss, "bpc": Double(loss) / log(2), "predictions": ids.count - 1, "seconds": seconds, "model": model, "corpus": corpus]))
-        }
+        print(
+            String(
+                format: "%@: loss %.4f nats/char, %.4f bits/char over %d predictions (%.1f s)", corpus, loss,
+                loss / log(2), ids.count - 1, seconds))
+        output.emit([
+            "loss": loss, "bpc": Double(loss) / log(2), "predictions": ids.count - 1, "seconds": seconds,
+            "model": model,
+            "corpus": corpus,
+        ])
     }
 }

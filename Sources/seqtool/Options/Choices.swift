@@ -1,0 +1,50 @@
+import ArgumentParser
+import Datasets
+import Recurrent
+import SeqTensor
+
+// The choices flags take, as enums the parser checks and lists in --help.
+
+extension CellKind: ExpressibleByArgument {
+    /// `lstm`, `gru`, `rnn` (tanh), `rnn_tanh`, `rnn_relu`.
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "lstm": self = .lstm
+        case "gru": self = .gru
+        case "rnn", "rnn_tanh", "rnn-tanh": self = .rnnTanh
+        case "rnn_relu", "rnn-relu": self = .rnnRelu
+        default: return nil
+        }
+    }
+}
+
+extension OptimizerKind: ExpressibleByArgument {}
+
+extension LabeledRows.LabelColumn: ExpressibleByArgument {}
+
+/// `--schedule` of train-char.
+enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
+    /// Multiplied by --lr-decay every --lr-decay-every steps.
+    case step
+    /// Cosine-annealed to 0 over the run.
+    case cosine
+    case constant
+}
+
+/// `--model` of classify.
+enum ClassifierChoice: String, ExpressibleByArgument, CaseIterable {
+    case lstm, gru, rnn
+    case rnnRelu = "rnn_relu"
+    case mlp, cnn1d, cnn2d
+
+    /// The cell of a recurrent choice; nil for the feedforward ones.
+    var cell: CellKind? {
+        switch self {
+        case .lstm: .lstm
+        case .gru: .gru
+        case .rnn: .rnnTanh
+        case .rnnRelu: .rnnRelu
+        case .mlp, .cnn1d, .cnn2d: nil
+        }
+    }
+}
