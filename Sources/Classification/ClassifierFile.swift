@@ -1,3 +1,4 @@
+import Feedforward
 import Foundation
 import Recurrent
 import SeqTensor
@@ -28,7 +29,7 @@ extension SequenceClassifier {
             m["model"] = "cnn2d"
             m["image"] = "\(h)x\(w)"
         }
-        try ModelFile.write(namedParameters, metadata: m, to: path)
+        try save(to: path, metadata: m)
     }
 
     /// Loads a classifier written by `save`; errors name the file and the problem.
@@ -93,7 +94,7 @@ extension SequenceClassifier {
             architecture, featureCount: features, classCount: classes, random: RandomSource(seed: 0))
         model.inputMean = Float(m["input_mean"] ?? "0") ?? 0
         model.inputStd = Float(m["input_std"] ?? "1") ?? 1
-        try ModelFile.load(model.namedParameters, from: file, path: path)
+        try model.load(file, path: path)
         return model
     }
 }

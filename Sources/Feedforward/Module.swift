@@ -69,10 +69,11 @@ extension Module {
         return try Graph.withoutRecording(body)
     }
 
-    /// Writes every parameter (float32, under its `state_dict` name) and `metadata` (string to
-    /// string, the file's `__metadata__`) to a safetensors file at `path`, atomically.
-    public func save(to path: String, metadata: [String: String] = [:]) throws {
-        try ModelFile.write(namedParameters, metadata: metadata, to: path)
+    /// Writes every parameter (float32, under its `state_dict` name), any `tensors` beside them
+    /// and `metadata` (string to string, the file's `__metadata__`) to a safetensors file at
+    /// `path`, atomically.
+    public func save(to path: String, metadata: [String: String] = [:], tensors: [String: Tensor] = [:]) throws {
+        try ModelFile.write(namedParameters, extra: tensors, metadata: metadata, to: path)
     }
 
     /// Loads every parameter from the safetensors file at `path` (as `save` writes it, or
@@ -82,8 +83,13 @@ extension Module {
     @discardableResult
     public func load(from path: String) throws -> [String: String] {
         let file = try SafeTensors.read(path: path)
-        try ModelFile.load(namedParameters, from: file, path: path)
+        try load(file, path: path)
         return file.metadata
+    }
+
+    /// Loads every parameter from `file`, read from `path` (named in errors), as `load(from:)` does.
+    public func load(_ file: SafeTensors.File, path: String) throws {
+        try ModelFile.load(namedParameters, from: file, path: path)
     }
 }
 

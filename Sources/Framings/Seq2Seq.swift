@@ -122,7 +122,7 @@ public final class Seq2Seq: Module {
         m["hidden"] = String(hidden)
         m["layers"] = String(layers)
         m["vocab"] = CharVocabulary(characters: characters).json
-        try ModelFile.write(namedParameters, metadata: m, to: path)
+        try save(to: path, metadata: m)
     }
 
     public static func load(path: String) throws -> Seq2Seq {
@@ -146,7 +146,7 @@ public final class Seq2Seq: Module {
                 + rnn.map { ("encoder." + $0.0, $0.1) } + rnn.map { ("decoder." + $0.0, $0.1) }, in: file, path: path)
         let model = Seq2Seq(
             cell: cell, characters: vocab.characters, embedding: e, hidden: h, layers: l, random: RandomSource(seed: 0))
-        try ModelFile.load(model.namedParameters, from: file, path: path)
+        try model.load(file, path: path)
         return model
     }
 }

@@ -85,8 +85,7 @@ public final class SequenceGenerator: Module {
         m["cell"] = cell.rawValue
         m["hidden"] = String(hidden)
         m["classes"] = String(classCount)
-        try ModelFile.write(
-            namedParameters, extra: reference.map { ["reference.curves": $0] } ?? [:], metadata: m, to: path)
+        try save(to: path, metadata: m, tensors: reference.map { ["reference.curves": $0] } ?? [:])
     }
 
     public static func load(path: String) throws -> (model: SequenceGenerator, metadata: [String: String]) {
@@ -105,7 +104,7 @@ public final class SequenceGenerator: Module {
             }
                 + [("head.weight", [1, hidden]), ("head.bias", [1])], in: file, path: path)
         let model = SequenceGenerator(cell: cell, hidden: hidden, classCount: classes, random: RandomSource(seed: 0))
-        try ModelFile.load(model.namedParameters, from: file, path: path)
+        try model.load(file, path: path)
         return (model, m)
     }
 }

@@ -66,7 +66,7 @@ extension CharLanguageModel {
             ],
             in: file, path: path)
         let model = CharLanguageModel(configuration, vocabulary: vocabulary, random: RandomSource(seed: 0))
-        try ModelFile.load(model.namedParameters, from: file, path: path)
+        try model.load(file, path: path)
         return model
     }
 }

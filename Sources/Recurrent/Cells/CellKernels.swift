@@ -39,9 +39,24 @@ public protocol CellKernels: Sendable {
 
     /// One step of batch-1 inference for a block of units, storing nothing for backward.
     func infer(_ step: CellInferenceStep)
+
+    /// `recurrentSequence` with this cell; implemented once, below. A requirement so that a call
+    /// through `any CellKernels` (a layer holds its cell so) lands in the copy of the sequence loop
+    /// compiled for this cell, not in the unspecialised generic one.
+    func sequence(
+        _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?, c0: Variable?, reverse: Bool,
+        lengths: [Int]?
+    ) -> (output: Variable, h: Variable, c: Variable?)
 }
 
 extension CellKernels {
+    public func sequence(
+        _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?, c0: Variable?, reverse: Bool,
+        lengths: [Int]?
+    ) -> (output: Variable, h: Variable, c: Variable?) {
+        recurrentSequence(cell: self, source, weights: weights, h0: h0, c0: c0, reverse: reverse, lengths: lengths)
+    }
+
     public func backwardThroughRecurrentWeights(_ step: CellGradientStep) {
         step.recurrentWeights.multiply(m: step.rows, step.dGates, beta: 0, step.dhPrev, threads: step.threads)
     }

@@ -54,26 +54,26 @@ public struct GRUKernels: CellKernels {
     }
 
     public func backward(_ step: CellGradientStep) {
-        let (load, store) = (Lanes.load, Lanes.store)
         let hidden = step.hidden, g3 = 3 * hidden
         for b in 0..<step.rows {
             let gr = step.gates + b * g3, hr = step.recurrentProjection! + b * g3
             let dx = step.dGates + b * g3, dhh = step.dRecurrentProjection! + b * g3, o = b * hidden
             var j = 0
             while j < hidden {
-                let r = load(gr, j, hidden), z = load(gr + hidden, j, hidden), n = load(gr + 2 * hidden, j, hidden)
-                let hn = load(hr + 2 * hidden, j, hidden)
-                let dhv = load(step.dh + o, j, hidden), hp = load(step.hPrev + o, j, hidden)
+                let r = Lanes.load(gr, j, hidden), z = Lanes.load(gr + hidden, j, hidden),
+                    n = Lanes.load(gr + 2 * hidden, j, hidden)
+                let hn = Lanes.load(hr + 2 * hidden, j, hidden)
+                let dhv = Lanes.load(step.dh + o, j, hidden), hp = Lanes.load(step.hPrev + o, j, hidden)
                 let dn = dhv * (1 - z) * (1 - n * n)
                 let dz = dhv * (hp - n) * z * (1 - z)
                 let dr = dn * hn * r * (1 - r)
-                store(dr, dx, j, hidden)
-                store(dz, dx + hidden, j, hidden)
-                store(dn, dx + 2 * hidden, j, hidden)
-                store(dr, dhh, j, hidden)
-                store(dz, dhh + hidden, j, hidden)
-                store(dn * r, dhh + 2 * hidden, j, hidden)
-                store(dhv * z, step.dhPrev + o, j, hidden)
+                Lanes.store(dr, dx, j, hidden)
+                Lanes.store(dz, dx + hidden, j, hidden)
+                Lanes.store(dn, dx + 2 * hidden, j, hidden)
+                Lanes.store(dr, dhh, j, hidden)
+                Lanes.store(dz, dhh + hidden, j, hidden)
+                Lanes.store(dn * r, dhh + 2 * hidden, j, hidden)
+                Lanes.store(dhv * z, step.dhPrev + o, j, hidden)
                 j += 8
             }
         }
@@ -110,7 +110,6 @@ public struct GRUKernels: CellKernels {
         gx: UnsafeMutablePointer<Float>, gh: UnsafeMutablePointer<Float>, biasHH: UnsafePointer<Float>?,
         hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int, saveGates: Bool
     ) {
-        let (load, store) = (Lanes.load, Lanes.store)
         let g3 = 3 * hidden
         for b in 0..<rows {
             let xr = gx + b * g3, hr = gh + b * g3, o = b * hidden
@@ -118,21 +117,21 @@ public struct GRUKernels: CellKernels {
             while j < hidden {
                 var br = SIMD8<Float>(repeating: 0), bz = br, bn = br
                 if let biasHH {
-                    br = load(biasHH, j, hidden)
-                    bz = load(biasHH + hidden, j, hidden)
-                    bn = load(biasHH + 2 * hidden, j, hidden)
+                    br = Lanes.load(biasHH, j, hidden)
+                    bz = Lanes.load(biasHH + hidden, j, hidden)
+                    bn = Lanes.load(biasHH + 2 * hidden, j, hidden)
                 }
-                let r = VectorMath.sigmoid(load(xr, j, hidden) + load(hr, j, hidden) + br)
-                let z = VectorMath.sigmoid(load(xr + hidden, j, hidden) + load(hr + hidden, j, hidden) + bz)
-                let hn = load(hr + 2 * hidden, j, hidden) + bn
-                let n = VectorMath.tanh(load(xr + 2 * hidden, j, hidden) + r * hn)
+                let r = VectorMath.sigmoid(Lanes.load(xr, j, hidden) + Lanes.load(hr, j, hidden) + br)
+                let z = VectorMath.sigmoid(Lanes.load(xr + hidden, j, hidden) + Lanes.load(hr + hidden, j, hidden) + bz)
+                let hn = Lanes.load(hr + 2 * hidden, j, hidden) + bn
+                let n = VectorMath.tanh(Lanes.load(xr + 2 * hidden, j, hidden) + r * hn)
                 if saveGates {
-                    store(r, xr, j, hidden)
-                    store(z, xr + hidden, j, hidden)
-                    store(n, xr + 2 * hidden, j, hidden)
-                    store(hn, hr + 2 * hidden, j, hidden)
+                    Lanes.store(r, xr, j, hidden)
+                    Lanes.store(z, xr + hidden, j, hidden)
+                    Lanes.store(n, xr + 2 * hidden, j, hidden)
+                    Lanes.store(hn, hr + 2 * hidden, j, hidden)
                 }
-                store((1 - z) * n + z * load(hPrev + o, j, hidden), h + o, j, hidden)
+                Lanes.store((1 - z) * n + z * Lanes.load(hPrev + o, j, hidden), h + o, j, hidden)
                 j += 8
             }
         }

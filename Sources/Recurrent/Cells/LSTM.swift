@@ -90,22 +90,21 @@ public struct LSTMKernels: CellKernels {
         gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
         h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
     ) {
-        let (load, store) = (Lanes.load, Lanes.store)
         for b in 0..<rows {
             let gr = gates + b * 4 * hidden, o = b * hidden
             var j = 0
             while j < hidden {
-                let i = VectorMath.sigmoid(load(gr, j, hidden))
-                let f = VectorMath.sigmoid(load(gr + hidden, j, hidden))
-                let g = VectorMath.tanh(load(gr + 2 * hidden, j, hidden))
-                let og = VectorMath.sigmoid(load(gr + 3 * hidden, j, hidden))
-                let cNew = f * load(cPrev + o, j, hidden) + i * g
-                store(i, gr, j, hidden)
-                store(f, gr + hidden, j, hidden)
-                store(g, gr + 2 * hidden, j, hidden)
-                store(og, gr + 3 * hidden, j, hidden)
-                store(cNew, c + o, j, hidden)
-                store(og * VectorMath.tanh(cNew), h + o, j, hidden)
+                let i = VectorMath.sigmoid(Lanes.load(gr, j, hidden))
+                let f = VectorMath.sigmoid(Lanes.load(gr + hidden, j, hidden))
+                let g = VectorMath.tanh(Lanes.load(gr + 2 * hidden, j, hidden))
+                let og = VectorMath.sigmoid(Lanes.load(gr + 3 * hidden, j, hidden))
+                let cNew = f * Lanes.load(cPrev + o, j, hidden) + i * g
+                Lanes.store(i, gr, j, hidden)
+                Lanes.store(f, gr + hidden, j, hidden)
+                Lanes.store(g, gr + 2 * hidden, j, hidden)
+                Lanes.store(og, gr + 3 * hidden, j, hidden)
+                Lanes.store(cNew, c + o, j, hidden)
+                Lanes.store(og * VectorMath.tanh(cNew), h + o, j, hidden)
                 j += 8
             }
         }
@@ -116,21 +115,20 @@ public struct LSTMKernels: CellKernels {
         dc: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>,
         rows: Int, hidden: Int
     ) {
-        let (load, store) = (Lanes.load, Lanes.store)
         for b in 0..<rows {
             let gr = gates + b * 4 * hidden, dg = dGates + b * 4 * hidden, o = b * hidden
             var j = 0
             while j < hidden {
-                let i = load(gr, j, hidden), f = load(gr + hidden, j, hidden)
-                let g = load(gr + 2 * hidden, j, hidden), og = load(gr + 3 * hidden, j, hidden)
-                let tc = VectorMath.tanh(load(c + o, j, hidden))
-                let dhv = load(dh + o, j, hidden)
-                let dct = load(dc + o, j, hidden) + dhv * og * (1 - tc * tc)
-                store(dct * g * i * (1 - i), dg, j, hidden)
-                store(dct * load(cPrev + o, j, hidden) * f * (1 - f), dg + hidden, j, hidden)
-                store(dct * i * (1 - g * g), dg + 2 * hidden, j, hidden)
-                store(dhv * tc * og * (1 - og), dg + 3 * hidden, j, hidden)
-                store(dct * f, dcPrev + o, j, hidden)
+                let i = Lanes.load(gr, j, hidden), f = Lanes.load(gr + hidden, j, hidden)
+                let g = Lanes.load(gr + 2 * hidden, j, hidden), og = Lanes.load(gr + 3 * hidden, j, hidden)
+                let tc = VectorMath.tanh(Lanes.load(c + o, j, hidden))
+                let dhv = Lanes.load(dh + o, j, hidden)
+                let dct = Lanes.load(dc + o, j, hidden) + dhv * og * (1 - tc * tc)
+                Lanes.store(dct * g * i * (1 - i), dg, j, hidden)
+                Lanes.store(dct * Lanes.load(cPrev + o, j, hidden) * f * (1 - f), dg + hidden, j, hidden)
+                Lanes.store(dct * i * (1 - g * g), dg + 2 * hidden, j, hidden)
+                Lanes.store(dhv * tc * og * (1 - og), dg + 3 * hidden, j, hidden)
+                Lanes.store(dct * f, dcPrev + o, j, hidden)
                 j += 8
             }
         }

@@ -182,8 +182,8 @@ public class RecurrentLayer: Module {
                 let h0 = state.map { $0.h.slice(k..<(k + 1)).reshaped([B, H]) }
                 let c0 = state?.c.map { $0.slice(k..<(k + 1)).reshaped([B, H]) }
                 let source = x.map { RecurrentInput.features($0) } ?? firstInput(weights[l][d])
-                let r = recurrentSequence(
-                    cell: cell, source, weights: weights[l][d], h0: h0, c0: c0, reverse: d == 1, lengths: lengths)
+                let r = cell.sequence(
+                    source, weights: weights[l][d], h0: h0, c0: c0, reverse: d == 1, lengths: lengths)
                 outputs.append(r.output)
                 finalH.append(r.h.reshaped([1, B, H]))
                 if let c = r.c { finalC.append(c.reshaped([1, B, H])) }

@@ -42,7 +42,7 @@ public func recurrentSequence(
     _ kind: CellKind, _ source: RecurrentInput, weights: RecurrentWeights,
     h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil
 ) -> (output: Variable, h: Variable, c: Variable?) {
-    recurrentSequence(cell: kind.kernels, source, weights: weights, h0: h0, c0: c0, reverse: reverse, lengths: lengths)
+    kind.kernels.sequence(source, weights: weights, h0: h0, c0: c0, reverse: reverse, lengths: lengths)
 }
 
 /// `recurrentSequence` for any cell's kernels: a new cell type needs nothing here.

@@ -45,35 +45,29 @@ public enum SafeTensors {
 
         /// A tensor of 64-bit integers.
         public init(int64 values: [Int64], shape: [Int]) {
-            var bytes = [UInt8](repeating: 0, count: values.count * 8)
-            bytes.withUnsafeMutableBytes { raw in
-                for (i, v) in values.enumerated() {
-                    raw.storeBytes(of: v.littleEndian, toByteOffset: i * 8, as: Int64.self)
-                }
-            }
-            self.init(dtype: .i64, shape: shape, bytes: bytes)
+            self.init(dtype: .i64, shape: shape, bytes: Self.littleEndian(values))
         }
 
         /// A tensor of 32-bit integers.
         public init(int32 values: [Int32], shape: [Int]) {
-            var bytes = [UInt8](repeating: 0, count: values.count * 4)
-            bytes.withUnsafeMutableBytes { raw in
-                for (i, v) in values.enumerated() {
-                    raw.storeBytes(of: v.littleEndian, toByteOffset: i * 4, as: Int32.self)
-                }
-            }
-            self.init(dtype: .i32, shape: shape, bytes: bytes)
+            self.init(dtype: .i32, shape: shape, bytes: Self.littleEndian(values))
         }
 
         /// A tensor of doubles.
         public init(float64 values: [Double], shape: [Int]) {
-            var bytes = [UInt8](repeating: 0, count: values.count * 8)
+            self.init(dtype: .f64, shape: shape, bytes: Self.littleEndian(values.map(\.bitPattern)))
+        }
+
+        /// `values` as little-endian bytes, the file's byte order.
+        private static func littleEndian<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+            let size = MemoryLayout<T>.size
+            var bytes = [UInt8](repeating: 0, count: values.count * size)
             bytes.withUnsafeMutableBytes { raw in
                 for (i, v) in values.enumerated() {
-                    raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self)
+                    raw.storeBytes(of: v.littleEndian, toByteOffset: i * size, as: T.self)
                 }
             }
-            self.init(dtype: .f64, shape: shape, bytes: bytes)
+            return bytes
         }
 
         var elementCount: Int { shape.reduce(1, *) }

@@ -7,7 +7,11 @@ import SeqTensor
 
 /// `seqtool generate`: one-to-many. `train` fits a generator that draws each class's curve from
 /// the class alone (teacher forcing); `draw` draws a curve freely from a trained one.
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: CommandWithModes {
+    static let modes: [(flag: String, command: any ParsableCommand.Type)] = [
+        ("--train", GenerateTrain.self), ("--model", GenerateDraw.self),
+    ]
+
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "One-to-many: train a curve generator on labelled rows, or draw a curve of a class.",
@@ -16,8 +20,8 @@ struct GenerateCommand: ParsableCommand {
               seqtool generate train --train curves.csv --out gen.safetensors
               seqtool generate draw --model gen.safetensors --class 3 --length 100 --csv class3.csv --plot class3.svg
             """,
-        subcommands: [GenerateTrain.self, GenerateDraw.self, GenerateWithoutMode.self],
-        defaultSubcommand: GenerateWithoutMode.self
+        subcommands: [GenerateTrain.self, GenerateDraw.self, OlderSpelling<Self>.self],
+        defaultSubcommand: OlderSpelling<Self>.self
     )
 }
 
@@ -153,33 +157,4 @@ struct GenerateDraw: ParsableCommand {
         try reporting { try AtomicFile.write(svg.render(), to: plot) }
         print("plot written to \(plot)")
     }
-}
-
-/// The spelling from before the subcommands (`generate --train ...`, `generate --model ...`):
-/// runs `train` or `draw` on the same flags, with a note naming the new spelling.
-struct GenerateWithoutMode: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "legacy", abstract: "generate --train|--model (the older spelling).", shouldDisplay: false)
-
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-
-    func run() throws {
-        try runLegacySpelling(
-            "generate", arguments, modes: [("--train", GenerateTrain.self), ("--model", GenerateDraw.self)])
-    }
-}
-
-/// Runs the subcommand of `modes` whose flag `arguments` contain, after a note on standard
-/// error that names the new spelling; without any of the flags, an error that lists them.
-func runLegacySpelling(_ command: String, _ arguments: [String], modes: [(flag: String, type: ParsableCommand.Type)])
-    throws
-{
-    guard let mode = modes.first(where: { arguments.contains($0.flag) }) else {
-        let names = modes.map { "seqtool \(command) \($0.type.configuration.commandName!)" }
-        throw CommandError("\(command): say what to do: \(names.joined(separator: " or ")) (see --help)")
-    }
-    let name = mode.type.configuration.commandName!
-    printError("note: `seqtool \(command) \(mode.flag) ...` is now `seqtool \(command) \(name) \(mode.flag) ...`")
-    var subcommand = try mode.type.parseAsRoot(arguments)
-    try subcommand.run()
 }

@@ -7,7 +7,11 @@ import Recurrent
 import SeqTensor
 
 /// `seqtool seq2seq`: train an encoder-decoder on string pairs, or translate with one.
-struct Seq2SeqCommand: ParsableCommand {
+struct Seq2SeqCommand: CommandWithModes {
+    static let modes: [(flag: String, command: any ParsableCommand.Type)] = [
+        ("--train", Seq2SeqTrain.self), ("--model", Seq2SeqTranslate.self),
+    ]
+
     static let configuration = CommandConfiguration(
         commandName: "seq2seq",
         abstract: "Encoder-decoder on string pairs: train one, or translate with one.",
@@ -17,8 +21,8 @@ struct Seq2SeqCommand: ParsableCommand {
               seqtool seq2seq train --train train.tsv --test test.tsv --out rev.safetensors
               seqtool seq2seq translate --model rev.safetensors --input 0123456789
             """,
-        subcommands: [Seq2SeqTrain.self, Seq2SeqTranslate.self, Seq2SeqWithoutMode.self],
-        defaultSubcommand: Seq2SeqWithoutMode.self
+        subcommands: [Seq2SeqTrain.self, Seq2SeqTranslate.self, OlderSpelling<Self>.self],
+        defaultSubcommand: OlderSpelling<Self>.self
     )
 
     /// The fraction of `pairs` whose greedy decoding equals the expected output exactly.
@@ -171,18 +175,5 @@ struct Seq2SeqTranslate: ParsableCommand {
             print(String(format: "exact match on %d test pairs: %.4f", pairs.pairs.count, accuracy))
             output.emit(["test_exact_match": accuracy, "test_pairs": pairs.pairs.count])
         }
-    }
-}
-
-/// The spelling from before the subcommands (`seq2seq --train ...`, `seq2seq --model ...`).
-struct Seq2SeqWithoutMode: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "legacy", abstract: "seq2seq --train|--model (the older spelling).", shouldDisplay: false)
-
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-
-    func run() throws {
-        try runLegacySpelling(
-            "seq2seq", arguments, modes: [("--train", Seq2SeqTrain.self), ("--model", Seq2SeqTranslate.self)])
     }
 }
