@@ -53,8 +53,13 @@ public struct CharVocabulary: Equatable {
     /// Parses the JSON array form; nil unless it is an array of one-scalar strings without repeats.
     public init?(json: String) {
         guard let array = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String] else { return nil }
+        self.init(strings: array)
+    }
+
+    /// The vocabulary of one-scalar strings (index = id); nil for a longer string or a repeat.
+    public init?(strings: [String]) {
         var chars: [Unicode.Scalar] = []
-        for s in array {
+        for s in strings {
             guard s.unicodeScalars.count == 1 else { return nil }
             chars.append(s.unicodeScalars.first!)
         }
@@ -62,7 +67,7 @@ public struct CharVocabulary: Equatable {
         self.init(characters: chars)
     }
 
-    static func show(_ c: Unicode.Scalar) -> String {
+    public static func show(_ c: Unicode.Scalar) -> String {
         c.properties.isWhitespace || c.value < 32
             ? String(format: "U+%04X", c.value) : "'\(c)' (U+\(String(format: "%04X", c.value)))"
     }

@@ -5,10 +5,13 @@ import SeqTensor
 /// that does not fill a stream is dropped); batch k takes the next T steps of every stream,
 /// inputs x[t][b] = stream_b[pos + t] and targets y[t][b] = stream_b[pos + t + 1]. When a stream
 /// runs out (pos + T + 1 > L) all wrap to the start: a new epoch, and the carried state resets.
+///
+/// A stream is an offset into the one token buffer: nothing is copied, and a batch is read from
+/// the B places it comes from when it is asked for.
 public struct StreamBatches {
     public let batch: Int, steps: Int
-    /// Tokens time-major: streams[t * B + b] = stream b at position t.
-    public let streams: [Int32]
+    /// The tokens the streams cut: stream b is tokens[b * length ..< (b + 1) * length].
+    public let tokens: Tokens
     public let length: Int
     /// Position of the next batch in every stream.
     public var position = 0
@@ -17,39 +20,35 @@ public struct StreamBatches {
 
     /// Throws when the tokens do not give every stream at least T + 1 tokens (or, for
     /// evaluation only, at least 2: one prediction).
-    public init(tokens: [Int32], batch: Int, steps: Int, source: String, evaluationOnly: Bool = false) throws {
+    public init(tokens: Tokens, batch: Int, steps: Int, source: String, evaluationOnly: Bool = false) throws {
         precondition(batch > 0 && steps > 0)
         let length = tokens.count / batch
         guard length >= (evaluationOnly ? 2 : steps + 1) else {
             throw DataError(
                 file: source,
-                problem:
-                    "\(tokens.count) characters are too few for \(batch) streams of \(steps + 1) (--batch x (--seq + "
-                    + "1) = \(batch * (steps + 1)))"
-            )
+                problem: "\(tokens.count) characters are too few for \(batch) streams of \(steps + 1) "
+                    + "(--batch x (--seq + 1) = \(batch * (steps + 1)))")
         }
-        self.batch = batch
-        self.steps = steps
-        self.length = length
-        var s = [Int32](repeating: 0, count: length * batch)
-        for b in 0..<batch { for t in 0..<length { s[t * batch + b] = tokens[b * length + t] } }
-        streams = s
+        (self.batch, self.steps, self.length, self.tokens) = (batch, steps, length, tokens)
     }
 
     /// The char-rnn split of a token sequence: the first 1 - `validationFraction` as training
     /// streams, the rest as validation streams (B of them, fewer for a short tail; nil when
-    /// there is no validation text or too little to predict anything).
-    public static func split(_ tokens: [Int32], validationFraction: Double, batch: Int, steps: Int, source: String)
-        throws
-        -> (training: StreamBatches, validation: StreamBatches?, trainCount: Int)
-    {
+    /// there is no validation text or too little to predict anything). `validationLimit` keeps
+    /// the first that many validation tokens (the same ones every time), so that evaluating a
+    /// large corpus stays bounded.
+    public static func split(
+        _ tokens: Tokens, validationFraction: Double, validationLimit: Int? = nil, batch: Int, steps: Int,
+        source: String
+    ) throws -> (training: StreamBatches, validation: StreamBatches?, trainCount: Int) {
         let trainCount = validationFraction > 0 ? Int(Double(tokens.count) * (1 - validationFraction)) : tokens.count
         let training = try StreamBatches(
-            tokens: Array(tokens[..<trainCount]), batch: batch, steps: steps, source: source)
+            tokens: tokens.slice(0..<trainCount), batch: batch, steps: steps, source: source)
         guard trainCount < tokens.count else { return (training, nil, trainCount) }
-        let tail = Array(tokens[trainCount...])
+        let tailCount = min(tokens.count - trainCount, validationLimit ?? .max)
         let validation = try? StreamBatches(
-            tokens: tail, batch: max(1, min(batch, tail.count / 2)), steps: steps, source: source, evaluationOnly: true)
+            tokens: tokens.slice(trainCount..<(trainCount + tailCount)), batch: max(1, min(batch, tailCount / 2)),
+            steps: steps, source: source, evaluationOnly: true)
         return (training, validation, trainCount)
     }
 
@@ -72,21 +71,32 @@ public struct StreamBatches {
 
     /// Inputs at positions pos..<pos+tt of every stream and the targets one position later.
     func window(at pos: Int, steps tt: Int) -> (inputs: [Int], targets: [Int]) {
-        let n = tt * batch, start = pos * batch
-        return ((0..<n).map { Int(streams[start + $0]) }, (0..<n).map { Int(streams[start + batch + $0]) })
+        var inputs = [Int](repeating: 0, count: tt * batch), targets = inputs
+        for b in 0..<batch {
+            let start = b * length + pos
+            for t in 0..<tt {
+                inputs[t * batch + b] = tokens[start + t]
+                targets[t * batch + b] = tokens[start + t + 1]
+            }
+        }
+        return (inputs, targets)
     }
 
-    /// Consecutive chunks of at most T steps covering every prediction once (evaluation):
-    /// (inputs, targets, steps in this chunk).
-    public func evaluationChunks() -> [(inputs: [Int], targets: [Int], steps: Int)] {
-        var chunks: [(inputs: [Int], targets: [Int], steps: Int)] = []
-        var pos = 0
-        while pos < length - 1 {
-            let tt = min(steps, length - 1 - pos)
-            let (inputs, targets) = window(at: pos, steps: tt)
-            chunks.append((inputs, targets, tt))
-            pos += tt
+    /// Consecutive chunks of at most T steps covering every prediction once (evaluation), made
+    /// as they are read: (inputs, targets, steps in this chunk).
+    public func evaluationChunks() -> EvaluationChunks { EvaluationChunks(streams: self) }
+
+    /// The chunks of `evaluationChunks()`.
+    public struct EvaluationChunks: Sequence, IteratorProtocol {
+        let streams: StreamBatches
+        var position = 0
+
+        public mutating func next() -> (inputs: [Int], targets: [Int], steps: Int)? {
+            guard position < streams.length - 1 else { return nil }
+            let tt = Swift.min(streams.steps, streams.length - 1 - position)
+            let (inputs, targets) = streams.window(at: position, steps: tt)
+            position += tt
+            return (inputs, targets, tt)
         }
-        return chunks
     }
 }

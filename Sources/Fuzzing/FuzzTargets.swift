@@ -27,11 +27,12 @@ public enum FuzzTargets {
 
     /// Bytes as corpus text: UTF-8 decoding, vocabulary, encoding and stream batching.
     public static func corpus(_ bytes: [UInt8]) {
-        guard let text = try? TextCorpus.decode(bytes, source: "fuzz"), !text.isEmpty else { return }
-        let vocabulary = CharVocabulary(text: text)
-        guard let ids = try? vocabulary.encode(text, source: "fuzz") else { return }
-        if let streams = try? StreamBatches(tokens: ids, batch: 2, steps: 3, source: "fuzz", evaluationOnly: true) {
-            _ = streams.evaluationChunks()
+        guard let corpus = try? CorpusReader.read(bytes: bytes, source: "fuzz") else { return }
+        let vocabulary = corpus.vocabulary
+        if let streams = try? StreamBatches(
+            tokens: corpus.tokens, batch: 2, steps: 3, source: "fuzz", evaluationOnly: true)
+        {
+            for _ in streams.evaluationChunks() {}
         }
         _ = CharVocabulary(json: vocabulary.json)
     }

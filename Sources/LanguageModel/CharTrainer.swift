@@ -75,3 +75,48 @@ extension CharLanguageModel {
         }
     }
 }
+
+/// The mean next-character loss of a text of any length, fed a piece at a time from a zero
+/// state carried across `chunk`-character windows: the same windows, losses and sum as
+/// `meanLoss(over:)` of one stream, in memory that does not grow with the text.
+public struct StreamingLoss {
+    let model: CharLanguageModel
+    let chunk: Int
+    private var pending: [Int] = []
+    private var state: RecurrentState?
+    private var total: Double = 0
+    /// Predictions scored so far.
+    public private(set) var count = 0
+
+    public init(model: CharLanguageModel, chunk: Int) { (self.model, self.chunk) = (model, chunk) }
+
+    /// Takes the next `ids` of the text; scores every whole window they complete.
+    public mutating func feed(_ ids: [Int]) {
+        pending += ids
+        var start = 0
+        while pending.count - start >= chunk + 1 {
+            score(Array(pending[start..<(start + chunk + 1)]))
+            start += chunk
+        }
+        pending.removeFirst(start)
+    }
+
+    /// Scores what is left and returns the mean loss in nats (NaN before two characters).
+    public mutating func finish() -> Float {
+        if pending.count >= 2 { score(pending) }
+        pending = []
+        return count > 0 ? Float(total / Double(count)) : .nan
+    }
+
+    /// Predictions of window[1...] from window[..<last].
+    private mutating func score(_ window: [Int]) {
+        let steps = window.count - 1
+        let (loss, next) = model.inferenceMode {
+            let (logits, next) = model(Array(window.dropLast()), steps: steps, batch: 1, state: state)
+            return (crossEntropy(logits: logits, targets: Array(window.dropFirst()), reduction: .sum).value.item, next)
+        }
+        total += Double(loss)
+        count += steps
+        state = next
+    }
+}

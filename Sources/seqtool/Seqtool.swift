@@ -6,7 +6,8 @@ struct Seqtool: ParsableCommand {
         commandName: "seqtool",
         abstract: "Sequence models on the CPU: train, sample, classify, check parity with PyTorch, benchmark.",
         subcommands: [
-            TrainCharCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self, ParityCommand.self,
+            TrainCharCommand.self, PrepareCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self,
+            ParityCommand.self,
             BenchCommand.self, MakeSineCommand.self, ClassifyCommand.self, MakeCorpusCommand.self,
             MakePairsCommand.self, Seq2SeqCommand.self, GenerateCommand.self, ForecastCommand.self,
         ]

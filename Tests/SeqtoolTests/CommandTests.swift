@@ -123,6 +123,31 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(r.lastLine.hasSuffix("passed, 0 failed"), r.lastLine)
     }
 
+    func testAPreparedCorpusTrainsAndEvaluatesAsItsText() throws {
+        let corpus = try writeCorpus()
+        let prepare = try runner.run(["prepare", "--corpus", corpus, "--out", "c.tokens"])
+        XCTAssertEqual(prepare.status, 0, prepare.stderr)
+        let flags = [
+            "--hidden", "16", "--layers", "1", "--embed", "8", "--seq", "16", "--batch", "4", "--steps", "8",
+            "--eval-every", "4", "--threads", "1", "--json",
+        ]
+        let fromText = try runner.run(["train-char", "--corpus", corpus, "--out", "a.safetensors"] + flags)
+        let fromTokens = try runner.run(["train-char", "--corpus", "c.tokens", "--out", "b.safetensors"] + flags)
+        XCTAssertEqual(fromTokens.status, 0, fromTokens.stderr)
+        for key in ["train_loss", "val_loss"] {
+            XCTAssertEqual(fromText.json[key] as? Double, fromTokens.json[key] as? Double, key)
+        }
+        let evalText = try runner.run(["eval", "--model", "a.safetensors", "--corpus", corpus, "--json"])
+        let evalTokens = try runner.run(["eval", "--model", "a.safetensors", "--corpus", "c.tokens", "--json"])
+        XCTAssertEqual(evalTokens.status, 0, evalTokens.stderr)
+        XCTAssertEqual(evalText.json["loss"] as? Double, evalTokens.json["loss"] as? Double)
+        XCTAssertEqual(evalText.json["predictions"] as? Int, evalTokens.json["predictions"] as? Int)
+        // A model of another vocabulary refuses the prepared file, naming it.
+        _ = try "xyz xyz xyz\n".write(toFile: runner.path("other.txt"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runner.run(["prepare", "--corpus", "other.txt", "--out", "o.tokens"]).status, 0)
+        try runner.expectFailure(["eval", "--model", "a.safetensors", "--corpus", "o.tokens"], mentioning: "o.tokens")
+    }
+
     func testGenerateForecastAndSeq2Seq() throws {
         XCTAssertEqual(
             try runner.run(["make-sine", "--out", "zero.csv", "--phases", "zero", "--stride", "10"]).status, 0)

@@ -12,6 +12,14 @@ public enum AtomicFile {
     }
 
     public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { emit in try data.withUnsafeBytes { try emit($0) } }
+    }
+
+    /// Writes what `produce` hands to the function it is given, piece by piece (a file too large
+    /// to assemble in memory first).
+    public static func write(
+        to path: String, _ produce: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -26,17 +34,24 @@ public enum AtomicFile {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
         var failure: String?
-        data.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
+        do {
+            try produce { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw WriteError(path: path, reason: String(cString: strerror(errno)))
+                    }
+                    done += n
                 }
-                done += n
             }
+        } catch let error as WriteError {
+            failure = error.reason
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
         }
         if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)

@@ -62,14 +62,12 @@ struct CharLMBench: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let text: [Unicode.Scalar]
-        if let corpus {
-            text = try reporting { try TextCorpus(path: corpus).text }
-        } else {
-            text = Array(SyntheticCorpus.generate(characters: 1_100_000).unicodeScalars)
+        let text = try reporting {
+            try corpus.map { try Corpus.load(path: $0) }
+                ?? CorpusReader.read(
+                    bytes: Array(SyntheticCorpus.generate(characters: 1_100_000).utf8), source: "built-in corpus")
         }
-        let vocabulary = CharVocabulary(text: text)
-        let ids = try reporting { try vocabulary.encode(text, source: corpus ?? "built-in corpus") }
+        let (vocabulary, ids) = (text.vocabulary, text.tokens)
         let (training, validation, _) = try reporting {
             try StreamBatches.split(
                 ids, validationFraction: 0.1, batch: batch, steps: seq, source: corpus ?? "built-in corpus")

@@ -24,21 +24,22 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         compute.apply()
         let loaded = try reporting { try CharLanguageModel.load(path: model).model }
-        let text = try reporting { try TextCorpus(path: corpus).text }
-        let ids = try reporting { try loaded.vocabulary.encode(text, source: corpus) }
-        guard ids.count >= 2 else { throw CommandError("\(corpus): needs at least 2 characters to predict one") }
-        let stream = try reporting {
-            try StreamBatches(tokens: ids, batch: 1, steps: chunk, source: corpus, evaluationOnly: true)
-        }
+        // The text streams through a piece at a time: memory stays the same for any size.
         let start = Date()
-        let loss = loaded.meanLoss(over: stream)
+        var scoring = StreamingLoss(model: loaded, chunk: chunk)
+        try reporting {
+            try CorpusReader.forEachPiece(ofCorpus: corpus, vocabulary: loaded.vocabulary) { scoring.feed($0) }
+        }
+        let loss = scoring.finish()
+        guard scoring.count > 0 else { throw CommandError("\(corpus): needs at least 2 characters to predict one") }
         let seconds = Date().timeIntervalSince(start)
+        let predictions = scoring.count
         print(
             String(
                 format: "%@: loss %.4f nats/char, %.4f bits/char over %d predictions (%.1f s)", corpus, loss,
-                loss / log(2), ids.count - 1, seconds))
+                loss / log(2), predictions, seconds))
         output.emit([
-            "loss": loss, "bpc": Double(loss) / log(2), "predictions": ids.count - 1, "seconds": seconds,
+            "loss": loss, "bpc": Double(loss) / log(2), "predictions": predictions, "seconds": seconds,
             "model": model,
             "corpus": corpus,
         ])

@@ -44,6 +44,10 @@ struct TrainCharCommand: ParsableCommand {
     @Option(help: "Clip the global gradient norm to this (0: off).") var clip: Float = 5
     @Option(name: .customLong("val-frac"), help: "Fraction of the corpus (its end) held out for validation.")
     var valFrac: Double = 0.1
+    @Option(
+        name: .customLong("val-max"),
+        help: "Evaluate on at most this many validation characters, the first of the split (0: all of it).")
+    var valMax = 250_000
     @Option(name: .customLong("eval-every"), help: "Validation loss every N steps (0: only at the end).")
     var evalEvery = 250
     @Option(
@@ -74,6 +78,7 @@ struct TrainCharCommand: ParsableCommand {
         try require(warmup >= 0, "--warmup", "must not be negative")
         try require(clip >= 0, "--clip", "must not be negative")
         try require(valFrac >= 0 && valFrac < 1, "--val-frac", "must be in [0, 1)")
+        try require(valMax >= 0, "--val-max", "must not be negative")
         try require(evalEvery >= 0, "--eval-every", "must not be negative")
         try require(checkpointEvery >= 0, "--checkpoint-every", "must not be negative")
     }
@@ -86,11 +91,14 @@ struct TrainCharCommand: ParsableCommand {
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
 
         // Data: the whole text fixes the vocabulary; the first 1 - valFrac trains, the rest validates.
-        let (text, source) = try readCorpus()
-        let model = try resume ? resumedModel() : newModel(text)
-        let ids = try reporting { try model.vocabulary.encode(text, source: source) }
+        let resumed = try resume ? resumedModel() : nil
+        let (corpus, source) = try readCorpus(vocabulary: resumed?.vocabulary)
+        let model = resumed ?? newModel(corpus.vocabulary)
+        let tokens = corpus.tokens
         let (training, validation, trainCount) = try reporting {
-            try StreamBatches.split(ids, validationFraction: valFrac, batch: batch, steps: seq, source: source)
+            try StreamBatches.split(
+                tokens, validationFraction: valFrac, validationLimit: valMax > 0 ? valMax : nil, batch: batch,
+                steps: seq, source: source)
         }
         let totalSteps = steps ?? (epochs.map { $0 * training.batchesPerEpoch } ?? 2000)
         let trainer = CharTrainer(
@@ -105,8 +113,12 @@ struct TrainCharCommand: ParsableCommand {
 
         let c = model.configuration
         printError(
-            "corpus: \(source), \(text.count) characters, vocabulary \(model.vocabulary.count); "
-                + "train \(trainCount), validation \(ids.count - trainCount)")
+            "corpus: \(source), \(tokens.count) characters, vocabulary \(model.vocabulary.count); "
+                + "train \(trainCount), validation \(tokens.count - trainCount)"
+                + (validation.map {
+                    $0.tokens.count < tokens.count - trainCount ? " (evaluated on \($0.tokens.count))" : ""
+                }
+                    ?? ""))
         printError(
             "model: Embedding(\(c.vocabularySize),\(c.embedding)) -> \(c.cell.rawValue.uppercased())"
                 + "(\(c.embedding)->\(c.hidden), layers=\(c.layers)) -> Linear(\(c.hidden),\(c.vocabularySize)); "
@@ -115,27 +127,33 @@ struct TrainCharCommand: ParsableCommand {
             "training: \(totalSteps) steps of \(batch)x\(seq) characters, \(training.batchesPerEpoch) steps per "
                 + "epoch, \(optimizer.rawValue) lr \(lr), clip \(clip), \(compute.threads) threads")
 
-        let (seconds, tokens) = try train(trainer, model, totalSteps: totalSteps, source: source, curves: &curves)
+        let (seconds, trained) = try train(trainer, model, totalSteps: totalSteps, source: source, curves: &curves)
         let valLoss = trainer.validationLoss()
         if let valLoss { curves.validation.append((trainer.step, valLoss)) }
         try checkpoint(trainer, model, source: source, curves: curves)
-        let summary = report(trainer, model, seconds: seconds, tokens: tokens, valLoss: valLoss, curves: curves)
+        let summary = report(trainer, model, seconds: seconds, tokens: trained, valLoss: valLoss, curves: curves)
         try writePlot(curves)
         output.emit(summary)
     }
 
-    /// The corpus text and how to name it in messages.
-    func readCorpus() throws -> (text: [Unicode.Scalar], source: String) {
+    /// The corpus (text, or prepared by `seqtool prepare`), its ids in `vocabulary` when given,
+    /// and how to name it in messages.
+    func readCorpus(vocabulary: CharVocabulary?) throws -> (corpus: Corpus, source: String) {
         guard let corpus else {
-            return (
-                Array(SyntheticCorpus.generate(characters: Self.builtinCorpusSize).unicodeScalars), "built-in corpus"
-            )
+            let text = Array(SyntheticCorpus.generate(characters: Self.builtinCorpusSize).utf8)
+            let read = try reporting {
+                try CorpusReader.read(bytes: text, source: "built-in corpus", vocabulary: vocabulary)
+            }
+            return (read, "built-in corpus")
         }
-        return (try reporting { try TextCorpus(path: corpus).text }, corpus)
+        let progress = ByteProgress(label: "reading \(corpus)")
+        defer { progress.finish() }
+        return (
+            try reporting { try Corpus.load(path: corpus, vocabulary: vocabulary, progress: progress.update) }, corpus
+        )
     }
 
-    func newModel(_ text: [Unicode.Scalar]) -> CharLanguageModel {
-        let vocabulary = CharVocabulary(text: text)
+    func newModel(_ vocabulary: CharVocabulary) -> CharLanguageModel {
         let configuration = CharLanguageModel.Configuration(
             cell: cell, vocabularySize: vocabulary.count, embedding: embed, hidden: hidden, layers: layers,
             dropout: dropout)

@@ -47,3 +47,24 @@ final class Progress {
             ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
+
+/// Progress through the bytes of a large file, on a terminal only: a percentage redrawn in place.
+final class ByteProgress: @unchecked Sendable {
+    let label: String
+    private let interactive = isatty(STDERR_FILENO) == 1
+    private var shown = -1
+
+    init(label: String) { self.label = label }
+
+    /// Called with the bytes done and the bytes in all (files under 64 MB show nothing).
+    func update(_ done: Int, _ total: Int) {
+        guard interactive, total >= 64 << 20 else { return }
+        let percent = done * 100 / max(total, 1)
+        if percent != shown {
+            shown = percent
+            printError("\r\u{1B}[2K\(label): \(percent)%", terminator: "")
+        }
+    }
+
+    func finish() { if shown >= 0 { printError("") } }
+}
