@@ -71,10 +71,11 @@ public enum PreparedCorpus {
         guard [UInt8](UnsafeRawBufferPointer(start: base, count: magic.count)) == magic else {
             throw fail("is not a prepared corpus (\(format)); write one with seqtool prepare")
         }
-        let headerLength = Int(base.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian)
-        guard headerLength > 0, headerLength <= size - 16 else {
-            throw fail("header length \(headerLength) is corrupt")
+        let rawLength = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
+        guard rawLength > 0, rawLength <= UInt64(size - 16) else {
+            throw fail("header length \(rawLength) is corrupt")
         }
+        let headerLength = Int(rawLength)
         let json = Data(bytes: base + 16, count: headerLength)
         guard let header = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any],
             header["format"] as? String == format, let count = header["count"] as? Int, count > 0,
@@ -87,7 +88,7 @@ public enum PreparedCorpus {
             throw fail("ids of width \(width) do not fit a vocabulary of \(vocabulary.count)")
         }
         let start = (16 + headerLength + 63) / 64 * 64
-        guard size == start + count * width else {
+        guard count <= size, size == start + count * width else {
             throw fail(
                 "holds \(size - start) bytes of ids, the header says \(count) ids of \(width) bytes (truncated?)")
         }

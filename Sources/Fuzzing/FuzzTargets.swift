@@ -37,6 +37,15 @@ public enum FuzzTargets {
         _ = CharVocabulary(json: vocabulary.json)
     }
 
+    /// Bytes as a prepared corpus file (`seqtool prepare`), through a temporary file: the reader maps it.
+    public static func tokens(_ bytes: [UInt8]) {
+        let path = NSTemporaryDirectory() + "/seqtool-fuzz-\(getpid()).tokens"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let corpus = try? PreparedCorpus.read(path: path) else { return }
+        _ = corpus.tokens.ids
+    }
+
     /// Bytes as a sequence-to-sequence pairs file.
     public static func pairs(_ bytes: [UInt8]) {
         guard let text = String(bytes: bytes, encoding: .utf8) else { return }

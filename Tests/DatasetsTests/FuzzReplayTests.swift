@@ -25,4 +25,5 @@ final class FuzzReplayTests: XCTestCase {
     func testCSV() throws { try replay("csv", FuzzTargets.csv) }
     func testCorpus() throws { try replay("corpus", FuzzTargets.corpus) }
     func testPairs() throws { try replay("pairs", FuzzTargets.pairs) }
+    func testTokens() throws { try replay("tokens", FuzzTargets.tokens) }
 }

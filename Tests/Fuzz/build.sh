@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (one binary per loader) with AddressSanitizer, by compiling the
 # library modules with swiftc directly (SwiftPM would link its own main into an executable).
-#   Tests/Fuzz/build.sh            -> .build-fuzz/fuzz-{safetensors,csv,corpus,pairs}
+#   Tests/Fuzz/build.sh            -> .build-fuzz/fuzz-{safetensors,csv,corpus,pairs,tokens}
 #   .build-fuzz/fuzz-csv Tests/Fuzz/corpus/csv -max_total_time=600 -rss_limit_mb=2048
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,8 +25,8 @@ for module in "${modules[@]}"; do
     swiftc "${flags[@]}" -swift-version 6 -module-name "$module" -wmo -emit-module \
         -emit-module-path "$out/$module.swiftmodule" -c $(find Sources/"$module" -name '*.swift') -o "$out/$module.o"
 done
-for target in safetensors csv corpus pairs; do
+for target in safetensors csv corpus pairs tokens; do
     swiftc "${flags[@]}" -module-name "Fuzz_$target" Tests/Fuzz/targets/"$target".swift \
         "${objects[@]}" "${ckernels[@]}" $(pkg-config --libs openblas) -o "$out/fuzz-$target"
 done
-echo "built $out/fuzz-{safetensors,csv,corpus,pairs}"
+echo "built $out/fuzz-{safetensors,csv,corpus,pairs,tokens}"

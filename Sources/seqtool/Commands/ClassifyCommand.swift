@@ -233,8 +233,8 @@ struct ClassifyCommand: ParsableCommand {
                     color: "#2ca02c"),
                 .init(
                     name: "predicted", points: predictions.enumerated().map { (Double($0.offset), Double($0.element)) },
-                    color: "#d62728", markers: true),
-            ])
+                    color: "#d62728", style: .markers),
+            ], xScale: .integer, yScale: .classes((0..<max(rows.classCount, 1)).map(String.init)))
         try reporting { try AtomicFile.write(svg.render(), to: plot) }
         print("plot written to \(plot)")
     }

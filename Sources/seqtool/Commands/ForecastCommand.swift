@@ -75,7 +75,7 @@ struct ForecastCommand: ParsableCommand {
                         name: "forecast",
                         points: first.forecast.enumerated().map { (Double(h + $0.offset), Double($0.element)) },
                         color: "#d62728"),
-                ])
+                ], xScale: .integer)
             try reporting { try AtomicFile.write(svg.render(), to: plot) }
             print("plot written to \(plot)")
         }

@@ -153,7 +153,7 @@ struct GenerateDraw: ParsableCommand {
         }
         let svg = SVGPlot(
             title: "Class \(classIndex): generated from the class alone", xLabel: "step", yLabel: "value",
-            series: series)
+            series: series, xScale: .integer)
         try reporting { try AtomicFile.write(svg.render(), to: plot) }
         print("plot written to \(plot)")
     }

@@ -285,9 +285,9 @@ struct TrainCharCommand: ParsableCommand {
             series: [
                 .init(name: "train", points: curves.train.map { (Double($0.0), Double($0.1)) }, color: "#1f77b4"),
                 .init(
-                    name: "validation", points: curves.validation.map { (Double($0.0), Double($0.1)) }, color: "#d62728"
-                ),
-            ])
+                    name: "validation", points: curves.validation.map { (Double($0.0), Double($0.1)) },
+                    color: "#d62728", style: .lineAndMarkers),
+            ], xScale: .integer)
         try reporting { try AtomicFile.write(svg.render(), to: plot) }
         print("loss curves written to \(plot)")
     }
