@@ -49,7 +49,7 @@ final class Progress {
 }
 
 /// Progress through the bytes of a large file, on a terminal only: a percentage redrawn in place.
-final class ByteProgress: @unchecked Sendable {
+final class ByteProgress {
     let label: String
     private let interactive = isatty(STDERR_FILENO) == 1
     private var shown = -1
