@@ -219,8 +219,17 @@ enum ParityKinds {
                 h: h0.reshaped([LD, B, layer.hiddenSize]), c: c0?.reshaped([LD, B, layer.hiddenSize]))
             if kind == .lstm && c0 == nil { throw ParityError("\(f.name): h0 given without c0") }
         }
+        // Packed variable-length sequences: each sequence runs alone on its first lengths[b] steps.
+        var lengths: [Int]?
+        if f.tensors["lengths"] != nil {
+            let given = try f.integers("lengths")
+            guard given.count == B, given.allSatisfy({ $0 >= 1 && $0 <= x.shape[0] }) else {
+                throw ParityError("\(f.name): lengths \(given) do not fit batch \(B) and T=\(x.shape[0])")
+            }
+            lengths = given
+        }
         layer.isTraining = false
-        let (output, final) = layer(x, state: state)
+        let (output, final) = layer(x, state: state, lengths: lengths)
         var out = output
         if batchFirst && !unbatched { out = out.swappingFirstAxes() }
         if unbatched { out = out.reshaped([out.shape[0], out.shape[2]]) }
