@@ -27,15 +27,17 @@ public struct CharVocabulary: Equatable {
         ids.reserveCapacity(text.count)
         var line = 1
         for c in text {
-            guard let i = index[c] else {
-                throw DataError(
-                    file: source, line: line,
-                    problem: "character \(Self.show(c)) is not in the model's vocabulary of \(count)")
-            }
+            guard let i = index[c] else { throw unknownCharacter(c, source: source, line: line) }
             if c == "\n" { line += 1 }
             ids.append(Int32(i))
         }
         return ids
+    }
+
+    /// The error for character `c`, outside this vocabulary, at `line` of `source`.
+    public func unknownCharacter(_ c: Unicode.Scalar, source: String, line: Int) -> DataError {
+        DataError(
+            file: source, line: line, problem: "character \(Self.show(c)) is not in the model's vocabulary of \(count)")
     }
 
     public func decode(_ ids: [Int]) -> String {
@@ -67,7 +69,7 @@ public struct CharVocabulary: Equatable {
         self.init(characters: chars)
     }
 
-    public static func show(_ c: Unicode.Scalar) -> String {
+    static func show(_ c: Unicode.Scalar) -> String {
         c.properties.isWhitespace || c.value < 32
             ? String(format: "U+%04X", c.value) : "'\(c)' (U+\(String(format: "%04X", c.value)))"
     }

@@ -42,43 +42,45 @@ public enum CorpusReader {
         let files = try textFiles(at: path)
         let total = try files.reduce(0) { $0 + (try size(of: $1)) }
         var done = 0
-        var scan = VocabularyScan()
-        for file in files {
+        let (read, buffer) = try bothPasses(over: files, empty: path, vocabulary: vocabulary) { file, body in
             try forEachChunk(of: file, bytes: chunkBytes) { chunk, offset in
-                try scan.take(chunk, at: offset, source: file)
+                try body(chunk, offset)
                 done += chunk.count
                 progress?(done, 2 * total)
             }
-            try scan.finish(source: file)
         }
-        guard scan.count > 0 else { throw DataError(file: path, problem: "corpus is empty") }
-        let vocabulary = vocabulary ?? scan.vocabulary
-        let buffer = TokenBuffer(width: TokenBuffer.width(forVocabulary: vocabulary.count), count: scan.count)
-        var encoder = Encoder(vocabulary: vocabulary, sink: BufferSink(buffer))
-        for file in files {
-            encoder.startFile()
-            try forEachChunk(of: file, bytes: chunkBytes) { chunk, offset in
-                try encoder.take(chunk, at: offset, source: file)
-                done += chunk.count
-                progress?(done, 2 * total)
-            }
-            try encoder.finish(source: file)
-        }
-        return Corpus(vocabulary: vocabulary, tokens: Tokens(buffer), files: files, byteCount: total)
+        return Corpus(vocabulary: read, tokens: Tokens(buffer), files: files, byteCount: total)
     }
 
     /// The corpus of UTF-8 `bytes` (a built-in text, a fuzzer's input); `source` names them in errors.
     public static func read(bytes: [UInt8], source: String, vocabulary: CharVocabulary? = nil) throws -> Corpus {
+        let (read, buffer) = try bothPasses(over: [source], empty: source, vocabulary: vocabulary) { _, body in
+            try bytes.withUnsafeBufferPointer { try body($0, 0) }
+        }
+        return Corpus(vocabulary: read, tokens: Tokens(buffer), files: [], byteCount: bytes.count)
+    }
+
+    /// The two passes over `sources`, each fed to the pass chunk by chunk by `chunks(source, take)`:
+    /// the vocabulary (the given one, or the text's) and the ids. `empty` names a text of none.
+    private static func bothPasses(
+        over sources: [String], empty: String, vocabulary: CharVocabulary?,
+        chunks: (String, (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws -> Void
+    ) throws -> (CharVocabulary, TokenBuffer) {
         var scan = VocabularyScan()
-        try bytes.withUnsafeBufferPointer { try scan.take($0, at: 0, source: source) }
-        try scan.finish(source: source)
-        guard scan.count > 0 else { throw DataError(file: source, problem: "corpus is empty") }
+        for source in sources {
+            try chunks(source) { try scan.take($0, at: $1, source: source) }
+            try scan.finish(source: source)
+        }
+        guard scan.count > 0 else { throw DataError(file: empty, problem: "corpus is empty") }
         let vocabulary = vocabulary ?? scan.vocabulary
         let buffer = TokenBuffer(width: TokenBuffer.width(forVocabulary: vocabulary.count), count: scan.count)
         var encoder = Encoder(vocabulary: vocabulary, sink: BufferSink(buffer))
-        try bytes.withUnsafeBufferPointer { try encoder.take($0, at: 0, source: source) }
-        try encoder.finish(source: source)
-        return Corpus(vocabulary: vocabulary, tokens: Tokens(buffer), files: [], byteCount: bytes.count)
+        for source in sources {
+            encoder.startFile()
+            try chunks(source) { try encoder.take($0, at: $1, source: source) }
+            try encoder.finish(source: source)
+        }
+        return (vocabulary, buffer)
     }
 
     /// Calls `body` with the ids of the corpus at `path` (text, or a prepared corpus made with
@@ -337,10 +339,7 @@ struct Encoder<Sink: TokenSink> {
         defer { (self.sink, self.line) = (sink, line) }
         let (otherIDs, vocabulary) = (self.otherIDs, self.vocabulary)
         func unknown(_ value: UInt32) -> DataError {
-            DataError(
-                file: source, line: line,
-                problem: "character \(CharVocabulary.show(Unicode.Scalar(value)!)) is not in the model's vocabulary "
-                    + "of \(vocabulary.count)")
+            vocabulary.unknownCharacter(Unicode.Scalar(value)!, source: source, line: line)
         }
         try asciiIDs.withUnsafeBufferPointer { asciiIDs in
             try decoder.decode(
