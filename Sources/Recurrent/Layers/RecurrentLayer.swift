@@ -25,8 +25,8 @@ public struct RecurrentState {
 /// ±1/sqrt(H).
 public class RecurrentLayer: Module {
     public let kind: CellKind
-    /// The cell's equations and kernels (`kind.kernels`).
-    public let cell: any CellKernels
+    /// The cell's equations and kernels.
+    public var cell: any CellKernels { kind.kernels }
     public let inputSize: Int, hiddenSize: Int, numLayers: Int
     public let bidirectional: Bool, hasBias: Bool
     public let dropoutProbability: Float
@@ -48,7 +48,6 @@ public class RecurrentLayer: Module {
         precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0, "RecurrentLayer: sizes must be positive")
         precondition(dropout >= 0 && dropout < 1, "RecurrentLayer: dropout \(dropout) outside [0, 1)")
         self.kind = kind
-        cell = kind.kernels
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers
