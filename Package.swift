@@ -16,6 +16,11 @@ func library(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .target(name: name, dependencies: dependencies, swiftSettings: numericSettings)
 }
 
+/// An example program under Examples/, built like a user's package would build it.
+func example(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: dependencies, path: "Examples/\(name)", swiftSettings: numericSettings)
+}
+
 let package = Package(
     name: "seqtool",
     platforms: [.macOS(.v15)],
@@ -30,7 +35,9 @@ let package = Package(
         .library(name: "Framings", targets: ["Framings"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation`: the DocC catalogs beside each library module.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -68,6 +75,11 @@ let package = Package(
             swiftSettings: numericSettings
         ),
 
+        // Programs a user of the library would write, on its public API only; ExamplesTests runs them.
+        example("SineClassifier", ["Datasets", "Feedforward", "Recurrent", "SeqTensor"]),
+        example("CharModel", ["LanguageModel", "Datasets", "SeqTensor"]),
+        example("CustomCell", ["Datasets", "Feedforward", "Recurrent", "SeqTensor"]),
+
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "Parity"]),
         .testTarget(name: "FeedforwardTests", dependencies: ["Feedforward", "SeqTensor", "Parity"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Feedforward", "SeqTensor", "Parity"]),
@@ -82,6 +94,7 @@ let package = Package(
         ),
         .testTarget(name: "FramingsTests", dependencies: ["Framings", "Datasets", "Recurrent", "SeqTensor"]),
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
+        .testTarget(name: "ExamplesTests", dependencies: ["SineClassifier", "CharModel", "CustomCell"]),
     ],
     swiftLanguageModes: [.v6]
 )

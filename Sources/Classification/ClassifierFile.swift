@@ -4,6 +4,7 @@ import Recurrent
 import SeqTensor
 
 extension SequenceClassifier {
+    /// The `format` of the model file's metadata.
     public static let format = "seqtool.classifier.v1"
 
     /// Writes the classifier (atomically) with its architecture and input scaling in the metadata.

@@ -6,26 +6,38 @@ import SeqTensor
 /// epoch by the model's seeded generator, the learning rate from a schedule over all steps,
 /// gradients clipped by global norm.
 public final class ClassifierTrainer {
+    /// How to train: epochs, batch, optimizer, learning rate, clipping, early stopping.
     public struct Options: Sendable {
+        /// Passes over the data at most, and rows per step.
         public var epochs = 150, batch = 32
+        /// The optimizer, with its PyTorch defaults.
         public var optimizer: OptimizerKind = .adam
+        /// The starting learning rate.
         public var learningRate: Float = 3e-3
         /// Cosine annealing to 0 over the whole run (otherwise constant).
         public var cosine = true
+        /// Clip the global gradient norm to this (0: no clipping).
         public var clip: Float = 1
         /// Stop once training accuracy has been 100% for this many epochs in a row (0: never).
         public var patience = 0
+        /// The defaults: 150 epochs, batch 32, Adam at 3e-3 annealed by cosine, clip 1.
         public init() {}
     }
 
+    /// The model being trained.
     public let model: SequenceClassifier
+    /// How it is trained.
     public let options: Options
+    /// The optimizer over the model's parameters.
     public let optimizer: Optimizer
+    /// The training rows.
     public let data: LabeledRows
+    /// Epochs and steps taken.
     public private(set) var epoch = 0, step = 0
     let schedule: LearningRateSchedule
     var perfectEpochs = 0
 
+    /// A trainer of `model` on `data`.
     public init(model: SequenceClassifier, options: Options, data: LabeledRows) {
         self.model = model
         self.options = options
@@ -70,12 +82,14 @@ public final class ClassifierTrainer {
 
 /// Accuracy, per-class accuracy and the confusion matrix of predictions against labels.
 public struct ClassificationReport {
+    /// The fraction of rows predicted right.
     public let accuracy: Double
     /// Accuracy on each true class (nil for a class with no examples).
     public let perClass: [Double?]
     /// confusion[true][predicted] counts.
     public let confusion: [[Int]]
 
+    /// The report of `predictions` against `labels`.
     public init(predictions: [Int], labels: [Int], classCount: Int) {
         var confusion = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
         for (p, y) in zip(predictions, labels) where y < classCount && p < classCount { confusion[y][p] += 1 }

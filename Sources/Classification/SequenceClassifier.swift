@@ -21,14 +21,18 @@ public final class SequenceClassifier: Module {
         case cnn2d(height: Int, width: Int)
     }
 
+    /// The architecture.
     public let architecture: Architecture
+    /// Values per row (F) and classes (C).
     public let featureCount: Int, classCount: Int
     /// Standardisation applied to every input value: (x - mean) / std.
     public var inputMean: Float = 0, inputStd: Float = 1
     let rnn: RecurrentLayer?
     let network: Sequential
+    /// The source of the initial weights and the dropout masks.
     public let random: RandomSource
 
+    /// A fresh classifier of rows of `featureCount` values into `classCount` classes.
     public init(_ architecture: Architecture, featureCount: Int, classCount: Int, random: RandomSource) {
         self.architecture = architecture
         self.featureCount = featureCount

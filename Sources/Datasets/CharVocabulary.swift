@@ -4,9 +4,11 @@ import SeqTensor
 /// The characters of a character model, sorted by code point (index = token id), as
 /// char-rnn and PyTorch's `sorted(set(text))` number them.
 public struct CharVocabulary: Equatable {
+    /// The characters; a character's index is its token id.
     public let characters: [Unicode.Scalar]
     let index: [Unicode.Scalar: Int]
 
+    /// A vocabulary of `characters` in the order given (distinct).
     public init(characters: [Unicode.Scalar]) {
         self.characters = characters
         index = Dictionary(uniqueKeysWithValues: characters.enumerated().map { ($1, $0) })
@@ -17,8 +19,10 @@ public struct CharVocabulary: Equatable {
         self.init(characters: Set(text).sorted { $0.value < $1.value })
     }
 
+    /// The number of characters (V).
     public var count: Int { characters.count }
 
+    /// The token id of `c`, or nil when it is not in the vocabulary.
     public func id(of c: Unicode.Scalar) -> Int? { index[c] }
 
     /// Token ids of `text`; throws with the first character not in the vocabulary.
@@ -40,6 +44,7 @@ public struct CharVocabulary: Equatable {
             file: source, line: line, problem: "character \(Self.show(c)) is not in the model's vocabulary of \(count)")
     }
 
+    /// The text of token `ids`.
     public func decode(_ ids: [Int]) -> String {
         var s = String.UnicodeScalarView()
         for i in ids { s.append(characters[i]) }

@@ -4,12 +4,16 @@ import SeqTensor
 /// A text corpus as a character model reads it: its vocabulary (the sorted distinct Unicode
 /// scalars, as Python's `sorted(set(text))` and char-rnn number them) and its token ids.
 public struct Corpus {
+    /// The characters the corpus holds (or the vocabulary it was read against).
     public let vocabulary: CharVocabulary
+    /// One token id per character of the text, in order.
     public let tokens: Tokens
-    /// The files read, in order, and their bytes in all.
+    /// The files read, in order (empty for a text given as bytes).
     public let files: [String]
+    /// The size of the text in bytes.
     public let byteCount: Int
 
+    /// A corpus of `tokens` over `vocabulary`, read from `files`.
     public init(vocabulary: CharVocabulary, tokens: Tokens, files: [String], byteCount: Int) {
         (self.vocabulary, self.tokens, self.files, self.byteCount) = (vocabulary, tokens, files, byteCount)
     }

@@ -11,8 +11,10 @@ public struct LabeledRows {
 
     /// (N, F) values.
     public var features: Tensor
+    /// The class of each row (N), from 0.
     public var labels: [Int]
 
+    /// Rows `features` (N, F) with their `labels` (N).
     public init(features: Tensor, labels: [Int]) {
         precondition(
             features.rank == 2 && features.shape[0] == labels.count,
@@ -21,7 +23,9 @@ public struct LabeledRows {
         self.labels = labels
     }
 
+    /// Rows (N).
     public var count: Int { labels.count }
+    /// Values per row (F).
     public var featureCount: Int { features.shape[1] }
     /// 1 + the largest label.
     public var classCount: Int { (labels.max() ?? -1) + 1 }

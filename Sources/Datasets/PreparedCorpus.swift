@@ -14,7 +14,9 @@ import SeqTensor
 ///     zero bytes up to the next multiple of 64
 ///     N * width bytes  the ids
 public enum PreparedCorpus {
+    /// The first eight bytes of a prepared corpus file.
     public static let magic = Array("SEQTOKv1".utf8)
+    /// The `format` of the file's metadata.
     public static let format = "seqtool.tokens.v1"
 
     /// Whether `path` is a file that starts as a prepared corpus does.

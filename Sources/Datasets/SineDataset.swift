@@ -4,6 +4,7 @@ import SeqTensor
 /// The sine data set of the Flux.jl tutorial seqtool grew from: ten angular velocities (class k
 /// is the k-th), y(t) = sin(omega t + phi) sampled at evenly spaced t in [0, tMax].
 public enum SineDataset {
+    /// The angular velocity of each class, in class order.
     public static let omegas: [Double] = [0.411, 5.566, 1.624, 0.213, 0.074, 3.561, 1.222, 2.667, 0.316, 0.251]
     /// The tutorial's phases drawn from a normal distribution.
     public static let normalPhases: [Double] = [2.108, 3.051, 0.438, 2.812, 0.810, 0.579, -2.830, -4.701, 0.865, 0.357]

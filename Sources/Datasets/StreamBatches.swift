@@ -9,9 +9,11 @@ import SeqTensor
 /// A stream is an offset into the one token buffer: nothing is copied, and a batch is read from
 /// the B places it comes from when it is asked for.
 public struct StreamBatches {
+    /// Streams (B) and steps per batch (T).
     public let batch: Int, steps: Int
     /// The tokens the streams cut: stream b is tokens[b * length ..< (b + 1) * length].
     public let tokens: Tokens
+    /// Tokens per stream (L = N / B).
     public let length: Int
     /// Position of the next batch in every stream.
     public var position = 0
@@ -91,6 +93,7 @@ public struct StreamBatches {
         let streams: StreamBatches
         var position = 0
 
+        /// The next chunk, or nil after the last.
         public mutating func next() -> (inputs: [Int], targets: [Int], steps: Int)? {
             guard position < streams.length - 1 else { return nil }
             let tt = Swift.min(streams.steps, streams.length - 1 - position)

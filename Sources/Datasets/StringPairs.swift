@@ -3,8 +3,10 @@ import SeqTensor
 
 /// Pairs of strings for sequence-to-sequence training: a TSV file of `input<TAB>output` lines.
 public struct StringPairs {
+    /// The pairs, in file order.
     public var pairs: [(input: String, output: String)]
 
+    /// A set of `pairs`.
     public init(pairs: [(input: String, output: String)]) { self.pairs = pairs }
 
     /// Reads `path`; a line without exactly one tab, or a file that is not UTF-8, is an error
@@ -33,6 +35,7 @@ public struct StringPairs {
         self.init(pairs: pairs)
     }
 
+    /// The pairs as TSV text, one line each.
     public var tsv: String { pairs.map { "\($0.input)\t\($0.output)\n" }.joined() }
 
     /// Random digit strings of `minDigits`...`maxDigits` and their reversal.

@@ -6,6 +6,7 @@ import Foundation
 public final class TokenBuffer {
     /// Bytes per token: 1, 2 or 4.
     public let width: Int
+    /// Tokens in the buffer.
     public let count: Int
     let base: UnsafeRawPointer
     /// Whether the tokens are a read-only mapping of a file (a prepared corpus).
@@ -38,6 +39,7 @@ public final class TokenBuffer {
     /// The writable memory of a buffer made by `init(width:count:)`, for the reader that fills it.
     var mutableBase: UnsafeMutableRawPointer { UnsafeMutableRawPointer(mutating: base) }
 
+    /// The token id at `index`.
     @inline(__always)
     public subscript(index: Int) -> Int {
         switch width {
@@ -60,10 +62,14 @@ public final class TokenBuffer {
 /// A contiguous range of a `TokenBuffer`'s tokens: a corpus, its training or validation part, a
 /// stream. Slicing shares the buffer; nothing is copied.
 public struct Tokens {
+    /// The buffer the tokens are in.
     public let buffer: TokenBuffer
+    /// Where this view starts in the buffer.
     public let offset: Int
+    /// Tokens in this view.
     public let count: Int
 
+    /// All of `buffer`'s tokens.
     public init(_ buffer: TokenBuffer) { (self.buffer, offset, count) = (buffer, 0, buffer.count) }
 
     init(_ buffer: TokenBuffer, offset: Int, count: Int) {
@@ -77,6 +83,7 @@ public struct Tokens {
         self.init(buffer)
     }
 
+    /// The token id at `index` of this view.
     @inline(__always)
     public subscript(index: Int) -> Int { buffer[offset + index] }
 

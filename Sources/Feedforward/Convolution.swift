@@ -2,8 +2,11 @@ import SeqTensor
 
 /// Geometry of a 2-D sliding window: kernel, stride, zero padding and dilation per axis.
 public struct Window2D: Equatable, Sendable {
+    /// Per axis (height, width): the window's extent, its step, the zeros added on each side, and
+    /// the spacing of its taps.
     public var kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
 
+    /// A window of `kernel` taps per axis, PyTorch's defaults for the rest.
     public init(
         kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)
     ) {
@@ -24,6 +27,7 @@ public struct Window2D: Equatable, Sendable {
         return (oh, ow)
     }
 
+    /// Equal kernel, stride, padding and dilation.
     public static func == (a: Window2D, b: Window2D) -> Bool {
         a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation
     }
@@ -132,12 +136,17 @@ func col2imAdd(
 /// PyTorch's `nn.Conv2d`: input (N, C, H, W), weight (out, in, kh, kw), default init uniform in
 /// ±1/sqrt(in*kh*kw) for weight and bias.
 public final class Conv2D: Layer {
+    /// Channels of the input (C) and of the output (one per filter).
     public let inChannels: Int, outChannels: Int
+    /// Kernel, stride, padding and dilation.
     public let window: Window2D
+    /// The filters (out, in, kh, kw).
     public let weight: Parameter
+    /// One value per output channel, or nil without bias.
     public let bias: Parameter?
     public var isTraining = true
 
+    /// `nn.Conv2d(inChannels, outChannels, kernel, stride, padding, dilation, bias)`.
     public init(
         inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
         padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), bias: Bool = true, random: RandomSource
@@ -158,17 +167,23 @@ public final class Conv2D: Layer {
             + "p=\(window.padding.0))"
     }
 
+    /// x (N, C, H, W) -> (N, out, H', W'), H' and W' from `Window2D.outputSize(height:width:)`.
     public func callAsFunction(_ x: Variable) -> Variable { conv2d(x, weight: weight, bias: bias, window: window) }
 }
 
 /// PyTorch's `nn.Conv1d`: input (N, C, L), weight (out, in, k); runs as a 2-D convolution of height 1.
 public final class Conv1D: Layer {
+    /// Channels of the input (C) and of the output (one per filter), and the filters' length.
     public let inChannels: Int, outChannels: Int, kernelSize: Int
+    /// The window as a 2-D one of height 1.
     public let window: Window2D
+    /// The filters (out, in, k).
     public let weight: Parameter
+    /// One value per output channel, or nil without bias.
     public let bias: Parameter?
     public var isTraining = true
 
+    /// `nn.Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, bias)`.
     public init(
         inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
         bias: Bool = true, random: RandomSource
@@ -189,6 +204,7 @@ public final class Conv1D: Layer {
         "Conv1D(\(inChannels)->\(outChannels), k=\(kernelSize), s=\(window.stride.1), p=\(window.padding.1))"
     }
 
+    /// x (N, C, L) -> (N, out, L'), L' = floor((L + 2p - d(k - 1) - 1) / s) + 1.
     public func callAsFunction(_ x: Variable) -> Variable { conv1d(x, weight: weight, bias: bias, window: window) }
 }
 

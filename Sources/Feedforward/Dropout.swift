@@ -20,10 +20,12 @@ public func dropout(_ x: Variable, probability p: Float, random: RandomSource) -
 
 /// The Dropout layer: `dropout` in training mode, identity in inference mode.
 public final class Dropout: Layer {
+    /// The probability of zeroing an element (survivors are scaled by 1/(1 - p)).
     public let probability: Float
     public var isTraining = true
     let random: RandomSource
 
+    /// `nn.Dropout(p)`; the masks are drawn from `random`.
     public init(probability: Float, random: RandomSource) {
         precondition(probability >= 0 && probability < 1, "Dropout: probability \(probability) outside [0, 1)")
         self.probability = probability
@@ -32,6 +34,7 @@ public final class Dropout: Layer {
 
     public var summaryName: String { "Dropout(p=\(probability))" }
 
+    /// Any shape -> the same shape.
     public func callAsFunction(_ x: Variable) -> Variable {
         isTraining ? dropout(x, probability: probability, random: random) : x
     }

@@ -21,10 +21,13 @@ public func embedding(_ indices: [Int], shape: [Int], weight: Variable, paddingI
 /// PyTorch's `nn.Embedding(V, E)`: weight (V, E) starts standard normal. As a layer it reads
 /// the input variable's values as indices.
 public final class Embedding: Layer {
+    /// Rows of the table (V, the vocabulary) and the vector size (E).
     public let count: Int, dimension: Int
+    /// The table (V, E).
     public let weight: Parameter
     public var isTraining = true
 
+    /// `nn.Embedding(count, dimension)`, drawn from `random`.
     public init(count: Int, dimension: Int, random: RandomSource) {
         precondition(count > 0 && dimension > 0, "Embedding: sizes must be positive")
         self.count = count
@@ -40,6 +43,7 @@ public final class Embedding: Layer {
         embedding(indices, shape: shape, weight: weight)
     }
 
+    /// Indices stored as floats, any shape S -> (S..., E).
     public func callAsFunction(_ x: Variable) -> Variable {
         embedding(x.value.scalars.map { Int($0) }, shape: x.shape, weight: weight)
     }

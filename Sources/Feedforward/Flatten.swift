@@ -4,9 +4,11 @@ import SeqTensor
 public final class Flatten: Layer {
     public var isTraining = true
 
+    /// `nn.Flatten()`.
     public init() {}
 
     public var summaryName: String { "Flatten" }
 
+    /// (N, d1, d2, ...) -> (N, d1 * d2 * ...).
     public func callAsFunction(_ x: Variable) -> Variable { x.reshaped([x.shape[0], -1]) }
 }

@@ -4,11 +4,15 @@ import SeqTensor
 /// x (N, in) -> y (N, out); W (out, in) and b (out) start uniform in ±1/sqrt(in).
 /// Inputs of higher rank are flattened to rows over their last axis and shaped back.
 public final class Linear: Layer {
+    /// The sizes of an input row and of an output row.
     public let inFeatures: Int, outFeatures: Int
+    /// W (out, in).
     public let weight: Parameter
+    /// b (out), or nil without bias.
     public let bias: Parameter?
     public var isTraining = true
 
+    /// `nn.Linear(inFeatures, outFeatures, bias)`, drawn from `random`.
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, random: RandomSource) {
         precondition(
             inFeatures > 0 && outFeatures > 0, "Linear: sizes must be positive, got \(inFeatures)->\(outFeatures)")
@@ -26,6 +30,7 @@ public final class Linear: Layer {
 
     public var summaryName: String { "Linear(\(inFeatures)->\(outFeatures))" }
 
+    /// x (..., in) -> (..., out).
     public func callAsFunction(_ x: Variable) -> Variable {
         precondition(
             x.shape.last == inFeatures,

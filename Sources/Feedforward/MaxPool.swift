@@ -42,29 +42,35 @@ public func maxPool2d(_ x: Variable, window: Window2D) -> Variable {
 
 /// PyTorch's `nn.MaxPool2d(kernel, stride = kernel, padding = 0)`.
 public final class MaxPool2D: Layer {
+    /// Kernel, stride and padding.
     public let window: Window2D
     public var isTraining = true
 
+    /// Windows of `kernel`, moving by `stride` (the kernel when nil).
     public init(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
         window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding)
     }
 
     public var summaryName: String { "MaxPool2D(\(window.kernel.0)x\(window.kernel.1))" }
 
+    /// x (N, C, H, W) -> (N, C, H', W'): the maximum of each window.
     public func callAsFunction(_ x: Variable) -> Variable { maxPool2d(x, window: window) }
 }
 
 /// PyTorch's `nn.MaxPool1d(kernel, stride = kernel)` on (N, C, L), as 2-D pooling of height 1.
 public final class MaxPool1D: Layer {
+    /// Kernel, stride and padding (height 1).
     public let window: Window2D
     public var isTraining = true
 
+    /// Windows of `kernel` steps, moving by `stride` (the kernel when nil).
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         window = Window2D(kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding))
     }
 
     public var summaryName: String { "MaxPool1D(\(window.kernel.1))" }
 
+    /// x (N, C, L) -> (N, C, L'): the maximum of each window.
     public func callAsFunction(_ x: Variable) -> Variable { maxPool1d(x, window: window) }
 }
 

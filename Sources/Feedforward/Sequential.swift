@@ -3,14 +3,17 @@ import SeqTensor
 
 /// Layers applied in order; parameters are named `<index>.<name>` as in PyTorch's `nn.Sequential`.
 public final class Sequential: Layer {
+    /// The layers, in the order they run; their indices name them (`0.weight`, ...).
     public let layers: [any Layer]
 
+    /// `nn.Sequential(layers...)`.
     public init(_ layers: [any Layer]) { self.layers = layers }
 
     public var children: [(String, any Module)] { layers.enumerated().map { ("\($0.offset)", $0.element) } }
 
     public var summaryName: String { "Sequential(\(layers.count) layers)" }
 
+    /// Each layer applied to the output of the one before.
     public func callAsFunction(_ x: Variable) -> Variable { layers.reduce(x) { $1($0) } }
 
     /// A table of layers, output shapes and parameter counts, like Keras's `model.summary()`,

@@ -5,13 +5,20 @@ import SeqTensor
 /// Trains a `Forecaster` on the heads of some series and scores its multi-step forecast of their
 /// held-out tails against the naive "last value" forecast.
 public enum ForecastExperiment {
+    /// Root-mean-square and mean absolute error of a forecast.
     public struct Errors: CustomStringConvertible {
+        /// The two errors, in the series' units.
         public let rmse: Float, mae: Float
+        /// "RMSE x, MAE y".
         public var description: String { String(format: "RMSE %.4f, MAE %.4f", rmse, mae) }
     }
 
+    /// What an experiment gives: the model's and the naive forecast's errors, the model, and the
+    /// forecasts.
     public struct Result {
+        /// The trained model's errors and the last-value forecast's.
         public let model: Errors, naive: Errors
+        /// The trained model.
         public let forecaster: Forecaster
         /// Per series: the history, the true tail and the forecast.
         public let forecasts: [(history: [Float], truth: [Float], forecast: [Float])]

@@ -7,12 +7,18 @@ import SeqTensor
 /// every step (x_1..x_W from x_0..x_{W-1}); multi-step forecasts feed each prediction back in.
 /// Values are standardised with `mean` and `std` (from the training data) inside the model.
 public final class Forecaster: Module {
+    /// The recurrent cell.
     public let cell: CellKind
+    /// Hidden units (H).
     public let hidden: Int
+    /// The recurrent layer (1 -> H).
     public let rnn: RecurrentLayer
+    /// The next value at each step (H -> 1).
     public let head: Linear
+    /// The training data's mean and standard deviation, applied inside the model.
     public var mean: Float = 0, std: Float = 1
 
+    /// A forecaster of one-valued series, drawn from `random`.
     public init(cell: CellKind, hidden: Int, random: RandomSource) {
         self.cell = cell
         self.hidden = hidden

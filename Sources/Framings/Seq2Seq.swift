@@ -13,14 +13,21 @@ public final class Seq2Seq: Module {
     /// Token 0 starts every decoded sequence, token 1 ends it; characters follow.
     public static let beginToken = 0, endToken = 1
 
+    /// The cell of the encoder and the decoder.
     public let cell: CellKind
+    /// The characters of both sides; token k + 2 is `characters[k]`.
     public let characters: [Unicode.Scalar]
+    /// Embedding size (E), hidden units (H) and stacked layers (L) of each side.
     public let embedding: Int, hidden: Int, layers: Int
+    /// The two embeddings (V, E).
     public let encoderEmbed: Embedding, decoderEmbed: Embedding
+    /// The encoder and the decoder (E -> H, L layers each).
     public let encoder: RecurrentLayer, decoder: RecurrentLayer
+    /// The decoder's output to token logits (H -> V).
     public let head: Linear
     let index: [Unicode.Scalar: Int]
 
+    /// A fresh model over `characters`, drawn from `random`.
     public init(
         cell: CellKind, characters: [Unicode.Scalar], embedding: Int, hidden: Int, layers: Int, random: RandomSource
     ) {
@@ -38,6 +45,7 @@ public final class Seq2Seq: Module {
         head = Linear(inFeatures: hidden, outFeatures: V, random: random)
     }
 
+    /// V: the characters and the two special tokens.
     public var vocabularySize: Int { characters.count + 2 }
 
     public var children: [(String, any Module)] {
@@ -57,6 +65,7 @@ public final class Seq2Seq: Module {
         }
     }
 
+    /// The string of token `ids` (special tokens skipped).
     public func decode(_ ids: [Int]) -> String {
         String(String.UnicodeScalarView(ids.filter { $0 >= 2 }.map { characters[$0 - 2] }))
     }
@@ -112,8 +121,10 @@ public final class Seq2Seq: Module {
         }
     }
 
+    /// The `format` of the model file's metadata.
     public static let format = "seqtool.seq2seq.v1"
 
+    /// Writes the model with its sizes and characters in the metadata (and `extra`).
     public func save(to path: String, extra: [String: String] = [:]) throws {
         var m = extra
         m["format"] = Self.format
@@ -125,6 +136,7 @@ public final class Seq2Seq: Module {
         try save(to: path, metadata: m)
     }
 
+    /// Reads a model `save(to:extra:)` wrote; errors name the file and what is wrong.
     public static func load(path: String) throws -> Seq2Seq {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata

@@ -10,14 +10,20 @@ import SeqTensor
 /// model learns to recover from its own small errors); generation runs free, feeding each
 /// prediction back as the next input.
 public final class SequenceGenerator: Module {
+    /// The recurrent cell.
     public let cell: CellKind
+    /// Hidden units (H) and the classes it generates curves of (C).
     public let hidden: Int, classCount: Int
+    /// The recurrent layer ((1 + C) -> H).
     public let rnn: RecurrentLayer
+    /// The value at each step (H -> 1).
     public let head: Linear
+    /// The source of the teacher-forcing noise.
     public let random: RandomSource
     /// Standard deviation of the noise added to teacher-forced inputs while training.
     public var inputNoise: Float = 0.01
 
+    /// A generator of curves of `classCount` classes, drawn from `random`.
     public init(cell: CellKind, hidden: Int, classCount: Int, random: RandomSource) {
         self.cell = cell
         self.hidden = hidden
@@ -76,6 +82,7 @@ public final class SequenceGenerator: Module {
         }
     }
 
+    /// The `format` of the model file's metadata.
     public static let format = "seqtool.generator.v1"
 
     /// Writes the generator; `reference` (classes, T) keeps each class's training curve beside it.
@@ -88,6 +95,7 @@ public final class SequenceGenerator: Module {
         try save(to: path, metadata: m, tensors: reference.map { ["reference.curves": $0] } ?? [:])
     }
 
+    /// Reads a generator `save(to:reference:extra:)` wrote, and its metadata.
     public static func load(path: String) throws -> (model: SequenceGenerator, metadata: [String: String]) {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata

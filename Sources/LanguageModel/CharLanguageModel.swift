@@ -10,10 +10,14 @@ import SeqTensor
 public final class CharLanguageModel: Module {
     /// The sizes that define a model; stored in the file's metadata.
     public struct Configuration: Equatable, Sendable {
+        /// The recurrent cell.
         public var cell: CellKind
+        /// Characters (V), embedding size (E), hidden units (H) and recurrent layers (L).
         public var vocabularySize: Int, embedding: Int, hidden: Int, layers: Int
+        /// Dropout between the recurrent layers, in training mode.
         public var dropout: Float
 
+        /// A configuration; `dropout` 0 unless given.
         public init(cell: CellKind, vocabularySize: Int, embedding: Int, hidden: Int, layers: Int, dropout: Float = 0) {
             self.cell = cell
             self.vocabularySize = vocabularySize
@@ -24,14 +28,20 @@ public final class CharLanguageModel: Module {
         }
     }
 
+    /// The sizes.
     public let configuration: Configuration
+    /// The characters; token k is `vocabulary.characters[k]`.
     public let vocabulary: CharVocabulary
+    /// Token ids -> vectors (V, E).
     public let embed: Embedding
+    /// The recurrent stack (E -> H, L layers).
     public let rnn: RecurrentLayer
+    /// Hidden states -> next-character logits (H -> V).
     public let head: Linear
     /// The generator dropout draws from (saved in checkpoints so a resumed run draws the same masks).
     public let random: RandomSource
 
+    /// A fresh model of `configuration` over `vocabulary`, drawn from `random`.
     public init(_ configuration: Configuration, vocabulary: CharVocabulary, random: RandomSource) {
         precondition(
             vocabulary.count == configuration.vocabularySize,

@@ -35,6 +35,7 @@ extension CharLanguageModel {
         return (try load(file, path: path), file.metadata)
     }
 
+    /// The model in `file` (read from `path`, which errors name).
     public static func load(_ file: SafeTensors.File, path: String) throws -> CharLanguageModel {
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }

@@ -7,25 +7,36 @@ import SeqTensor
 /// each step takes the next T characters of every stream, carries the final state (detached)
 /// into the next step, clips the gradient norm and applies the optimizer.
 public final class CharTrainer {
+    /// How to train: char-rnn's batch and length, the optimizer, its schedule and clipping.
     public struct Options: Sendable {
+        /// Parallel streams (B, char-rnn's `-batch_size`) and BPTT steps (T, `-seq_length`).
         public var batch = 32, steps = 64
+        /// The optimizer, with its PyTorch defaults.
         public var optimizer: OptimizerKind = .adam
+        /// The learning rate by step.
         public var schedule = LearningRateSchedule(base: 2e-3)
         /// Clip the global gradient norm to this (0: no clipping).
         public var clip: Float = 5
+        /// The defaults: batch 32, 64 steps, Adam at 2e-3, clip 5.
         public init() {}
     }
 
+    /// The model being trained.
     public let model: CharLanguageModel
+    /// How it is trained.
     public let options: Options
+    /// The optimizer over the model's parameters.
     public let optimizer: Optimizer
+    /// The training streams and the position in them.
     public var batches: StreamBatches
+    /// The validation streams, if there is validation text.
     public let validation: StreamBatches?
     /// The state carried from the last batch (nil after a wrap or at the start).
     public var carried: RecurrentState?
     /// Steps taken so far.
     public var step = 0
 
+    /// A trainer of `model` on `training`, scored on `validation`.
     public init(model: CharLanguageModel, options: Options, training: StreamBatches, validation: StreamBatches?) {
         self.model = model
         self.options = options
@@ -88,6 +99,7 @@ public struct StreamingLoss {
     /// Predictions scored so far.
     public private(set) var count = 0
 
+    /// A loss of `model` over windows of `chunk` characters.
     public init(model: CharLanguageModel, chunk: Int) { (self.model, self.chunk) = (model, chunk) }
 
     /// Takes the next `ids` of the text; scores every whole window they complete.

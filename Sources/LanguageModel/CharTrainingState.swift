@@ -8,6 +8,7 @@ import SeqTensor
 /// run killed between the two writes still has a self-consistent checkpoint. The file is also a
 /// valid character model file (same tensor names and metadata, plus the extra state).
 extension CharTrainer {
+    /// The `format` of a checkpoint's metadata.
     public static let stateFormat = "seqtool.charlm-state.v1"
 
     /// The state file that goes with model file `modelPath` (`m.safetensors` -> `m.state.safetensors`).

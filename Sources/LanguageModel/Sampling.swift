@@ -11,6 +11,7 @@ public struct SamplingOptions: Sendable {
     /// Always take the most likely token.
     public var greedy = false
 
+    /// Options for drawing: the defaults draw from the model's own distribution.
     public init(temperature: Float = 1, topK: Int? = nil, topP: Float? = nil, greedy: Bool = false) {
         self.temperature = temperature
         self.topK = topK

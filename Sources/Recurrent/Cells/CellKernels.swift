@@ -64,6 +64,7 @@ extension CellKernels {
 
 /// The buffers of one forward time step. Every matrix is row-major with `rows` rows.
 public struct CellStep {
+    /// Rows of the batch this step runs (B or a thread's share) and hidden units (H).
     public var rows: Int, hidden: Int
     /// (rows, G*H): on entry W_ih x_t + the input bias; on return what `backward` reads (the
     /// activated gates).
@@ -82,6 +83,7 @@ public struct CellStep {
     /// Threads the step's product may use (1 when the batch is already split over threads).
     public var threads: Int
 
+    /// The step's buffers, as the fields describe them.
     public init(
         rows: Int, hidden: Int, gates: UnsafeMutablePointer<Float>, recurrentProjection: UnsafeMutablePointer<Float>?,
         hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?,
@@ -97,11 +99,13 @@ public struct CellStep {
 /// The buffers of one backward time step: what forward saved, the incoming gradients, and
 /// where the outgoing ones go.
 public struct CellGradientStep {
+    /// Rows of the batch this step runs (B or a thread's share) and hidden units (H).
     public var rows: Int, hidden: Int
     /// Saved by `forward`: (rows, G*H) each.
     public var gates: UnsafePointer<Float>, recurrentProjection: UnsafePointer<Float>?
     /// The states around the step, (rows, H).
     public var hPrev: UnsafePointer<Float>, h: UnsafePointer<Float>
+    /// The cell states around the step (rows, H), for cells that have one.
     public var cPrev: UnsafePointer<Float>?, c: UnsafePointer<Float>?
     /// d loss / d h_t (all paths) and, for cells with a cell state, d loss / d c_t from step t+1.
     public var dh: UnsafePointer<Float>, dc: UnsafePointer<Float>?
@@ -112,8 +116,10 @@ public struct CellGradientStep {
     public var dhPrev: UnsafeMutablePointer<Float>, dcPrev: UnsafeMutablePointer<Float>?
     /// W_hh (G*H, H), packed once per sequence.
     public var recurrentWeights: PackedMatrix
+    /// Threads the step's product may use (1 when the batch is already split over threads).
     public var threads: Int
 
+    /// The step's buffers, as the fields describe them.
     public init(
         rows: Int, hidden: Int, gates: UnsafePointer<Float>, recurrentProjection: UnsafePointer<Float>?,
         hPrev: UnsafePointer<Float>, h: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?, c: UnsafePointer<Float>?,
@@ -133,6 +139,7 @@ public struct CellGradientStep {
 /// One batch-1 inference step over a block of `units` hidden units, whose gate blocks are stored
 /// contiguously ([g_0 | g_1 | ...] over the block's units): the stepper's layout.
 public struct CellInferenceStep {
+    /// Hidden units in the block.
     public var units: Int
     /// (G*units): W_ih x + the input bias, and W_hh h_{t-1} without bias. Read only.
     public var input: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>
@@ -145,6 +152,7 @@ public struct CellInferenceStep {
     /// (units): the cell state, updated in place, and scratch for its old value.
     public var c: UnsafeMutablePointer<Float>?, cScratch: UnsafeMutablePointer<Float>?
 
+    /// The step's buffers, as the fields describe them.
     public init(
         units: Int, input: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
         recurrentBias: UnsafePointer<Float>?, gates: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>,

@@ -4,6 +4,16 @@ import SeqTensor
 /// A stack of GRU layers over sequence-first input, PyTorch's `nn.GRU`: input (T, B, I) ->
 /// output (T, B, D*H) and final state h (L*D, B, H). See `RecurrentLayer`.
 public final class GRU: RecurrentLayer {
+    /// `nn.GRU(inputSize, hiddenSize, numLayers, bias, dropout=dropout, bidirectional=bidirectional)`.
+    /// - Parameters:
+    ///   - inputSize: features per step of the input (I).
+    ///   - hiddenSize: hidden units per layer and direction (H).
+    ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
+    ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
+    ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
+    ///     concatenated with the forward one's.
+    ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
     public init(
         inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, dropout: Float = 0,
         bidirectional: Bool = false, random: RandomSource
@@ -29,6 +39,7 @@ public final class GRU: RecurrentLayer {
 ///
 /// With AVX-512 the 16-lane twin in `CKernels/GRUGates.c` runs the forward (bit-identical).
 public struct GRUKernels: CellKernels {
+    /// The cell's kernels (they hold no state).
     public init() {}
 
     public var gateCount: Int { 3 }

@@ -4,9 +4,19 @@ import SeqTensor
 /// A stack of LSTM layers over sequence-first input, PyTorch's `nn.LSTM`: input (T, B, I) ->
 /// output (T, B, D*H) and final state h, c (L*D, B, H). See `RecurrentLayer`.
 public final class LSTM: RecurrentLayer {
-    /// - Parameter forgetGateBias: the forget gate's starting bias (b_ih's forget block is set to
-    ///   it and b_hh's to 0, since the gate sees their sum), e.g. 1 so that a fresh LSTM
-    ///   remembers by default; random like the others when nil.
+    /// `nn.LSTM(inputSize, hiddenSize, numLayers, bias, dropout=dropout, bidirectional=bidirectional)`.
+    /// - Parameters:
+    ///   - inputSize: features per step of the input (I).
+    ///   - hiddenSize: hidden units per layer and direction (H).
+    ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
+    ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
+    ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
+    ///     concatenated with the forward one's.
+    ///   - forgetGateBias: the forget gate's starting bias (b_ih's forget block is set to it and
+    ///     b_hh's to 0, since the gate sees their sum), e.g. 1 so that a fresh LSTM remembers by
+    ///     default; random like the others when nil.
+    ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
     public init(
         inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, dropout: Float = 0,
         bidirectional: Bool = false, forgetGateBias: Float? = nil, random: RandomSource
@@ -34,6 +44,7 @@ public final class LSTM: RecurrentLayer {
 ///
 /// With AVX-512 the 16-lane twins in `CKernels/LSTMGates.c` run (bit-identical results).
 public struct LSTMKernels: CellKernels {
+    /// The cell's kernels (they hold no state).
     public init() {}
 
     public var gateCount: Int { 4 }

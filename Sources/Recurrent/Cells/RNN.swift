@@ -4,6 +4,18 @@ import SeqTensor
 /// A stack of vanilla (Elman) RNN layers over sequence-first input, PyTorch's `nn.RNN`: input
 /// (T, B, I) -> output (T, B, D*H) and final state h (L*D, B, H). See `RecurrentLayer`.
 public final class RNN: RecurrentLayer {
+    /// `nn.RNN(inputSize, hiddenSize, numLayers, nonlinearity, bias, dropout=dropout,
+    /// bidirectional=bidirectional)`.
+    /// - Parameters:
+    ///   - inputSize: features per step of the input (I).
+    ///   - hiddenSize: hidden units per layer and direction (H).
+    ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
+    ///   - nonlinearity: tanh or relu.
+    ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
+    ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
+    ///     concatenated with the forward one's.
+    ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
     public init(
         inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: RNNKernels.Nonlinearity = .tanh,
         bias: Bool = true, dropout: Float = 0, bidirectional: Bool = false, random: RandomSource
@@ -27,8 +39,10 @@ public struct RNNKernels: CellKernels {
         case relu
     }
 
+    /// The activation of the new state.
     public let nonlinearity: Nonlinearity
 
+    /// The cell with `nonlinearity`.
     public init(nonlinearity: Nonlinearity) { self.nonlinearity = nonlinearity }
 
     public var gateCount: Int { 1 }

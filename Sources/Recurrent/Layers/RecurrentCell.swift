@@ -7,12 +7,17 @@ import SeqTensor
 /// input (B, I), state h (B, H) and c (B, H) for LSTM. It runs the same fused kernels as the
 /// sequence layers (a sequence of length 1).
 public final class RecurrentCell: Module {
+    /// The cell's equations.
     public let kind: CellKind
+    /// The sizes of x (I) and of h (H).
     public let inputSize: Int, hiddenSize: Int
+    /// W_ih (G*H, I), W_hh (G*H, H) and the biases.
     public let weights: RecurrentWeights
     public let directParameters: [(String, Parameter)]
     public var isTraining = true
 
+    /// A cell of `kind` from `inputSize` to `hiddenSize` (with b_ih and b_hh when `bias`), drawn
+    /// from `random` as the layers are; `forgetGateBias` as in `RecurrentLayer`.
     public init(
         _ kind: CellKind, inputSize: Int, hiddenSize: Int, bias: Bool = true,
         forgetGateBias: Float? = nil, random: RandomSource

@@ -4,9 +4,12 @@ import SeqTensor
 /// The state a recurrent layer starts from and ends in: h (L*D, B, H) and, for LSTM, c of the
 /// same shape; the first axis is layer-major (l0 forward, l0 reverse, l1 forward, ...).
 public struct RecurrentState {
+    /// The hidden states (L*D, B, H).
     public var h: Variable
+    /// The LSTM's cell states (L*D, B, H); nil for the other cells.
     public var c: Variable?
 
+    /// A state of `h` and, for an LSTM, `c`.
     public init(h: Variable, c: Variable? = nil) {
         self.h = h
         self.c = c
@@ -24,11 +27,16 @@ public struct RecurrentState {
 /// PyTorch names them (`weight_ih_l0`, `bias_hh_l1_reverse`, ...) and initialised uniformly in
 /// ±1/sqrt(H).
 public class RecurrentLayer: Module {
+    /// The cell's equations (LSTM, GRU, RNN with tanh or ReLU).
     public let kind: CellKind
     /// The cell's equations and kernels.
     public var cell: any CellKernels { kind.kernels }
+    /// Features per step of the input (I), hidden units per layer and direction (H), stacked
+    /// layers (L).
     public let inputSize: Int, hiddenSize: Int, numLayers: Int
+    /// Whether each layer also runs right to left (D = 2), and whether it has b_ih and b_hh.
     public let bidirectional: Bool, hasBias: Bool
+    /// Dropout on the outputs of every layer but the last, in training mode.
     public let dropoutProbability: Float
     public var isTraining = true
     let random: RandomSource
@@ -36,11 +44,23 @@ public class RecurrentLayer: Module {
     public let weights: [[RecurrentWeights]]
     public let directParameters: [(String, Parameter)]
 
+    /// D: 2 when bidirectional, else 1.
     public var directions: Int { bidirectional ? 2 : 1 }
 
-    /// - Parameter forgetGateBias: LSTM only: the forget gate's starting bias (bias_ih's forget
-    ///   block is set to it and bias_hh's to 0, since the gate sees their sum), e.g. 1 so that a
-    ///   fresh LSTM remembers by default; random like the others when nil.
+    /// A stack of `kind` layers.
+    /// - Parameters:
+    ///   - kind: the cell: LSTM, GRU, or RNN with tanh or ReLU.
+    ///   - inputSize: features per step of the input (I).
+    ///   - hiddenSize: hidden units per layer and direction (H).
+    ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
+    ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
+    ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
+    ///     concatenated with the forward one's.
+    ///   - forgetGateBias: LSTM only: the forget gate's starting bias (bias_ih's forget block is
+    ///     set to it and bias_hh's to 0, since the gate sees their sum), e.g. 1 so that a fresh
+    ///     LSTM remembers by default; random like the others when nil.
+    ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
     public init(
         _ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bidirectional: Bool = false,
         bias: Bool = true, dropout: Float = 0, forgetGateBias: Float? = nil, random: RandomSource

@@ -3,11 +3,16 @@ import SeqTensor
 /// The four parameters of one layer and direction, PyTorch's `weight_ih`, `weight_hh`,
 /// `bias_ih`, `bias_hh`: W_ih (G*H, I), W_hh (G*H, H), biases (G*H).
 public struct RecurrentWeights {
+    /// W_ih (G*H, I): the gate blocks stacked in PyTorch's order.
     public let weightIH: Variable
+    /// W_hh (G*H, H).
     public let weightHH: Variable
+    /// b_ih (G*H), or nil without bias.
     public let biasIH: Variable?
+    /// b_hh (G*H), or nil without bias.
     public let biasHH: Variable?
 
+    /// One layer-direction's weights.
     public init(weightIH: Variable, weightHH: Variable, biasIH: Variable?, biasHH: Variable?) {
         self.weightIH = weightIH
         self.weightHH = weightHH

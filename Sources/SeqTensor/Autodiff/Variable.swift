@@ -7,6 +7,7 @@
 /// trained on different threads never share state. Gradients accumulate (`+=`) until
 /// `zeroGrad()`, as in PyTorch.
 public class Variable {
+    /// The value this variable holds.
     public var value: Tensor
     /// d(loss)/d(value), allocated the first time backward reaches this variable.
     public var grad: Tensor?
@@ -15,11 +16,13 @@ public class Variable {
     /// The operation that made this variable; nil for leaves and once backward has run through it.
     var node: GraphNode?
 
+    /// A variable holding `value`; with `requiresGrad` its gradient is accumulated by `backward`.
     public init(_ value: Tensor, requiresGrad: Bool = false) {
         self.value = value
         self.requiresGrad = requiresGrad
     }
 
+    /// The shape of `value`.
     public var shape: [Int] { value.shape }
 
     /// A new leaf with the same value and no history: gradients stop here (truncated BPTT).
@@ -58,8 +61,10 @@ public class Variable {
 
 /// A trainable tensor with its `state_dict` name (`rnn.weight_ih_l0`, `head.bias`, ...).
 public final class Parameter: Variable {
+    /// The parameter's name, as a module reports it (e.g. `weight_ih_l0`).
     public var name: String
 
+    /// A trainable variable (it always requires a gradient) named `name`.
     public init(_ value: Tensor, name: String = "") {
         self.name = name
         super.init(value, requiresGrad: true)

@@ -79,6 +79,8 @@ public enum Parallel {
 /// type for memory: a kernel that shares buffers between threads says so by passing them here,
 /// and the partition is that kernel's to keep (its `range(of:part:of:)`, or signals).
 public struct ThreadShared<Value>: @unchecked Sendable {
+    /// The shared value; its raw buffers are written only at indices the writer owns.
     public let value: Value
+    /// Wraps `value` for sharing across the threads of one `Parallel.forEach`.
     public init(_ value: Value) { self.value = value }
 }

@@ -49,6 +49,9 @@ public enum VectorMath {
     @inlinable @inline(__always)
     static func fma<V: SIMD>(_ p: V, _ x: V, _ c: V) -> V where V.Scalar == Float { c.addingProduct(p, x) }
 
+    /// e^x in every lane: x = n ln 2 + r, e^r by its Taylor polynomial of degree 7, 2^n set in
+    /// the exponent bits (in two factors, so denormal results come out right); x is clamped to
+    /// [-104, 89], which gives 0 and +inf beyond the float range; NaN is kept.
     @inlinable @inline(__always)
     public static func exp<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
         typealias I = V.MaskStorage
@@ -77,6 +80,8 @@ public enum VectorMath {
 
     // log: x = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m-1)/(m+1),
     // |s| <= 0.1716, by its odd series through s^11 (truncation < 3e-10 relative).
+    /// ln x in every lane: the exponent split off, a polynomial in the mantissa; -inf at 0,
+    /// NaN below 0, +inf kept.
     @inlinable @inline(__always)
     public static func log<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
         typealias I = V.MaskStorage
@@ -114,6 +119,8 @@ public enum VectorMath {
 
     // tanh: for |x| < 0.625, x + x^3 P(x^2) with P a least-squares fit of (tanh x - x)/x^3
     // (error < 3e-9 relative); above, 1 - 2/(exp(2|x|) + 1), which has no cancellation there.
+    /// tanh x in every lane: an odd polynomial for |x| < 0.625, 1 - 2/(e^(2|x|) + 1) with the sign
+    /// restored above.
     @inlinable @inline(__always)
     public static func tanh<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
         typealias I = V.MaskStorage
@@ -136,6 +143,7 @@ public enum VectorMath {
 
     // sigmoid: 1/(1 + e^-|x|), and for x < 0 the same times e^x (= e^-|x|), so that neither
     // branch overflows and tiny results keep their relative accuracy.
+    /// 1 / (1 + e^-x) in every lane.
     @inlinable @inline(__always)
     public static func sigmoid<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
         let e = exp(-magnitude(x))

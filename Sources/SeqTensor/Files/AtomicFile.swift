@@ -6,11 +6,16 @@ import Foundation
 public enum AtomicFile {
     /// A file that could not be written, naming it and the reason.
     public struct WriteError: Error, CustomStringConvertible {
+        /// The file that could not be written.
         public let path: String
+        /// Why, as the system said it.
         public let reason: String
+        /// "path: cannot write (reason)".
         public var description: String { "\(path): cannot write (\(reason))" }
     }
 
+    /// Writes `data` to `path` through a temporary file beside it and a rename: readers see the
+    /// old file or the new one, never a part.
     public static func write(_ data: Data, to path: String) throws {
         try write(to: path) { emit in try data.withUnsafeBytes { try emit($0) } }
     }

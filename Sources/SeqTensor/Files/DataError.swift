@@ -30,13 +30,16 @@ public func requireFormat(_ metadata: [String: String], _ format: String, kind: 
 
 /// A problem with a user's data file: which file, where in it, and what is wrong.
 public struct DataError: Error, CustomStringConvertible, Equatable {
+    /// The file (or flag, or source) the bad input came from.
     public let file: String
     /// 1-based line number, when the problem is on one line.
     public let line: Int?
     /// 1-based column (CSV field), when the problem is in one field.
     public let column: Int?
+    /// What is wrong, in a sentence.
     public let problem: String
 
+    /// An error at `file`, and the 1-based `line` and `column` when known.
     public init(file: String, line: Int? = nil, column: Int? = nil, problem: String) {
         self.file = file
         self.line = line
@@ -44,6 +47,7 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
         self.problem = problem
     }
 
+    /// "file:line:column: problem", as compilers write it.
     public var description: String {
         var place = file
         if let line { place += ":\(line)" }

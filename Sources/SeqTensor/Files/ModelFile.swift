@@ -3,6 +3,7 @@
 public enum ModelFile {
     /// A model file that does not fit the model it is loaded into.
     public struct MismatchError: Error, CustomStringConvertible {
+        /// The error's text, naming the file.
         public let description: String
     }
 

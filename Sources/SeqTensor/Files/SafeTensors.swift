@@ -12,6 +12,7 @@ public enum SafeTensors {
         case i32 = "I32"
         case i64 = "I64"
 
+        /// Bytes per element.
         public var byteSize: Int {
             switch self {
             case .f32, .i32: 4
@@ -22,10 +23,14 @@ public enum SafeTensors {
 
     /// One stored tensor: its type, shape and raw little-endian bytes.
     public struct Entry: Sendable {
+        /// The element type.
         public let dtype: DType
+        /// The tensor's shape.
         public let shape: [Int]
+        /// The elements, little-endian, row-major.
         public let bytes: [UInt8]
 
+        /// A tensor of `shape` whose elements are `bytes` (count times `dtype.byteSize`).
         public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
             self.dtype = dtype
             self.shape = shape
@@ -125,9 +130,12 @@ public enum SafeTensors {
 
     /// A whole file: named tensors and the string metadata.
     public struct File: Sendable {
+        /// The tensors by name.
         public var tensors: [String: Entry]
+        /// The header's `__metadata__`: string keys and values.
         public var metadata: [String: String]
 
+        /// A file of `tensors` and `metadata`.
         public init(tensors: [String: Entry] = [:], metadata: [String: String] = [:]) {
             self.tensors = tensors
             self.metadata = metadata
@@ -284,14 +292,18 @@ public enum SafeTensors {
 
 /// A safetensors file that cannot be used, with the file and what is wrong with it.
 public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
+    /// The file that is not valid safetensors, or lacks what was asked for.
     public let file: String
+    /// What is wrong, naming the tensor when there is one.
     public let problem: String
 
+    /// An error in `file`.
     public init(file: String, problem: String) {
         self.file = file
         self.problem = problem
     }
 
+    /// "file: problem".
     public var description: String { "\(file): \(problem)" }
 }
 

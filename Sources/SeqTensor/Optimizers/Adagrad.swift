@@ -3,12 +3,17 @@
 ///     g = grad + wd p ;  lr_t = lr / (1 + (t - 1) lr_decay)
 ///     s += g^2 (s starts at initial_accumulator_value) ;  p -= lr_t g / (sqrt(s) + eps)
 public final class Adagrad: Optimizer {
+    /// The parameters this optimizer updates.
     public let parameters: [Parameter]
+    /// The step size; a schedule may change it between steps.
     public var learningRate: Float
+    /// `torch.optim.Adagrad`'s `lr_decay`, `weight_decay`, `initial_accumulator_value` and `eps`.
     public let learningRateDecay: Float, weightDecay: Float, initialAccumulator: Float, epsilon: Float
+    /// Steps taken (the decay's t).
     public private(set) var stepCount = 0
     let sums: Slots
 
+    /// Adagrad with `torch.optim.Adagrad`'s defaults.
     public init(
         _ parameters: [Parameter], learningRate: Float = 1e-2, learningRateDecay: Float = 0,
         weightDecay: Float = 0, initialAccumulator: Float = 0, epsilon: Float = 1e-10

@@ -7,10 +7,16 @@ import Foundation
 ///     m = b1 m + (1 - b1) g ;  v = b2 v + (1 - b2) g^2 ;  (amsgrad: vmax = max(vmax, v))
 ///     p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 public final class Adam: Optimizer {
+    /// The parameters this optimizer updates.
     public let parameters: [Parameter]
+    /// The step size; a schedule may change it between steps.
     public var learningRate: Float
+    /// The moment decay rates, the denominator's epsilon and the weight decay.
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// AdamW's decay (of the weights, not through the gradient), and AMSGrad's maximum of
+    /// the second moments.
     public let decoupledWeightDecay: Bool, amsgrad: Bool
+    /// Steps taken (the bias corrections' t).
     public private(set) var stepCount = 0
     let firstMoments: Slots, secondMoments: Slots, maxSecondMoments: Slots
 

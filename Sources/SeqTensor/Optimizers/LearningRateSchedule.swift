@@ -4,6 +4,7 @@ import Foundation
 /// closed form: step decay (`StepLR`), exponential (`ExponentialLR`), cosine annealing
 /// (`CosineAnnealingLR`), each optionally after a linear warm-up from 0.
 public struct LearningRateSchedule: Sendable, Equatable {
+    /// How the rate falls after the warm-up.
     public enum Decay: Sendable, Equatable {
         case constant
         /// lr * gamma^(floor(step / every)).
@@ -14,11 +15,14 @@ public struct LearningRateSchedule: Sendable, Equatable {
         case cosine(totalSteps: Int, minimum: Float)
     }
 
+    /// The rate at the end of the warm-up.
     public var base: Float
+    /// How the rate falls after the warm-up.
     public var decay: Decay
     /// Steps of linear warm-up: lr * (step + 1) / warmup, before the decay starts counting.
     public var warmupSteps: Int
 
+    /// A schedule from `base`: linear warm-up over `warmupSteps`, then `decay`.
     public init(base: Float, decay: Decay = .constant, warmupSteps: Int = 0) {
         self.base = base
         self.decay = decay

@@ -21,6 +21,7 @@ extension Optimizer {
 
 /// A problem with restoring an optimizer's saved state.
 public struct OptimizerStateError: Error, CustomStringConvertible {
+    /// What does not fit, naming the state tensor.
     public let description: String
 }
 
@@ -68,15 +69,19 @@ func loadStep(_ state: [String: Tensor]) -> Int { Int(state["step"]?.item ?? 0) 
 
 /// Training stopped because the loss or the gradient stopped being finite.
 public struct DivergenceError: Error, CustomStringConvertible {
+    /// The step whose loss or gradient was not finite.
     public let step: Int
+    /// The loss and the gradient norm at that step.
     public let loss: Float, gradientNorm: Float
 
+    /// The divergence seen at `step`.
     public init(step: Int, loss: Float, gradientNorm: Float) {
         self.step = step
         self.loss = loss
         self.gradientNorm = gradientNorm
     }
 
+    /// A sentence with the step, the loss and the norm, and what to try.
     public var description: String {
         "training diverged at step \(step): loss \(loss), gradient norm \(gradientNorm) (learning rate too high? try a "
             + "lower --lr or a smaller --clip)"

@@ -4,11 +4,15 @@
 ///     centered: a = alpha a + (1 - alpha) g ;  denom = sqrt(v - a^2) + eps ; else denom = sqrt(v) + eps
 ///     momentum > 0: b = momentum b + g / denom ; p -= lr b ;  else p -= lr g / denom
 public final class RMSprop: Optimizer {
+    /// The parameters this optimizer updates.
     public let parameters: [Parameter]
+    /// The step size; a schedule may change it between steps.
     public var learningRate: Float
+    /// `torch.optim.RMSprop`'s `alpha`, `eps`, `weight_decay`, `momentum` and `centered`.
     public let alpha: Float, epsilon: Float, weightDecay: Float, momentum: Float, centered: Bool
     let squareAverages: Slots, gradAverages: Slots, momentumBuffers: Slots
 
+    /// RMSprop with `torch.optim.RMSprop`'s defaults.
     public init(
         _ parameters: [Parameter], learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8,
         weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false

@@ -5,11 +5,15 @@
 ///     g = g + momentum b (Nesterov) or g = b
 ///     p -= lr g
 public final class SGD: Optimizer {
+    /// The parameters this optimizer updates.
     public let parameters: [Parameter]
+    /// The step size; a schedule may change it between steps.
     public var learningRate: Float
+    /// `torch.optim.SGD`'s `momentum`, `dampening`, `weight_decay` and `nesterov`.
     public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
     let momentumBuffers: Slots
 
+    /// SGD with `torch.optim.SGD`'s defaults (no momentum).
     public init(
         _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
         weightDecay: Float = 0, nesterov: Bool = false

@@ -5,6 +5,7 @@ import Foundation
 /// The same seed gives the same stream on every machine. `state` can be saved and restored,
 /// so a resumed training run draws exactly the numbers an uninterrupted one would.
 public struct SeededGenerator: RandomNumberGenerator {
+    /// The four words of xoshiro256** state (saved in checkpoints).
     public var state: (UInt64, UInt64, UInt64, UInt64)
 
     /// Expands `seed` into the 256-bit state with SplitMix64, as the xoshiro authors recommend.
@@ -32,6 +33,7 @@ public struct SeededGenerator: RandomNumberGenerator {
     @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    /// The next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         let result = SeededGenerator.rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17

@@ -5,6 +5,7 @@ import Foundation
 /// `Tensor` is a value: copies share storage until one of them is written. Shapes are plain
 /// `[Int]`; a scalar has shape `[]` and one value.
 public struct Tensor {
+    /// The extent of each axis, outermost first; `[]` for a scalar.
     public private(set) var shape: [Int]
     @usableFromInline var storage: TensorStorage
 
@@ -64,6 +65,7 @@ public struct Tensor {
         for i in 0..<count { p[i] = mean + std * generator.nextNormal() }
     }
 
+    /// The number of elements of `shape` (1 for a scalar).
     @inlinable
     public static func elementCount(_ shape: [Int]) -> Int {
         var n = 1
@@ -221,6 +223,7 @@ extension Tensor: CustomStringConvertible {
 }
 
 extension Tensor: Equatable {
+    /// Equal shapes and equal elements (NaN is not equal to itself).
     public static func == (a: Tensor, b: Tensor) -> Bool {
         a.shape == b.shape && (0..<a.count).allSatisfy { a.storage.pointer[$0] == b.storage.pointer[$0] }
     }

@@ -7,7 +7,9 @@ import Synchronization
 /// sizes every step, so reusing them keeps the memory of one step's working set, with no page
 /// faults and no heap fragmentation from repeated large malloc/free.
 public final class TensorStorage {
+    /// The number of floats.
     public let count: Int
+    /// The floats, 64-byte aligned.
     public let pointer: UnsafeMutablePointer<Float>
 
     init(count: Int) {
