@@ -1,5 +1,5 @@
-// Matrix-vector product for one sequence stepping (sampling: batch 1). A GEMV reads each weight
-// once and does one FMA with it, so it runs at the speed the matrix streams from cache; the
+// Matrix-vector product for one sequence stepping (sampling: batch 1), for AVX2 and AVX-512. A
+// GEMV reads each weight once and does one FMA with it, so it runs at the speed the matrix streams from cache; the
 // columns are split over the pool's threads so both cores' caches and load ports share it.
 //
 //   op(B) stored transposed, (n, k) rows:  c[j] = alpha dot(B[j][0..<k], a) + beta c[j]
@@ -13,14 +13,14 @@
 #include <immintrin.h>
 
 typedef struct {
-    int trans_b;
+    int isa, trans_b;
     long n, k, ldb;
     float alpha, beta;
     const float *a, *b;
     float *c;
 } Gemv;
 
-AVX512 static float dot(const float *x, const float *y, long k, __mmask16 tail) {
+AVX512 static float dot_avx512(const float *x, const float *y, long k, __mmask16 tail) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     long p = 0;
     for (; p + 32 <= k; p += 32) {
@@ -32,17 +32,17 @@ AVX512 static float dot(const float *x, const float *y, long k, __mmask16 tail) 
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
-AVX512 static void rows_dot(const Gemv *g, long j0, long j1) {
+AVX512 static void rows_dot_avx512(const Gemv *g, long j0, long j1) {
     __mmask16 tail = lane_mask(g->k % 16);
     for (long j = j0; j < j1; j++) {
-        float v = g->alpha * dot(g->b + j * g->ldb, g->a, g->k, tail);
+        float v = g->alpha * dot_avx512(g->b + j * g->ldb, g->a, g->k, tail);
         g->c[j] = g->beta == 0 ? v : v + g->beta * g->c[j];
     }
 }
 
 // 128 columns at a time: eight accumulators, enough independent FMAs to fill both pipes, and
 // each row of B read as two cache lines' worth of contiguous floats per load pair.
-AVX512 static void columns_axpy(const Gemv *g, long j0, long j1) {
+AVX512 static void columns_axpy_avx512(const Gemv *g, long j0, long j1) {
     const float *a = g->a;
     enum { W = 8 };
     for (long j = j0; j < j1; j += 16 * W) {
@@ -76,6 +76,73 @@ AVX512 static void columns_axpy(const Gemv *g, long j0, long j1) {
     }
 }
 
+// The AVX2 versions of the two loops: 8 lanes, tails through integer lane masks.
+AVX2 static inline __m256i gemv_lanes8(long count) {
+    long n = count < 0 ? 0 : count > 8 ? 8 : count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+AVX2 static float dot_avx2(const float *x, const float *y, long k) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    long p = 0;
+    for (; p + 32 <= k; p += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 8), _mm256_loadu_ps(y + p + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 16), _mm256_loadu_ps(y + p + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 24), _mm256_loadu_ps(y + p + 24), s3);
+    }
+    for (; p + 8 <= k; p += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
+    if (p < k) {
+        __m256i tail = gemv_lanes8(k - p);
+        s1 = _mm256_fmadd_ps(_mm256_maskload_ps(x + p, tail), _mm256_maskload_ps(y + p, tail), s1);
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+AVX2 static void rows_dot_avx2(const Gemv *g, long j0, long j1) {
+    for (long j = j0; j < j1; j++) {
+        float v = g->alpha * dot_avx2(g->b + j * g->ldb, g->a, g->k);
+        g->c[j] = g->beta == 0 ? v : v + g->beta * g->c[j];
+    }
+}
+
+// 64 columns at a time: eight accumulators of 8 lanes, as in the AVX-512 loop.
+AVX2 static void columns_axpy_avx2(const Gemv *g, long j0, long j1) {
+    const float *a = g->a;
+    enum { W = 8 };
+    for (long j = j0; j < j1; j += 8 * W) {
+        long width = j1 - j < 8 * W ? j1 - j : 8 * W;
+        __m256 s[W];
+        for (int q = 0; q < W; q++) s[q] = _mm256_setzero_ps();
+        if (width == 8 * W) {
+            for (long p = 0; p < g->k; p++) {
+                __m256 x = _mm256_broadcast_ss(a + p);
+                const float *row = g->b + p * g->ldb + j;
+                for (int q = 0; q < W; q++) s[q] = _mm256_fmadd_ps(x, _mm256_loadu_ps(row + 8 * q), s[q]);
+            }
+        } else {
+            __m256i m[W];
+            for (int q = 0; q < W; q++) m[q] = gemv_lanes8(width - 8 * q);
+            for (long p = 0; p < g->k; p++) {
+                __m256 x = _mm256_broadcast_ss(a + p);
+                const float *row = g->b + p * g->ldb + j;
+                for (int q = 0; q < W; q++) s[q] = _mm256_fmadd_ps(x, _mm256_maskload_ps(row + 8 * q, m[q]), s[q]);
+            }
+        }
+        __m256 va = _mm256_set1_ps(g->alpha), vb = _mm256_set1_ps(g->beta);
+        for (int q = 0; q < W; q++) {
+            __m256i m = gemv_lanes8(width - 8 * q);
+            __m256 r = _mm256_mul_ps(va, s[q]);
+            if (g->beta != 0) r = _mm256_fmadd_ps(vb, _mm256_maskload_ps(g->c + j + 8 * q, m), r);
+            _mm256_maskstore_ps(g->c + j + 8 * q, m, r);
+        }
+    }
+}
+
 static void gemv_task(void *context, int index, int count) {
     const Gemv *g = context;
     // Columns in blocks of 64 so that threads never share a cache line of c.
@@ -83,10 +150,14 @@ static void gemv_task(void *context, int index, int count) {
     range_of(ceil_div(g->n, 64), 64, index, count, &j0, &j1);
     if (j1 > g->n) j1 = g->n;
     if (j0 >= j1) return;
-    if (g->trans_b) rows_dot(g, j0, j1); else columns_axpy(g, j0, j1);
+    if (g->isa == ST_CPU_AVX512) {
+        if (g->trans_b) rows_dot_avx512(g, j0, j1); else columns_axpy_avx512(g, j0, j1);
+    } else {
+        if (g->trans_b) rows_dot_avx2(g, j0, j1); else columns_axpy_avx2(g, j0, j1);
+    }
 }
 
-void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
+void st_gemv(int isa, int trans_b, long n, long k, float alpha, const float *a, long inc_a,
              const float *b, long ldb, float beta, float *c, int threads) {
     if (n <= 0) return;
     // A strided a (a column of a row-major matrix) is gathered once into a contiguous copy.
@@ -97,7 +168,7 @@ void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_
         for (long p = 0; p < k; p++) gathered[p] = a[p * inc_a];
         a = gathered;
     }
-    Gemv g = {.trans_b = trans_b, .n = n, .k = k, .ldb = ldb, .alpha = alpha, .beta = beta,
+    Gemv g = {.isa = isa, .trans_b = trans_b, .n = n, .k = k, .ldb = ldb, .alpha = alpha, .beta = beta,
               .a = a, .b = b, .c = c};
     // Below ~64K multiply-adds a thread hand-off costs more than it saves.
     int useful = (double)n * (double)k < 65536.0 ? 1 : threads;
@@ -107,9 +178,9 @@ void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_
 
 #else
 
-void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
+void st_gemv(int isa, int trans_b, long n, long k, float alpha, const float *a, long inc_a,
              const float *b, long ldb, float beta, float *c, int threads) {
-    (void)trans_b; (void)n; (void)k; (void)alpha; (void)a; (void)inc_a; (void)b; (void)ldb;
+    (void)isa; (void)trans_b; (void)n; (void)k; (void)alpha; (void)a; (void)inc_a; (void)b; (void)ldb;
     (void)beta; (void)c; (void)threads; abort();
 }
 

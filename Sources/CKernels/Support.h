@@ -1,10 +1,11 @@
-// What the kernels share: the AVX-512 function attribute and small index helpers.
-// Functions marked AVX512 are compiled for AVX-512 whatever the target's baseline: callers check
-// `st_cpu_supports(ST_CPU_AVX512)` first (the `gemm` wrapper in Swift does).
+// What the kernels share: the function attributes of the instruction sets and small index helpers.
+// Functions marked AVX512 or AVX2 are compiled for that instruction set whatever the target's
+// baseline: callers check `st_cpu_supports` first (Swift's `InstructionSet` does, once).
 #ifndef SEQTOOL_CKERNELS_SUPPORT_H
 #define SEQTOOL_CKERNELS_SUPPORT_H
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
+#define AVX2 __attribute__((target("avx2,fma")))
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -24,6 +25,15 @@ static inline void range_of(long total, long unit, int index, int count, long *l
     long start = index * per + (index < extra ? index : extra);
     *lo = start * unit;
     *hi = (start + per + (index < extra ? 1 : 0)) * unit;
+}
+
+/// Threads worth using for an (m, n, k) product split into `tiles` parts: below about a million
+/// multiply-adds a second thread costs more than it saves.
+static inline int gemm_threads(long m, long n, long k, int threads, long tiles) {
+    double work = (double)m * (double)n * (double)k;
+    int useful = work < 1.0e6 ? 1 : threads;
+    if (useful > tiles) useful = (int)tiles;
+    return useful < 1 ? 1 : useful;
 }
 
 #endif

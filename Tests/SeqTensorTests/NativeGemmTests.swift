@@ -2,10 +2,12 @@ import CKernels
 import SeqTensor
 import XCTest
 
-/// The AVX-512 GEMM (`CKernels/Gemm.c`) against a double-precision reference, over shapes that
-/// hit every edge: partial tiles in rows and columns, k across packing blocks, both
-/// transpositions, padded strides, alpha, beta and a row bias, and several threads; the GEMV
-/// and the Swift `gemm` wrapper (which adds the bias itself where the kernel does not) alike.
+/// The native GEMMs (`CKernels/GemmAVX2.c`, `GemmAVX512.c`), each that this CPU runs, against a
+/// double-precision reference, over shapes that hit every edge of both tile sizes (6 x 16 and
+/// 8 x 32): partial tiles in rows and columns, k across packing blocks, both transpositions,
+/// padded strides, alpha, beta and a row bias, and several threads; the GEMV and the Swift `gemm`
+/// wrapper (which adds the bias itself where the kernel does not, on the process's instruction
+/// set) alike.
 final class NativeGemmTests: XCTestCase {
     struct Case { var ta: Bool, tb: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float, pad: Int, bias: Bool }
 
@@ -13,7 +15,8 @@ final class NativeGemmTests: XCTestCase {
 
     /// Largest |got - want| over C in units of the float32 bound for a k-term sum,
     /// (k + 2) eps (|alpha| sum_p |a_ip b_pj| + |beta c_ij| + |bias_j|): above 1 is wrong.
-    func worstError(_ c: Case, threads: Int, path: Path, seed: UInt64) -> Float {
+    func worstError(_ c: Case, isa: InstructionSet, threads: Int, path: Path, seed: UInt64) -> Float {
+        let code = isa.kernelCode
         var g = SeededGenerator(seed: seed)
         let (ar, ac) = c.ta ? (c.k, c.m) : (c.m, c.k)
         let (br, bc) = c.tb ? (c.n, c.k) : (c.k, c.n)
@@ -32,23 +35,23 @@ final class NativeGemmTests: XCTestCase {
                     // One row of A: with ta it is a column of the stored (k, m) matrix, stride lda.
                     precondition(c.m == 1 && !c.bias)
                     st_gemv(
-                        c.tb ? 1 : 0, c.n, c.k, c.alpha, a, c.ta ? lda : 1, b, ldb, c.beta, cp.baseAddress!,
+                        code, c.tb ? 1 : 0, c.n, c.k, c.alpha, a, c.ta ? lda : 1, b, ldb, c.beta, cp.baseAddress!,
                         Int32(threads))
                 case .packed:
                     precondition(!c.ta)
-                    var buffer = [Float](repeating: 0, count: Int(st_gemm_packed_b_count(c.k, c.n)) + 16)
+                    var buffer = [Float](repeating: 0, count: Int(st_gemm_packed_b_count(code, c.k, c.n)) + 16)
                     buffer.withUnsafeMutableBufferPointer { bp in
                         // The kernel reads packed B with aligned loads.
                         let raw = UnsafeMutableRawPointer(bp.baseAddress!)
                         let aligned = raw.alignedUp(toMultipleOf: 64).assumingMemoryBound(to: Float.self)
-                        st_gemm_pack_b(c.tb ? 1 : 0, c.k, c.n, b, ldb, aligned, Int32(threads))
+                        st_gemm_pack_b(code, c.tb ? 1 : 0, c.k, c.n, b, ldb, aligned, Int32(threads))
                         st_gemm_packed(
-                            0, c.m, c.n, c.k, c.alpha, a, lda, aligned, c.beta, biasPointer, cp.baseAddress!, ldc,
+                            code, 0, c.m, c.n, c.k, c.alpha, a, lda, aligned, c.beta, biasPointer, cp.baseAddress!, ldc,
                             Int32(threads))
                     }
                 case .gemm:
                     st_gemm(
-                        c.ta ? 1 : 0, c.tb ? 1 : 0, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta,
+                        code, c.ta ? 1 : 0, c.tb ? 1 : 0, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta,
                         biasPointer, cp.baseAddress!, ldc, Int32(threads))
                 case .wrapper:
                     BLASThreads.set(threads)
@@ -82,11 +85,20 @@ final class NativeGemmTests: XCTestCase {
         return worst
     }
 
-    func testAgainstReference() throws {
-        try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512; gemm runs on OpenBLAS")
+    func testAVX2AgainstReference() throws {
+        try XCTSkipUnless(InstructionSet.supported.contains(.avx2), "this CPU has no AVX2")
+        try checkAgainstReference(.avx2)
+    }
+
+    func testAVX512AgainstReference() throws {
+        try XCTSkipUnless(InstructionSet.supported.contains(.avx512), "this CPU has no AVX-512")
+        try checkAgainstReference(.avx512)
+    }
+
+    func checkAgainstReference(_ isa: InstructionSet) throws {
         let shapes: [(Int, Int, Int)] = [
-            (1, 1, 1), (3, 5, 7), (8, 32, 1), (9, 33, 17), (16, 1024, 256),
-            (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2), (5, 9, 0),
+            (1, 1, 1), (3, 5, 7), (8, 32, 1), (9, 33, 17), (16, 1024, 256), (6, 16, 3), (13, 47, 300),
+            (32, 100, 300), (130, 70, 513), (257, 31, 64), (7, 200, 2), (5, 9, 0), (121, 17, 40),
         ]
         let threadsBefore = BLASThreads.current
         defer { BLASThreads.set(threadsBefore) }
@@ -104,14 +116,15 @@ final class NativeGemmTests: XCTestCase {
                                 // The kernels take k >= 1 (the wrapper handles k = 0) and one layout
                                 // of A when packed.
                                 if (path == .packed && ta) || (path != .wrapper && k == 0) { continue }
+                                if path == .wrapper && isa != InstructionSet.current { continue }
                                 var c = c
                                 if path == .gemv {
                                     c.m = 1
                                     c.k = c.k * 3 + 5
                                     c.bias = false
                                 }
-                                let e = worstError(c, threads: threads, path: path, seed: seed)
-                                XCTAssertLessThan(e, 1, "\(path) \(c) threads \(threads)")
+                                let e = worstError(c, isa: isa, threads: threads, path: path, seed: seed)
+                                XCTAssertLessThan(e, 1, "\(isa) \(path) \(c) threads \(threads)")
                             }
                         }
                     }

@@ -114,13 +114,25 @@ final class CommandTests: XCTestCase {
         }
     }
 
-    func testParityCommandReportsEveryCase() throws {
+    /// Every fixture passes on every instruction set this machine runs (`portable` always; the
+    /// native GEMM, GEMV and gate kernels of AVX2 and AVX-512 where the CPU has them).
+    func testParityCommandReportsEveryCaseOnEveryInstructionSet() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/parity").path
-        let r = try runner.run(["parity", fixtures])
-        XCTAssertEqual(r.status, 0, r.stdout)
-        XCTAssertTrue(r.stdout.contains("lstm_4"))
-        XCTAssertTrue(r.lastLine.hasSuffix("passed, 0 failed"), r.lastLine)
+        var ran: [String] = []
+        for isa in ["portable", "avx2", "avx512"] {
+            let r = try runner.run(["parity", fixtures], environment: ["SEQTOOL_ISA": isa])
+            if r.status != 0 && r.stderr.contains("this CPU does not run") { continue }
+            XCTAssertEqual(r.status, 0, "\(isa): \(r.stdout)\(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("lstm_4"), isa)
+            XCTAssertTrue(r.lastLine.hasSuffix("passed, 0 failed"), "\(isa): \(r.lastLine)")
+            ran.append(isa)
+        }
+        XCTAssertEqual(ran.first, "portable")
+        // A name that is no instruction set is an error, not a silent fallback.
+        let bad = try runner.run(["parity", fixtures], environment: ["SEQTOOL_ISA": "sse9"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("SEQTOOL_ISA=sse9"), bad.stderr)
     }
 
     func testAPreparedCorpusTrainsAndEvaluatesAsItsText() throws {

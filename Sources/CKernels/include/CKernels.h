@@ -1,6 +1,7 @@
 // Kernels written for this project in C, where Swift cannot reach the instruction set: a
-// single-precision GEMM with an AVX-512 micro-kernel (chosen at run time, so one binary runs on
-// AVX2-only machines too) and the small thread pool it runs on.
+// single-precision GEMM and GEMV with AVX2 and AVX-512 micro-kernels (chosen at run time, so one
+// binary runs on every x86-64 machine with AVX2), the gate kernels' AVX-512 twins, and the small
+// thread pool they run on.
 #ifndef SEQTOOL_CKERNELS_H
 #define SEQTOOL_CKERNELS_H
 
@@ -16,27 +17,30 @@ enum { ST_CPU_AVX2_FMA = 1, ST_CPU_AVX512 = 2 };
 /// 1 when this CPU and OS run `feature` (AVX-512: F and VL with the ZMM state enabled).
 int st_cpu_supports(int feature);
 
+// The GEMM and GEMV functions take `isa` first: ST_CPU_AVX2_FMA or ST_CPU_AVX512, one that
+// `st_cpu_supports` said this CPU runs. Their packed layouts differ: pack and multiply with one.
+
 /// Floats needed to hold op(B) (k, n) in the packed layout `st_gemm_pack_b` writes.
-size_t st_gemm_packed_b_count(long k, long n);
+size_t st_gemm_packed_b_count(int isa, long k, long n);
 
 /// Packs op(B) (k, n) for `st_gemm_packed`: B[p][j] is b[p*ldb + j], or b[j*ldb + p] when
 /// trans_b is set. Use it when the same B multiplies many A (a recurrent weight over all steps).
-void st_gemm_pack_b(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads);
+void st_gemm_pack_b(int isa, int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads);
 
 /// C = alpha op(A) op(B) + beta C + bias, row-major, with op(B) packed by `st_gemm_pack_b`.
 /// op(A) is (m, k): A[i][p] is a[i*lda + p], or a[p*lda + i] when trans_a is set. bias (n
 /// values, or NULL) is added to every row. beta = 0 never reads C. Runs on up to `threads`
 /// threads (the caller's thread is one of them).
-void st_gemm_packed(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
+void st_gemm_packed(int isa, int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
                     const float *packed_b, float beta, const float *bias, float *c, long ldc, int threads);
 
 /// C = alpha op(A) op(B) + beta C + bias, row-major, packing B into a buffer kept between calls.
-void st_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+void st_gemm(int isa, int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
              const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads);
 
 /// c = alpha op(B) a + beta c for one row a (k): c[j] = alpha sum_p a[p] op(B)[p][j] + beta c[j],
 /// op(B) (k, n) stored as in `st_gemm`. The matrix streams once, split by columns over threads.
-void st_gemv(int trans_b, long n, long k, float alpha, const float *a, long inc_a,
+void st_gemv(int isa, int trans_b, long n, long k, float alpha, const float *a, long inc_a,
              const float *b, long ldb, float beta, float *c, int threads);
 
 /// One LSTM step for `rows` sequences, the AVX-512 twin of LSTMKernels.forwardPortable in

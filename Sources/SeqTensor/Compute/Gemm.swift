@@ -44,7 +44,9 @@ public func gemm(
         // c = alpha * op(B)^T-as-matrix * a: with B stored (n, k) that is B a; stored (k, n), B^T a.
         let incA = transposeA ? lda : 1
         if native {
-            st_gemv(transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb, beta, c, Int32(threads))
+            st_gemv(
+                InstructionSet.current.kernelCode, transposeB ? 1 : 0, n, k, alpha, a, incA, b, ldb, beta, c,
+                Int32(threads))
             return
         }
         cblas_sgemv(
@@ -55,7 +57,8 @@ public func gemm(
     }
     if native {
         st_gemm(
-            transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
+            InstructionSet.current.kernelCode, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+            beta, bias, c, ldc,
             Int32(threads))
         return
     }
@@ -91,9 +94,10 @@ public enum BLASThreads {
 /// Which implementation `gemm` runs for products of more than one row.
 ///
 /// `native` is the project's GEMM (`CKernels/Gemm.c`), chosen when `InstructionSet.current` has
-/// one: Debian's OpenBLAS picks AVX2 kernels on AVX-512 machines (or is told to, with
-/// `OPENBLAS_CORETYPE`), which leaves half of each FMA unit idle. `SEQTOOL_GEMM=openblas` in
-/// the environment forces OpenBLAS, for comparison.
+/// one (AVX2 or AVX-512): Debian's OpenBLAS picks AVX2 kernels on AVX-512 machines (or is told
+/// to, with `OPENBLAS_CORETYPE`), which leaves half of each FMA unit idle, and on every machine it
+/// packs W_hh again at every step of a sequence and adds the bias in a pass of its own.
+/// `SEQTOOL_GEMM=openblas` in the environment forces OpenBLAS, for comparison.
 public enum GemmBackend: String, Sendable {
     case native
     case openblas
@@ -101,7 +105,7 @@ public enum GemmBackend: String, Sendable {
     /// The backend in use, fixed at first use.
     public static let current: GemmBackend = {
         if ProcessInfo.processInfo.environment["SEQTOOL_GEMM"]?.lowercased() == "openblas" { return .openblas }
-        return InstructionSet.current == .avx512 ? .native : .openblas
+        return InstructionSet.current == .portable ? .openblas : .native
     }()
 }
 
@@ -122,9 +126,10 @@ public struct PackedMatrix {
         self.k = k
         self.n = n
         if GemmBackend.current == .native && k > 0 && n > 0 {
-            var buffer = Tensor(uninitialized: [Int(st_gemm_packed_b_count(k, n))])
+            let isa = InstructionSet.current.kernelCode
+            var buffer = Tensor(uninitialized: [Int(st_gemm_packed_b_count(isa, k, n))])
             st_gemm_pack_b(
-                transposed ? 1 : 0, k, n, b, transposed ? k : n, buffer.mutablePointer,
+                isa, transposed ? 1 : 0, k, n, b, transposed ? k : n, buffer.mutablePointer,
                 Int32(BLASThreads.current))
             packed = buffer
         } else {
@@ -143,6 +148,8 @@ public struct PackedMatrix {
             gemm(transposeB: transposed, m: m, n: n, k: k, alpha: alpha, a, lda: lda, source, beta: beta, bias: bias, c)
             return
         }
-        st_gemm_packed(0, m, n, k, alpha, a, lda ?? k, packed.pointer, beta, bias, c, n, Int32(threads))
+        st_gemm_packed(
+            InstructionSet.current.kernelCode, 0, m, n, k, alpha, a, lda ?? k, packed.pointer, beta, bias, c, n,
+            Int32(threads))
     }
 }

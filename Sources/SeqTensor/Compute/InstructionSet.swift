@@ -6,8 +6,10 @@ import Foundation
 /// `GemmBackend`'s question.)
 ///
 /// - `portable`: Swift's SIMD kernels (8 lanes, compiled for the build's baseline) and OpenBLAS.
-/// - `avx512`: the C kernels of `CKernels` (GEMM, GEMV, gate kernels with 16 lanes), which
-///   give the same bits as the portable gate kernels.
+/// - `avx2`: the C GEMM and GEMV of `CKernels` for AVX2 and FMA (a 6 x 16 micro-kernel), with
+///   the Swift gate kernels, which are 8 lanes wide already.
+/// - `avx512`: the C kernels of `CKernels` (GEMM with an 8 x 32 micro-kernel, GEMV, gate kernels
+///   with 16 lanes, which give the same bits as the Swift ones).
 ///
 /// `SEQTOOL_ISA=portable|avx2|avx512` in the environment forces one, for testing and comparing
 /// paths; asking for one the CPU lacks, or one this build has no kernels for, is an error that
@@ -18,7 +20,7 @@ public enum InstructionSet: String, Sendable, CaseIterable {
     case avx512
 
     /// The instruction sets this build has kernels for.
-    public static let implemented: [InstructionSet] = [.portable, .avx512]
+    public static let implemented: [InstructionSet] = [.portable, .avx2, .avx512]
 
     /// The instruction sets this CPU and OS run, `portable` first.
     public static let supported: [InstructionSet] = {
@@ -48,10 +50,20 @@ public enum InstructionSet: String, Sendable, CaseIterable {
 
     /// The instruction set in use, fixed at first use (`portable` when `selection` failed).
     public static let current: InstructionSet = (try? selection.get()) ?? .portable
+
+    /// The `isa` argument of the C kernels for this instruction set (0 for `portable`, which has none).
+    public var kernelCode: Int32 {
+        switch self {
+        case .portable: 0
+        case .avx2: Int32(ST_CPU_AVX2_FMA)
+        case .avx512: Int32(ST_CPU_AVX512)
+        }
+    }
 }
 
 /// `SEQTOOL_ISA` asked for an instruction set that cannot run here.
 public struct InstructionSetError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, naming `SEQTOOL_ISA` and the value it was given.
     public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -3,7 +3,8 @@ import Foundation
 import Parity
 
 /// `seqtool parity DIR`: every PyTorch fixture in DIR, one line each with its largest relative
-/// error; exits non-zero if any case fails or is of an unknown kind.
+/// error; exits non-zero if any case fails or is of an unknown kind. The kernels are those of the
+/// process's instruction set (`SEQTOOL_ISA` chooses another, to check each path).
 struct ParityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parity",
@@ -13,7 +14,10 @@ struct ParityCommand: ParsableCommand {
     @Argument(help: "Folder of <kind>_<n>.json fixtures (e.g. ../shared/parity).")
     var directory: String
 
+    @OptionGroup var compute: ThreadOptions
+
     func run() throws {
+        compute.apply()
         let results: [ParityResult]
         do {
             results = try ParityRunner.run(directory: directory)

@@ -1,0 +1,101 @@
+// The GEMM's AVX2 micro-kernel, for x86-64 machines with AVX2 and FMA but no AVX-512 (Haswell
+// and later, AMD Zen 1-4): a 6 x 16 tile of C in 12 YMM registers, with two for the row of B and
+// one for the broadcast of A: 15 of the 16.
+//
+//     for p in 0..<kc:  C[i][0..<16] += A[i][p] * B[p][0..<16]   (i = 0..<6; 12 FMAs per p)
+//
+// Two FMA pipes of 4-cycle latency need 8 independent accumulators to stay busy; 12 leave room
+// for the loads. Edges (nr < 16) load and store C through lane masks. The packing, blocking and
+// threads are GemmDriver.h's.
+#if defined(__x86_64__)
+#include "Support.h"
+
+#include <immintrin.h>
+
+#define GEMM_TARGET AVX2
+#define GEMM_FN(name) name##_avx2
+#define MR 6
+#define NR 16
+#define KC 256
+#define MC 120
+
+/// Integer lane masks for the first `count` of 8 lanes (all bits set in a lane that is in).
+AVX2 static inline __m256i lanes8(long count) {
+    long n = count < 0 ? 0 : count > 8 ? 8 : count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// NR floats of a row of B into a packed sliver row, zeros past `width`.
+AVX2 static inline void copy_b_row(float *dst, const float *src, long width) {
+    if (width >= NR) {
+        _mm256_store_ps(dst, _mm256_loadu_ps(src));
+        _mm256_store_ps(dst + 8, _mm256_loadu_ps(src + 8));
+        return;
+    }
+    _mm256_store_ps(dst, _mm256_maskload_ps(src, lanes8(width)));
+    _mm256_store_ps(dst + 8, _mm256_maskload_ps(src + 8, lanes8(width - 8)));
+}
+
+// C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C (+ bias[j] on every row when
+// bias is given); beta = 0 never reads C.
+// A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or the matrix itself
+// (rs = lda, cs = 1). Rows past mr read row 0.
+AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp, float *c,
+                              long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
+    const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs;
+    const float *a3 = a + (mr > 3) * 3 * rs, *a4 = a + (mr > 4) * 4 * rs, *a5 = a + (mr > 5) * 5 * rs;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    // When C is read (beta != 0) it may be far from this core: start fetching the tile now so
+    // that the epilogue does not wait for it.
+    if (beta != 0)
+        for (long i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    for (long p = 0, q = 0; p < kc; p++, q += cs) {
+        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+        __m256 x;
+        x = _mm256_broadcast_ss(a0 + q); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a1 + q); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a2 + q); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a3 + q); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a4 + q); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a5 + q); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+        bp += NR;
+    }
+    __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();
+    if (nr == NR) {
+        if (bias) { bias0 = _mm256_loadu_ps(bias); bias1 = _mm256_loadu_ps(bias + 8); }
+        for (long i = 0; i < mr; i++) {
+            float *row = c + i * ldc;
+            __m256 r0 = _mm256_fmadd_ps(va, acc[i][0], bias0), r1 = _mm256_fmadd_ps(va, acc[i][1], bias1);
+            if (beta != 0) {
+                r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row), r0);
+                r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8), r1);
+            }
+            _mm256_storeu_ps(row, r0);
+            _mm256_storeu_ps(row + 8, r1);
+        }
+        return;
+    }
+    __m256i m0 = lanes8(nr), m1 = lanes8(nr - 8);
+    if (bias) { bias0 = _mm256_maskload_ps(bias, m0); bias1 = _mm256_maskload_ps(bias + 8, m1); }
+    for (long i = 0; i < mr; i++) {
+        float *row = c + i * ldc;
+        __m256 r0 = _mm256_fmadd_ps(va, acc[i][0], bias0), r1 = _mm256_fmadd_ps(va, acc[i][1], bias1);
+        if (beta != 0) {
+            r0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(row, m0), r0);
+            r1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(row + 8, m1), r1);
+        }
+        _mm256_maskstore_ps(row, m0, r0);
+        _mm256_maskstore_ps(row + 8, m1, r1);
+    }
+}
+
+#include "GemmDriver.h"
+
+#endif

@@ -1,0 +1,87 @@
+// The GEMM's AVX-512 micro-kernel: an 8 x 32 tile of C in 16 ZMM registers,
+//
+//     for p in 0..<kc:  C[i][0..<32] += A[i][p] * B[p][0..<32]   (i = 0..<8; 16 FMAs per p)
+//
+// with edges handled by AVX-512 lane masks, so any m, n, k and stride works. The packing,
+// blocking and threads are GemmDriver.h's.
+//
+// Why not OpenBLAS: Debian's build runs its Haswell (AVX2) kernels on this machine kind; with
+// 512-bit FMAs the recurrent step's small GEMM (M = batch) and the big gradient GEMMs run up to
+// twice as fast, and a packed W_hh can be reused across every step of a sequence.
+#if defined(__x86_64__)
+#include "Support.h"
+
+#include <immintrin.h>
+
+#define GEMM_TARGET AVX512
+#define GEMM_FN(name) name##_avx512
+#define MR 8
+#define NR 32
+#define KC 256
+#define MC 128
+
+// NR floats of a row of B into a packed sliver row, zeros past `width`.
+AVX512 static inline void copy_b_row(float *dst, const float *src, long width) {
+    _mm512_store_ps(dst, _mm512_maskz_loadu_ps(lane_mask(width), src));
+    _mm512_store_ps(dst + 16, _mm512_maskz_loadu_ps(lane_mask(width - 16), src + 16));
+}
+
+// C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C (+ bias[j] on every row when
+// bias is given); beta = 0 never reads C.
+// A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or, for an A stored
+// row-major without transposition, the matrix itself (rs = lda, cs = 1): its 8 rows stream
+// through L1 as well as a packed copy would, and the copy is saved. Rows past mr read row 0.
+AVX512 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp,
+                               float *c, long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
+    const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs, *a3 = a + (mr > 3) * 3 * rs;
+    const float *a4 = a + (mr > 4) * 4 * rs, *a5 = a + (mr > 5) * 5 * rs, *a6 = a + (mr > 6) * 6 * rs;
+    const float *a7 = a + (mr > 7) * 7 * rs;
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
+    __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    // When C is read (beta != 0) it may be far from this core: start fetching the tile now so
+    // that the epilogue does not wait for it.
+    if (beta != 0)
+        for (long i = 0; i < mr; i++) {
+            _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+        }
+    for (long p = 0, q = 0; p < kc; p++, q += cs) {
+        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+        __m512 x;
+        x = _mm512_set1_ps(a0[q]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+        x = _mm512_set1_ps(a1[q]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+        x = _mm512_set1_ps(a2[q]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+        x = _mm512_set1_ps(a3[q]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+        x = _mm512_set1_ps(a4[q]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+        x = _mm512_set1_ps(a5[q]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+        x = _mm512_set1_ps(a6[q]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+        x = _mm512_set1_ps(a7[q]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+        bp += NR;
+    }
+    __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __mmask16 m0 = lane_mask(nr), m1 = lane_mask(nr - 16);
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+    if (bias) { bias0 = _mm512_maskz_loadu_ps(m0, bias); bias1 = _mm512_maskz_loadu_ps(m1, bias + 16); }
+    for (long i = 0; i < mr; i++) {
+        float *row = c + i * ldc;
+        __m512 r0 = _mm512_fmadd_ps(va, acc[i][0], bias0), r1 = _mm512_fmadd_ps(va, acc[i][1], bias1);
+        if (beta != 0) {
+            r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, row), r0);
+            r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, row + 16), r1);
+        }
+        _mm512_mask_storeu_ps(row, m0, r0);
+        _mm512_mask_storeu_ps(row + 16, m1, r1);
+    }
+}
+
+#include "GemmDriver.h"
+
+#endif

@@ -1,0 +1,218 @@
+// The part of the GEMM that does not depend on the instruction set, in the style of BLIS /
+// GotoBLAS: op(B) is packed into k-major slivers NR columns wide, op(A) into k-major slivers MR
+// rows tall (a small A used as stored is read in place), and a micro-kernel keeps an MR x NR tile
+// of C in registers:
+//
+//     for p in 0..<kc:  C[i][0..<NR] += A[i][p] * B[p][0..<NR]   (i = 0..<MR)
+//
+// Threads split the larger of the two tile counts (rows of C in units of MR, or slivers of
+// columns). A kernel file defines, before including this: GEMM_TARGET (its function attribute),
+// MR, NR, KC, MC, GEMM_FN(name) (its public names), `micro_kernel` (the signature below) and
+// `copy_b_row` (NR floats of a row of B, zeros past `width`); it gets the packing, the blocking,
+// the thread split and the three public functions.
+#include "CKernels.h"
+#include "Support.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <immintrin.h>
+
+size_t GEMM_FN(st_gemm_packed_b_count)(long k, long n) { return (size_t)k * (size_t)(ceil_div(n, NR) * NR); }
+
+// dst[c * ldd + r] = src[r * lds + c] for an 8 x 8 block, in registers.
+GEMM_TARGET static inline void transpose8x8(const float *src, long lds, float *dst, long ldd) {
+    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst + 0 * ldd, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + 1 * ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+// Slivers [s0, s1) of op(B): block of rows pc..pc+kc starts at pc * n_pad; sliver s of the
+// block at s * kc * NR; row p of a sliver holds its NR columns, zero past n.
+GEMM_TARGET static void pack_b_slivers(int trans_b, long k, long n, const float *b, long ldb, float *packed,
+                                       long s0, long s1) {
+    long n_pad = ceil_div(n, NR) * NR;
+    for (long pc = 0; pc < k; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        for (long s = s0; s < s1; s++) {
+            float *dst = packed + pc * n_pad + s * kc * NR;
+            long j0 = s * NR, width = n - j0 < NR ? n - j0 : NR;
+            if (!trans_b) {
+                // Row p of the sliver is NR contiguous floats of b.
+                for (long p = 0; p < kc; p++) copy_b_row(dst + p * NR, b + (pc + p) * ldb + j0, width);
+            } else if (width == NR) {
+                // Column j of op(B) is row j of b: 8 x 8 blocks transposed in registers.
+                long p = 0;
+                for (; p + 8 <= kc; p += 8)
+                    for (long jj = 0; jj < NR; jj += 8)
+                        transpose8x8(b + (j0 + jj) * ldb + pc + p, ldb, dst + p * NR + jj, NR);
+                for (; p < kc; p++)
+                    for (long jj = 0; jj < NR; jj++) dst[p * NR + jj] = b[(j0 + jj) * ldb + pc + p];
+            } else {
+                // A last, partial sliver: read each row contiguously, write down the sliver.
+                for (long jj = 0; jj < NR; jj++) {
+                    if (jj < width) {
+                        const float *src = b + (j0 + jj) * ldb + pc;
+                        for (long p = 0; p < kc; p++) dst[p * NR + jj] = src[p];
+                    } else {
+                        for (long p = 0; p < kc; p++) dst[p * NR + jj] = 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Rows [i0, i0 + mc) and columns [pc, pc + kc) of op(A) = a^T (a stored (k, m)) as MR-row
+// slivers, zero rows past mc.
+static void pack_a_transposed(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
+    for (long ir = 0; ir < mc; ir += MR) {
+        long rows = mc - ir < MR ? mc - ir : MR;
+        float *sliver = dst + ir * kc;
+        for (long p = 0; p < kc; p++) {
+            const float *src = a + (pc + p) * lda + i0 + ir;
+            if (rows == MR) { memcpy(sliver + p * MR, src, MR * sizeof(float)); continue; }
+            for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii] : 0;
+        }
+    }
+}
+
+// The same for op(A) = a as stored (m, k); with MR = 8 each 8 x 8 block is transposed in registers.
+GEMM_TARGET static void pack_a_rows(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
+    for (long ir = 0; ir < mc; ir += MR) {
+        long rows = mc - ir < MR ? mc - ir : MR;
+        float *sliver = dst + ir * kc;
+        const float *src = a + (i0 + ir) * lda + pc;
+        long p = 0;
+#if MR == 8
+        if (rows == MR)
+            for (; p + 8 <= kc; p += 8) transpose8x8(src + p, lda, sliver + p * MR, MR);
+#endif
+        for (; p < kc; p++)
+            for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii * lda + p] : 0;
+    }
+}
+
+// A buffer per thread for packed A (MC x KC), and the calling thread's buffer for packed B.
+static _Thread_local float *a_buffer;
+static _Thread_local float *b_buffer;
+static _Thread_local size_t b_capacity;
+
+static float *thread_a_buffer(void) {
+    if (!a_buffer) a_buffer = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
+    return a_buffer;
+}
+
+typedef struct {
+    int trans_a, trans_b;
+    long m, n, k;
+    float alpha, beta;
+    const float *a; long lda;
+    const float *b; long ldb;
+    const float *bias;
+    float *packed;
+    float *c; long ldc;
+    int split_rows;   // threads take row ranges (else sliver ranges)
+} Problem;
+
+GEMM_TARGET static void compute(const Problem *q, long m0, long m1, long s0, long s1) {
+    if (m1 > q->m) m1 = q->m;
+    if (m0 >= m1 || s0 >= s1) return;
+    long n_pad = ceil_div(q->n, NR) * NR;
+    float *ap = thread_a_buffer();
+    if (!ap) abort();
+    for (long pc = 0; pc < q->k; pc += KC) {
+        long kc = q->k - pc < KC ? q->k - pc : KC;
+        float beta = pc == 0 ? q->beta : 1.0f;
+        const float *bias = pc == 0 ? q->bias : NULL;
+        for (long ic = m0; ic < m1; ic += MC) {
+            long mc = m1 - ic < MC ? m1 - ic : MC;
+            // An A used as stored is read in place when its block stays in L1 (a recurrent
+            // step's few rows): its rows stream as well as a packed copy would, and the copy is
+            // saved. Larger blocks come from L2, where one packed stream beats MR row streams.
+            int direct = !q->trans_a && mc * kc <= 32 * KC;
+            if (q->trans_a) pack_a_transposed(q->a, q->lda, ic, mc, pc, kc, ap);
+            else if (!direct) pack_a_rows(q->a, q->lda, ic, mc, pc, kc, ap);
+            for (long s = s0; s < s1; s++) {
+                const float *bs = q->packed + pc * n_pad + s * kc * NR;
+                long nr = q->n - s * NR < NR ? q->n - s * NR : NR;
+                for (long ir = 0; ir < mc; ir += MR) {
+                    long mr = mc - ir < MR ? mc - ir : MR;
+                    float *tile = q->c + (ic + ir) * q->ldc + s * NR;
+                    const float *tile_bias = bias ? bias + s * NR : NULL;
+                    if (direct)
+                        micro_kernel(kc, q->a + (ic + ir) * q->lda + pc, q->lda, 1, bs, tile, q->ldc, q->alpha,
+                                     beta, tile_bias, mr, nr);
+                    else
+                        micro_kernel(kc, ap + ir * kc, 1, MR, bs, tile, q->ldc, q->alpha, beta, tile_bias, mr, nr);
+                }
+            }
+        }
+    }
+}
+
+static void compute_task(void *context, int index, int count) {
+    const Problem *q = context;
+    long lo, hi;
+    if (q->split_rows) {
+        range_of(ceil_div(q->m, MR), MR, index, count, &lo, &hi);
+        compute(q, lo, hi, 0, ceil_div(q->n, NR));
+    } else {
+        range_of(ceil_div(q->n, NR), 1, index, count, &lo, &hi);
+        compute(q, 0, q->m, lo, hi);
+    }
+}
+
+static void pack_task(void *context, int index, int count) {
+    const Problem *q = context;
+    long lo, hi;
+    range_of(ceil_div(q->n, NR), 1, index, count, &lo, &hi);
+    pack_b_slivers(q->trans_b, q->k, q->n, q->b, q->ldb, q->packed, lo, hi);
+}
+
+void GEMM_FN(st_gemm_pack_b)(int trans_b, long k, long n, const float *b, long ldb, float *packed, int threads) {
+    Problem q = {.trans_b = trans_b, .n = n, .k = k, .b = b, .ldb = ldb, .packed = packed};
+    long slivers = ceil_div(n, NR);
+    // Copying a float is weighed as 64 multiply-adds.
+    st_parallel(pack_task, &q, gemm_threads(k, n, 64, threads, slivers));
+}
+
+void GEMM_FN(st_gemm_packed)(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
+                             const float *packed_b, float beta, const float *bias, float *c, long ldc, int threads) {
+    if (m <= 0 || n <= 0) return;
+    long row_tiles = ceil_div(m, MR), sliver_tiles = ceil_div(n, NR);
+    Problem q = {.trans_a = trans_a, .m = m, .n = n, .k = k, .alpha = alpha, .beta = beta,
+                 .a = a, .lda = lda, .bias = bias, .packed = (float *)packed_b, .c = c, .ldc = ldc,
+                 .split_rows = row_tiles > sliver_tiles};
+    st_parallel(compute_task, &q, gemm_threads(m, n, k, threads, q.split_rows ? row_tiles : sliver_tiles));
+}
+
+void GEMM_FN(st_gemm)(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+                      const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads) {
+    if (m <= 0 || n <= 0) return;
+    size_t count = GEMM_FN(st_gemm_packed_b_count)(k, n);
+    if (count > b_capacity) {
+        free(b_buffer);
+        b_buffer = aligned_alloc(64, count * sizeof(float));
+        if (!b_buffer) abort();
+        b_capacity = count;
+    }
+    GEMM_FN(st_gemm_pack_b)(trans_b, k, n, b, ldb, b_buffer, threads);
+    GEMM_FN(st_gemm_packed)(trans_a, m, n, k, alpha, a, lda, b_buffer, beta, bias, c, ldc, threads);
+}
