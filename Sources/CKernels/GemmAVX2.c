@@ -39,9 +39,11 @@ AVX2 static inline void copy_b_row(float *dst, const float *src, long width) {
 // C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C (+ bias[j] on every row when
 // bias is given); beta = 0 never reads C.
 // A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or the matrix itself
-// (rs = lda, cs = 1). Rows past mr read row 0.
-AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp, float *c,
-                              long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
+// (rs = lda, cs = 1). Rows past mr read row 0. `next_b`, when given, is the B sliver the next
+// call will read: one line of it is fetched per k, behind the FMAs, so that it comes from L1.
+AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp,
+                              const float *next_b, float *c, long ldc, float alpha, float beta, const float *bias,
+                              long mr, long nr) {
     const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs;
     const float *a3 = a + (mr > 3) * 3 * rs, *a4 = a + (mr > 4) * 4 * rs, *a5 = a + (mr > 5) * 5 * rs;
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
@@ -54,7 +56,10 @@ AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const f
     // that the epilogue does not wait for it.
     if (beta != 0)
         for (long i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-    for (long p = 0, q = 0; p < kc; p++, q += cs) {
+    // Without a next sliver the prefetch reads the line being loaded anyway: no cost but a slot.
+    const char *fetch = (const char *)(next_b ? next_b : bp);
+    for (long p = 0, q = 0; p < kc; p++, q += cs, fetch += NR * sizeof(float)) {
+        _mm_prefetch(fetch, _MM_HINT_T0);
         __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
         __m256 x;
         x = _mm256_broadcast_ss(a0 + q); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);

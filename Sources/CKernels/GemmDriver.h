@@ -156,11 +156,14 @@ GEMM_TARGET static void compute(const Problem *q, long m0, long m1, long s0, lon
                     long mr = mc - ir < MR ? mc - ir : MR;
                     float *tile = q->c + (ic + ir) * q->ldc + s * NR;
                     const float *tile_bias = bias ? bias + s * NR : NULL;
+                    // The first tile of a sliver fetches the next sliver for the tiles after it.
+                    const float *next = ir == 0 && s + 1 < s1 ? bs + kc * NR : NULL;
                     if (direct)
-                        micro_kernel(kc, q->a + (ic + ir) * q->lda + pc, q->lda, 1, bs, tile, q->ldc, q->alpha,
-                                     beta, tile_bias, mr, nr);
+                        micro_kernel(kc, q->a + (ic + ir) * q->lda + pc, q->lda, 1, bs, next, tile, q->ldc,
+                                     q->alpha, beta, tile_bias, mr, nr);
                     else
-                        micro_kernel(kc, ap + ir * kc, 1, MR, bs, tile, q->ldc, q->alpha, beta, tile_bias, mr, nr);
+                        micro_kernel(kc, ap + ir * kc, 1, MR, bs, next, tile, q->ldc, q->alpha, beta, tile_bias, mr,
+                                     nr);
                 }
             }
         }

@@ -105,17 +105,18 @@ struct SequenceForward<Cell: CellKernels> {
         let cp = cell.hasCellState ? cells.mutablePointer : nil
         let hp = cell.keepsRecurrentProjection ? recurrentProjections.mutablePointer : nil
 
-        // The input projections W_ih x_t + b. With the native GEMM each thread projects its own
-        // rows step by step, so the gate rows it then reads are fresh in its own core's cache;
-        // with OpenBLAS one GEMM does all steps. Tokens are copied from their table step by
-        // step in the loop, while it sits in cache.
+        // The input projections W_ih x_t + b. With AVX-512 (a core's 2 MB L2 holds the packed
+        // W_ih) each thread projects its own rows step by step, so the gate rows it then reads are
+        // fresh in its own core's cache; elsewhere (AVX2 machines have 512 KB to 1 MB of L2, and
+        // W_ih would stream from L3 at every step) one GEMM does all steps. Tokens are copied from
+        // their table step by step in the loop, while it sits in cache.
         var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix, bias: Tensor)? = nil
         var tokenTable: (ids: [Int], rows: UnsafePointer<Float>)? = nil
         switch source {
         case .features(let input):
             let bias = weights.inputBiasValue(for: cell)
             let I = input.shape[2], x = input.value.pointer, w = weights.weightIH.value.pointer
-            if GemmBackend.current == .native {
+            if InstructionSet.current == .avx512 {
                 stepInput = (x, I, PackedMatrix(transposed: true, k: I, n: GH, w), bias)
             } else {
                 gemm(transposeB: true, m: T * B, n: GH, k: I, x, w, bias: bias.pointer, gp)
