@@ -18,8 +18,8 @@ public struct StringPairs {
     /// Parses TSV text; `source` names it in errors.
     public init(tsvText text: String, source path: String) throws {
         var pairs: [(String, String)] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        // "\r\n" is one Character in Swift, and a newline like "\n": Windows files split as Unix ones.
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             if line.isEmpty { continue }
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard parts.count == 2 else {

@@ -21,6 +21,9 @@ public protocol Module: AnyObject {
     /// The parameters this module holds itself (not through a child), by name: a layer's
     /// `weight` and `bias`. None by default.
     var directParameters: [(String, Parameter)] { get }
+    /// State that is saved with the parameters but not trained, by name: batch norm's
+    /// `running_mean` and `running_var` (PyTorch's buffers). None by default.
+    var directBuffers: [(String, Variable)] { get }
     /// Training mode (true) or inference mode (false); dropout and batch statistics differ
     /// between them. By default a composite's mode is its children's, and setting it sets theirs.
     var isTraining: Bool { get set }
@@ -31,6 +34,7 @@ public protocol Module: AnyObject {
 extension Module {
     public var children: [(String, any Module)] { [] }
     public var directParameters: [(String, Parameter)] { [] }
+    public var directBuffers: [(String, Variable)] { [] }
     public var summaryName: String { String(describing: type(of: self)) }
 
     public var isTraining: Bool {
@@ -44,6 +48,14 @@ extension Module {
         directParameters
             + children.flatMap { name, child in child.namedParameters.map { ("\(name).\($0.0)", $0.1) } }
     }
+
+    /// Every buffer under its `state_dict` name, prefixed as `namedParameters` are.
+    public var namedBuffers: [(String, Variable)] {
+        directBuffers + children.flatMap { name, child in child.namedBuffers.map { ("\(name).\($0.0)", $0.1) } }
+    }
+
+    /// What a file of this module holds: the parameters, then the buffers (PyTorch's `state_dict`).
+    public var stateDict: [(String, Variable)] { namedParameters.map { ($0.0, $0.1 as Variable) } + namedBuffers }
 
     /// All parameters, in `namedParameters` order.
     public var parameters: [Parameter] { namedParameters.map(\.1) }
@@ -69,11 +81,11 @@ extension Module {
         return try Graph.withoutRecording(body)
     }
 
-    /// Writes every parameter (float32, under its `state_dict` name), any `tensors` beside them
+    /// Writes every parameter and buffer (float32, under its `state_dict` name), any `tensors` beside them
     /// and `metadata` (string to string, the file's `__metadata__`) to a safetensors file at
     /// `path`, atomically.
     public func save(to path: String, metadata: [String: String] = [:], tensors: [String: Tensor] = [:]) throws {
-        try ModelFile.write(namedParameters, extra: tensors, metadata: metadata, to: path)
+        try ModelFile.write(stateDict, extra: tensors, metadata: metadata, to: path)
     }
 
     /// Loads every parameter from the safetensors file at `path` (as `save` writes it, or
@@ -89,7 +101,7 @@ extension Module {
 
     /// Loads every parameter from `file`, read from `path` (named in errors), as `load(from:)` does.
     public func load(_ file: SafeTensors.File, path: String) throws {
-        try ModelFile.load(namedParameters, from: file, path: path)
+        try ModelFile.load(stateDict, from: file, path: path)
     }
 }
 

@@ -14,6 +14,7 @@ enum ParityKinds {
         case "conv1d", "conv2d": return try convolution(f)
         case "maxpool1d", "maxpool2d": return try maxPool(f)
         case "embedding": return try embeddingCase(f)
+        case "batch_norm1d", "layer_norm", "adaptive_avg_pool1d": return try normalization(f)
         case "cross_entropy", "mse_loss", "bce_with_logits": return try loss(f)
         case "rnn", "lstm", "gru": return try recurrent(f)
         case "rnn_cell", "lstm_cell", "gru_cell": return try cell(f)
@@ -140,6 +141,37 @@ enum ParityKinds {
             y = maxPool2d(x, window: window)
         }
         return try finish(f, leaves, outputs: [("output", y)])
+    }
+
+    /// Batch norm (training or inference mode, running statistics reported after the forward),
+    /// layer norm over the last axis, and global average pooling (output size 1).
+    static func normalization(_ f: Fixture) throws -> [String: Tensor] {
+        let leaves = Leaves(f)
+        let x = try leaves.leaf("input")
+        switch f.kind {
+        case "batch_norm1d":
+            guard f.bool("track_running_stats", default: true) else {
+                throw ParityError("\(f.name): batch norm without running statistics is not supported")
+            }
+            let w = try leaves.optionalLeaf("weight"), b = try leaves.optionalLeaf("bias")
+            let runningMean = Variable(try f.tensor("running_mean")), runningVar = Variable(try f.tensor("running_var"))
+            let training = f.bool("training", default: true)
+            let y = batchNorm(
+                x, weight: w, bias: b, runningMean: runningMean, runningVar: runningVar, training: training,
+                momentum: try f.float("momentum", default: 0.1), eps: try f.float("eps", default: 1e-5))
+            let buffers = training ? [("running_mean", runningMean), ("running_var", runningVar)] : []
+            return try finish(f, leaves, outputs: [("output", y)] + buffers)
+        case "layer_norm":
+            let w = try leaves.optionalLeaf("weight"), b = try leaves.optionalLeaf("bias")
+            let y = layerNorm(x, weight: w, bias: b, eps: try f.float("eps", default: 1e-5))
+            return try finish(f, leaves, outputs: [("output", y)])
+        default:
+            guard try f.int("output_size") == 1 else {
+                throw ParityError("\(f.name): adaptive average pooling to more than one step is not supported")
+            }
+            let y = globalAveragePool1d(x)
+            return try finish(f, leaves, outputs: [("output", y.reshaped([x.shape[0], x.shape[1], 1]))])
+        }
     }
 
     static func embeddingCase(_ f: Fixture) throws -> [String: Tensor] {

@@ -26,6 +26,44 @@ final class LayerGradientTests: XCTestCase {
         assertGradient([x1] + conv1.parameters) { GradientCheck.weightedSum(conv1(x1)) }
     }
 
+    /// Batch norm in both modes (in training the statistics depend on x, which the gradient must
+    /// follow), layer norm, and global average pooling with and without lengths.
+    func testNormalizationAndGlobalPooling() {
+        var g = SeededGenerator(seed: 8)
+        let x = Parameter(Tensor(uniform: [4, 3, 5], low: -2, high: 2, generator: &g))
+        let norm = BatchNorm1d(numFeatures: 3)
+        norm.weight!.value = Tensor(uniform: [3], low: 0.5, high: 1.5, generator: &g)
+        norm.bias!.value = Tensor(uniform: [3], low: -1, high: 1, generator: &g)
+        assertGradient([x] + norm.parameters) { GradientCheck.weightedSum(norm(x)) }
+        norm.isTraining = false
+        norm.runningVar.value = Tensor(uniform: [3], low: 0.5, high: 2, generator: &g)
+        assertGradient([x] + norm.parameters) { GradientCheck.weightedSum(norm(x)) }
+        let rows = Parameter(Tensor(uniform: [6, 3], low: -2, high: 2, generator: &g))
+        norm.isTraining = true
+        assertGradient([rows] + norm.parameters) { GradientCheck.weightedSum(norm(rows)) }
+
+        let layer = LayerNorm(normalizedShape: 5)
+        layer.weight!.value = Tensor(uniform: [5], low: 0.5, high: 1.5, generator: &g)
+        assertGradient([x] + layer.parameters) { GradientCheck.weightedSum(layer(x)) }
+
+        assertGradient([x]) { GradientCheck.weightedSum(globalAveragePool1d(x)) }
+        assertGradient([x]) { GradientCheck.weightedSum(globalAveragePool1d(x, lengths: [5, 1, 3, 4])) }
+    }
+
+    /// Training mode updates the running statistics as PyTorch does (unbiased variance, momentum
+    /// 0.1), and inference mode uses them.
+    func testBatchNormRunningStatistics() {
+        let norm = BatchNorm1d(numFeatures: 1)
+        let x = Variable(Tensor([1, 2, 3, 6], shape: [4, 1]))
+        _ = norm(x)
+        XCTAssertEqual(norm.runningMean.value.scalars[0], 0.3, accuracy: 1e-6)  // 0.9 * 0 + 0.1 * 3
+        XCTAssertEqual(norm.runningVar.value.scalars[0], 0.9 + 0.1 * 14 / 3, accuracy: 1e-6)  // var 14/3 unbiased
+        norm.isTraining = false
+        let y = norm(x).value.scalars
+        let std = (norm.runningVar.value.scalars[0] + 1e-5).squareRoot()
+        XCTAssertEqual(y[3], (6 - 0.3) / std, accuracy: 1e-5)
+    }
+
     func testPoolingWithDistinctValues() {
         // Values 0.05 apart, shuffled: no two in a window are within the finite-difference step (0.01).
         var g = SeededGenerator(seed: 5)

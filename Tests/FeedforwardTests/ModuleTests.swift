@@ -72,4 +72,23 @@ final class ModuleTests: XCTestCase {
         }
         XCTAssertEqual(other.parameters.map(\.value), before)
     }
+
+    /// Batch norm's running statistics are buffers: saved and loaded under PyTorch's names, not
+    /// parameters (an optimizer never sees them).
+    func testBuffersAreSavedAndLoadedButNotTrained() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("buffers-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = Sequential([BatchNorm1d(numFeatures: 2), LayerNorm(normalizedShape: 2)])
+        _ = model(Variable(Tensor([1, 5, 2, 7, 4, 1], shape: [3, 2])))
+        XCTAssertEqual(model.namedParameters.map(\.0), ["0.weight", "0.bias", "1.weight", "1.bias"])
+        XCTAssertEqual(model.namedBuffers.map(\.0), ["0.running_mean", "0.running_var"])
+        try model.save(to: dir + "/m.safetensors")
+        let file = try SafeTensors.read(path: dir + "/m.safetensors")
+        XCTAssertEqual(file.tensors["0.running_mean"]?.tensor, model.namedBuffers[0].1.value)
+        let copy = Sequential([BatchNorm1d(numFeatures: 2), LayerNorm(normalizedShape: 2)])
+        try copy.load(from: dir + "/m.safetensors")
+        XCTAssertEqual(copy.namedBuffers[1].1.value, model.namedBuffers[1].1.value)
+        XCTAssertNotEqual(copy.namedBuffers[1].1.value, Tensor(repeating: 1, shape: [2]))
+    }
 }

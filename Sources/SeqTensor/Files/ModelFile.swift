@@ -7,10 +7,10 @@ public enum ModelFile {
         public let description: String
     }
 
-    /// Writes `parameters` (float32, under their names), any `extra` tensors and `metadata` to
-    /// `path`, atomically.
+    /// Writes `parameters` (float32, under their names; buffers such as running statistics too),
+    /// any `extra` tensors and `metadata` to `path`, atomically.
     public static func write(
-        _ parameters: [(String, Parameter)], extra: [String: Tensor] = [:], metadata: [String: String], to path: String
+        _ parameters: [(String, Variable)], extra: [String: Tensor] = [:], metadata: [String: String], to path: String
     ) throws {
         var tensors = extra.mapValues { SafeTensors.Entry($0) }
         for (name, p) in parameters { tensors[name] = SafeTensors.Entry(p.value) }
@@ -35,7 +35,7 @@ public enum ModelFile {
     /// Copies every tensor of `file` named in `parameters` into it; a missing tensor, another
     /// shape, a non-float type or a non-finite value is an error naming the file and the tensor,
     /// and leaves every parameter as it was.
-    public static func load(_ parameters: [(String, Parameter)], from file: SafeTensors.File, path: String) throws {
+    public static func load(_ parameters: [(String, Variable)], from file: SafeTensors.File, path: String) throws {
         var values: [Tensor] = []
         for (name, p) in parameters {
             guard let entry = file.tensors[name] else {

@@ -1,0 +1,186 @@
+import Foundation
+import SeqTensor
+
+/// Time series for classification as the UCR/UEA archives give them: any number of channels
+/// (dimensions) per step, lengths that may differ from series to series, and class labels kept as
+/// the strings the file writes ("1", "Walking").
+///
+/// Read from the archives' `.ts` format (`init(ts:)`):
+///
+///     # comments
+///     @problemName BasicMotions
+///     @univariate false
+///     @dimensions 6
+///     @equalLength true
+///     @seriesLength 100
+///     @classLabel true Standing Running Walking Badminton
+///     @data
+///     0.07,0.08,...:0.30,0.29,...:...:Standing
+///
+/// one case per line after `@data`: the channels separated by `:`, the values of a channel by `,`,
+/// the class label last (when `@classLabel true`). Header keys are case-insensitive; `@timeStamps
+/// true` is refused with a clear error. A missing value (`?` or `NaN`) is an error that names the
+/// line, the case and the channel; the channels of one case must have the same length.
+public struct LabeledSeries {
+    /// Channels per step (C).
+    public let channels: Int
+    /// Each series' values, time-major: step t, channel c at `[t * channels + c]`.
+    public var values: [[Float]]
+    /// Each series' class label as written, or nil when the data have no labels.
+    public var labels: [String]?
+    /// The class labels the header declares, in its order (`@classLabel true a b c`), if any.
+    public var declaredClasses: [String]?
+
+    /// A set of `values` (time-major, `channels` per step) with `labels`.
+    public init(channels: Int, values: [[Float]], labels: [String]?, declaredClasses: [String]? = nil) {
+        precondition(channels > 0, "LabeledSeries: channels must be positive")
+        precondition(
+            values.allSatisfy { !$0.isEmpty && $0.count % channels == 0 },
+            "LabeledSeries: every series needs whole steps of \(channels) values")
+        precondition(labels.map { $0.count == values.count } ?? true, "LabeledSeries: one label per series")
+        (self.channels, self.values, self.labels, self.declaredClasses) = (channels, values, labels, declaredClasses)
+    }
+
+    /// Series in the set.
+    public var count: Int { values.count }
+    /// Steps of each series.
+    public var lengths: [Int] { values.map { $0.count / channels } }
+    /// Whether every series has the same number of steps.
+    public var isEqualLength: Bool { Set(lengths).count <= 1 }
+
+    /// The distinct labels in class order: numerically when every label is a number ("2" before
+    /// "10"), otherwise as strings sorted by their characters, as aeon and scikit-learn order them.
+    public static func classNames(_ labels: [String]) -> [String] {
+        let distinct = Array(Set(labels))
+        let numbers = distinct.compactMap(Double.init)
+        if numbers.count == distinct.count {
+            return distinct.sorted { Double($0)! < Double($1)! || (Double($0)! == Double($1)! && $0 < $1) }
+        }
+        return distinct.sorted()
+    }
+
+    /// Series `indices`, in that order.
+    public func subset(_ indices: [Int]) -> LabeledSeries {
+        LabeledSeries(
+            channels: channels, values: indices.map { values[$0] }, labels: labels.map { l in indices.map { l[$0] } },
+            declaredClasses: declaredClasses)
+    }
+
+    /// Reads the `.ts` file at `path`; every error names the file and the line.
+    public init(ts path: String) throws {
+        try self.init(tsText: readUserText(path, kind: "a .ts file"), source: path)
+    }
+
+    /// Parses `.ts` text; `source` names it in errors.
+    public init(tsText text: String, source: String) throws {
+        var header: [String: String] = [:]
+        var declared: [String]? = nil
+        var hasLabels = true
+        var channels: Int? = nil
+        var inData = false
+        var values: [[Float]] = []
+        var labels: [String] = []
+        var lineNumber = 0
+        // "\r\n" is one Character in Swift, and a newline like "\n": Windows files split as Unix ones.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            lineNumber += 1
+            var line = raw
+            if lineNumber == 1 && line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            func fail(_ problem: String, column: Int? = nil) -> DataError {
+                DataError(file: source, line: lineNumber, column: column, problem: problem)
+            }
+            if !inData {
+                guard trimmed.hasPrefix("@") else { throw fail("expected a @ header line or @data before the data") }
+                let parts = trimmed.dropFirst().split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                let key = parts[0].lowercased(), rest = Array(parts.dropFirst())
+                switch key {
+                case "data":
+                    inData = true
+                case "classlabel":
+                    guard let flag = rest.first?.lowercased(), flag == "true" || flag == "false" else {
+                        throw fail("@classLabel must be followed by true or false")
+                    }
+                    hasLabels = flag == "true"
+                    if hasLabels {
+                        guard rest.count > 1 else { throw fail("@classLabel true lists no class labels") }
+                        declared = Array(rest.dropFirst())
+                    }
+                case "timestamps" where rest.first?.lowercased() == "true":
+                    throw fail("@timeStamps true (values with time stamps) is not supported")
+                case "dimensions":
+                    guard let d = rest.first.flatMap(Int.init), d > 0 else {
+                        throw fail("@dimensions must be a positive whole number")
+                    }
+                    channels = d
+                default:
+                    header[key] = rest.joined(separator: " ")
+                }
+                continue
+            }
+            // A case: channels separated by ':', the label last.
+            var fields = trimmed.split(separator: ":", omittingEmptySubsequences: false)
+            let caseNumber = values.count + 1
+            if hasLabels {
+                guard fields.count >= 2 else { throw fail("case \(caseNumber) has no class label after a ':'") }
+                let label = fields.removeLast().trimmingCharacters(in: .whitespaces)
+                guard !label.isEmpty else { throw fail("case \(caseNumber) has an empty class label") }
+                if let declared, !declared.contains(label) {
+                    throw fail(
+                        "case \(caseNumber): label \"\(label)\" is not one of @classLabel's "
+                            + declared.joined(separator: " "))
+                }
+                labels.append(label)
+            }
+            let expected = channels ?? (header["univariate"]?.lowercased() == "true" ? 1 : fields.count)
+            if channels == nil { channels = expected }
+            guard fields.count == expected else {
+                throw fail("case \(caseNumber) has \(fields.count) channels, expected \(expected)")
+            }
+            var perChannel: [[Float]] = []
+            for (c, field) in fields.enumerated() {
+                var series: [Float] = []
+                for (k, text) in field.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+                    let token = text.trimmingCharacters(in: .whitespaces)
+                    let missing = token == "?" || token.lowercased() == "nan"
+                    guard missing || Float(token) != nil else {
+                        throw fail("case \(caseNumber), channel \(c + 1), value \(k + 1): \"\(token)\" is not a number")
+                    }
+                    guard !missing else {
+                        throw fail(
+                            "case \(caseNumber), channel \(c + 1), value \(k + 1) is missing (\(token)); "
+                                + "fill or drop missing values before training")
+                    }
+                    let v = Float(token)!
+                    guard v.isFinite else {
+                        throw fail("case \(caseNumber), channel \(c + 1), value \(k + 1): \(token) is not finite")
+                    }
+                    series.append(v)
+                }
+                perChannel.append(series)
+            }
+            let length = perChannel[0].count
+            guard perChannel.allSatisfy({ $0.count == length }) else {
+                throw fail(
+                    "case \(caseNumber): its channels have different lengths "
+                        + perChannel.map { String($0.count) }.joined(separator: ", "))
+            }
+            if header["equallength"]?.lowercased() == "true", let first = values.first,
+                first.count != length * expected
+            {
+                throw fail(
+                    "case \(caseNumber) has \(length) steps, the first has \(first.count / expected) "
+                        + "(@equalLength true)")
+            }
+            // Time-major: step t holds every channel's value at t.
+            var steps = [Float](repeating: 0, count: length * expected)
+            for (c, series) in perChannel.enumerated() { for t in 0..<length { steps[t * expected + c] = series[t] } }
+            values.append(steps)
+        }
+        guard inData else { throw DataError(file: source, problem: "has no @data line") }
+        guard !values.isEmpty else { throw DataError(file: source, problem: "holds no cases after @data") }
+        self.init(
+            channels: channels ?? 1, values: values, labels: hasLabels ? labels : nil, declaredClasses: declared)
+    }
+}

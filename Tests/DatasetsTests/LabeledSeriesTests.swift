@@ -1,0 +1,95 @@
+import Datasets
+import Foundation
+import SeqTensor
+import XCTest
+
+/// The `.ts` reader of the UCR/UEA archives: univariate and multivariate, equal and unequal
+/// lengths, string labels, and the errors of bad files.
+final class LabeledSeriesTests: XCTestCase {
+    func testMultivariateStringLabelsTimeMajor() throws {
+        let text = """
+            # a comment: with a colon, and UTF-8 – dashes
+            @problemName Toy
+            @timeStamps false
+            @univariate false
+            @dimensions 2
+            @equalLength true
+            @seriesLength 3
+            @classLabel true Walking Standing
+            @data
+            1,2,3:10,20,30:Walking\r
+            4,5,6:40,50,60:Standing
+            """
+        let set = try LabeledSeries(tsText: text, source: "toy.ts")
+        XCTAssertEqual(set.channels, 2)
+        XCTAssertEqual(set.count, 2)
+        XCTAssertEqual(set.values[0], [1, 10, 2, 20, 3, 30])
+        XCTAssertEqual(set.labels!, ["Walking", "Standing"])
+        XCTAssertEqual(set.declaredClasses!, ["Walking", "Standing"])
+        XCTAssertEqual(LabeledSeries.classNames(set.labels!), ["Standing", "Walking"])
+        XCTAssertTrue(set.isEqualLength)
+    }
+
+    func testUnivariateUnequalLengthsAndNumericClassOrder() throws {
+        let text = "@problemName U\n@univariate true\n@equalLength false\n@classLabel true 1 2 10\n@data\n"
+            + "1,2,3:10\n4:2\n5,6:1\n"
+        let set = try LabeledSeries(tsText: text, source: "u.ts")
+        XCTAssertEqual(set.channels, 1)
+        XCTAssertEqual(set.lengths, [3, 1, 2])
+        XCTAssertFalse(set.isEqualLength)
+        XCTAssertEqual(LabeledSeries.classNames(set.labels!), ["1", "2", "10"])
+        XCTAssertEqual(set.subset([2, 0]).labels!, ["1", "10"])
+    }
+
+    func testBadFilesNameTheLineCaseAndChannel() {
+        func error(_ body: String) -> String {
+            do {
+                _ = try LabeledSeries(tsText: "@dimensions 2\n@classLabel true a b\n@data\n" + body, source: "bad.ts")
+                return ""
+            } catch { return "\(error)" }
+        }
+        XCTAssertTrue(error("1,2:3,?:a\n").contains("bad.ts:4: case 1, channel 2, value 2 is missing (?)"))
+        XCTAssertTrue(error("1,2:3,4:a\n1,2:3,x:b\n").contains("bad.ts:5: case 2, channel 2, value 2: \"x\""))
+        XCTAssertTrue(error("1,2:3:a\n").contains("channels have different lengths 2, 1"))
+        XCTAssertTrue(error("1,2:a\n").contains("case 1 has 1 channels, expected 2"))
+        XCTAssertTrue(error("1,2:3,4:c\n").contains("label \"c\" is not one of"))
+        XCTAssertTrue(error("").contains("holds no cases"))
+        XCTAssertThrowsError(try LabeledSeries(tsText: "@timeStamps true\n@data\n(1,2):a\n", source: "t.ts")) {
+            XCTAssertTrue("\($0)".contains("@timeStamps true"), "\($0)")
+        }
+        XCTAssertThrowsError(try LabeledSeries(tsText: "1,2:a\n", source: "n.ts")) {
+            XCTAssertTrue("\($0)".contains("n.ts:1: expected a @ header line"), "\($0)")
+        }
+    }
+
+    /// The four archive files in ../shared, when they are there: their sizes and classes.
+    func testTheArchiveFilesRead() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../shared/data/timeseries").standardized.path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: folder), "no ../shared/data/timeseries")
+        let expected: [(String, Int, Int, Int)] = [
+            ("GunPoint_TRAIN", 50, 1, 2), ("ItalyPowerDemand_TEST", 1029, 1, 2), ("BasicMotions_TRAIN", 40, 6, 4),
+            ("PickupGestureWiimoteZ_TRAIN", 50, 1, 10),
+        ]
+        for (name, count, channels, classes) in expected {
+            let set = try LabeledSeries(ts: folder + "/" + name + ".ts")
+            XCTAssertEqual(set.count, count, name)
+            XCTAssertEqual(set.channels, channels, name)
+            XCTAssertEqual(LabeledSeries.classNames(set.labels!).count, classes, name)
+        }
+        let gestures = try LabeledSeries(ts: folder + "/PickupGestureWiimoteZ_TRAIN.ts")
+        XCTAssertFalse(gestures.isEqualLength)
+        XCTAssertEqual(gestures.lengths.min()!, 29, accuracy: 100)
+    }
+
+    /// Windows line endings and a byte-order mark read as Unix text does, in every text reader.
+    func testCRLFAndByteOrderMark() throws {
+        let rows = try LabeledRows(csvText: "\u{FEFF}label,a,b\r\n0,1,2\r\n1,3,4\r\n", source: "w.csv")
+        XCTAssertEqual(rows.labels, [0, 1])
+        XCTAssertEqual(rows.features.scalars, [1, 2, 3, 4])
+        let pairs = try StringPairs(tsvText: "ab\tba\r\ncd\tdc\r\n", source: "w.tsv")
+        XCTAssertEqual(pairs.pairs.map(\.output), ["ba", "dc"])
+        let series = try LabeledSeries(tsText: "\u{FEFF}@classLabel true x\r\n@data\r\n1,2:x\r\n", source: "w.ts")
+        XCTAssertEqual(series.values, [[1, 2]])
+    }
+}
