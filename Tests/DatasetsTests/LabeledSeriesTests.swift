@@ -31,7 +31,8 @@ final class LabeledSeriesTests: XCTestCase {
     }
 
     func testUnivariateUnequalLengthsAndNumericClassOrder() throws {
-        let text = "@problemName U\n@univariate true\n@equalLength false\n@classLabel true 1 2 10\n@data\n"
+        let text =
+            "@problemName U\n@univariate true\n@equalLength false\n@classLabel true 1 2 10\n@data\n"
             + "1,2,3:10\n4:2\n5,6:1\n"
         let set = try LabeledSeries(tsText: text, source: "u.ts")
         XCTAssertEqual(set.channels, 1)
