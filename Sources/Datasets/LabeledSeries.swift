@@ -41,6 +41,15 @@ public struct LabeledSeries {
         (self.channels, self.values, self.labels, self.declaredClasses) = (channels, values, labels, declaredClasses)
     }
 
+    /// CSV rows as one-channel series of equal length, their class numbers as labels (none when
+    /// `labelled` is false).
+    public init(rows: LabeledRows, labelled: Bool = true) {
+        let F = rows.featureCount, p = rows.features.pointer
+        self.init(
+            channels: 1, values: (0..<rows.count).map { Array(UnsafeBufferPointer(start: p + $0 * F, count: F)) },
+            labels: labelled ? rows.labels.map(String.init) : nil)
+    }
+
     /// Series in the set.
     public var count: Int { values.count }
     /// Steps of each series.

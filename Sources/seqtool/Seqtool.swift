@@ -8,7 +8,7 @@ struct Seqtool: ParsableCommand {
         subcommands: [
             TrainCharCommand.self, PrepareCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self,
             ParityCommand.self,
-            BenchCommand.self, MakeSineCommand.self, ClassifyCommand.self, MakeCorpusCommand.self,
+            BenchCommand.self, MakeSineCommand.self, ClassifyCommand.self, PredictCommand.self, MakeCorpusCommand.self,
             MakePairsCommand.self, Seq2SeqCommand.self, GenerateCommand.self, ForecastCommand.self,
         ]
     )

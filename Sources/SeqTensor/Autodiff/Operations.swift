@@ -182,6 +182,21 @@ public func concatenateLastAxis(_ parts: [Variable]) -> Variable {
     }
 }
 
+/// Steps `range` of the last axis: (..., L) -> (..., range.count); the gradient flows back into
+/// those steps (PyTorch's `x[..., a:b]`).
+public func narrowLastAxis(_ x: Variable, _ range: Range<Int>) -> Variable {
+    let L = x.shape.last ?? 0
+    precondition(range.lowerBound >= 0 && range.upperBound <= L, "narrowLastAxis: \(range) outside 0..<\(L)")
+    let lead = Array(x.shape.dropLast()), rows = Tensor.elementCount(lead), w = range.count
+    var y = Tensor(uninitialized: lead + [w])
+    let xp = x.value.pointer, yp = y.mutablePointer
+    for r in 0..<rows { (yp + r * w).update(from: xp + r * L + range.lowerBound, count: w) }
+    return Graph.output(y, inputs: [x]) { g in
+        let d = x.gradPointer(), gp = g.pointer
+        for r in 0..<rows { for j in 0..<w { d[r * L + range.lowerBound + j] += gp[r * w + j] } }
+    }
+}
+
 extension Variable {
     /// Swaps the first two axes: (A, B, ...) -> (B, A, ...), e.g. batch-first <-> sequence-first.
     public func swappingFirstAxes() -> Variable {

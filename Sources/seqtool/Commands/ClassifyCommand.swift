@@ -10,18 +10,26 @@ import SeqTensor
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Train a classifier on CSV rows: lstm|gru|rnn (many-to-one), mlp, cnn1d or cnn2d.",
+        abstract: "Train a sequence classifier: lstm|gru|rnn (many-to-one), fcn, lstm-fcn, mlp, cnn1d or cnn2d.",
         discussion: """
-            Recurrent models read each row as a sequence (one value per step, every --subsample-th;
-            by default about 50 steps) and classify from the last hidden state. Example:
+            Time series: --train and --test in the .ts format of the UCR/UEA archives (any number of
+            channels, series of different lengths, class labels as strings), or CSV rows with
+            --model fcn or lstm-fcn. A share of the training file (--val-split) selects the epoch
+            whose weights are kept; training stops after --patience epochs without a better
+            validation accuracy. Inputs are standardised per channel with the training data.
+              seqtool classify --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --model fcn
+
+            CSV rows (one series per row, label first or last): recurrent models read each row as a
+            sequence (every --subsample-th value; by default about 50 steps) and classify from the
+            last hidden state; mlp, cnn1d and cnn2d read the row as features, a signal or an image.
               seqtool make-sine --out train.csv --phases random --count 200 --seed 1
               seqtool make-sine --out test.csv --phases random --count 40 --seed 2
               seqtool classify --train train.csv --test test.csv --model lstm
             """
     )
 
-    @Option(help: "Training CSV (one example per row).") var train: String
-    @Option(help: "Test CSV (same layout).") var test: String?
+    @Option(help: "Training data: a .ts file, or CSV (one example per row).") var train: String
+    @Option(help: "Test data (same layout).") var test: String?
     @Option(name: .customLong("test-split"), help: "Without --test: hold out this fraction of --train (seeded).")
     var testSplit: Double?
     @Option(name: .customLong("label-column"), help: "Where the label is: first or last.")
@@ -42,7 +50,16 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Learning rate (cosine-annealed to 0 over the run).") var lr: Float = 3e-3
     @Option(help: "Optimizer.") var optimizer: OptimizerKind = .adam
     @Option(help: "Clip the global gradient norm to this (0: off).") var clip: Float = 1
-    @Option(help: "Stop after this many epochs at 100% training accuracy (0: never).") var patience = 10
+    @Option(
+        help: """
+            Stop after this many epochs without a better validation accuracy (time series; default 50), \
+            or at 100% training accuracy (CSV models; default 10). 0: never.
+            """)
+    var patience: Int?
+    @Option(
+        name: .customLong("val-split"),
+        help: "Time series: the share of --train held out to select the best epoch (0: keep the last).")
+    var valSplit = 0.2
     @Flag(inversion: .prefixedNo, help: "Standardise inputs with the training mean and deviation.") var normalize = true
     @OptionGroup var seeding: SeedOptions
     @OptionGroup var compute: ThreadOptions
@@ -59,7 +76,8 @@ struct ClassifyCommand: ParsableCommand {
         try require(batch > 0, "--batch", "must be positive")
         try require(lr > 0 && lr.isFinite, "--lr", "must be positive")
         try require(clip >= 0, "--clip", "must not be negative")
-        try require(patience >= 0, "--patience", "must not be negative")
+        try require((patience ?? 0) >= 0, "--patience", "must not be negative")
+        try require(valSplit >= 0 && valSplit < 1, "--val-split", "must be in [0, 1)")
         try require(subsample.map { $0 > 0 } ?? true, "--subsample", "must be positive")
         try require(testSplit.map { $0 > 0 && $0 < 1 } ?? true, "--test-split", "must be in (0, 1)")
         try require(test == nil || testSplit == nil, "--test", "and --test-split cannot both be given")
@@ -83,6 +101,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        if classifiesSeries { return try runSeries() }
         compute.apply()
         try overwrite.check(out, flag: "--out") { isSafeTensors($0, format: SequenceClassifier.format) }
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
@@ -101,7 +120,7 @@ struct ClassifyCommand: ParsableCommand {
         options.optimizer = optimizer
         options.learningRate = lr
         options.clip = clip
-        options.patience = patience
+        options.patience = patience ?? 10
         let trainer = ClassifierTrainer(model: classifier, options: options, data: trainRows)
         printError(
             "classify: \(model.rawValue), \(trainRows.count) training rows of \(trainRows.featureCount) values, "
@@ -192,6 +211,8 @@ struct ClassifyCommand: ParsableCommand {
                 throw CommandError("--image \(image!): needs at least 4x4 for two 2x2 poolings")
             }
             return .cnn2d(height: h, width: w)
+        case .fcn, .lstmFCN:
+            preconditionFailure("fcn and lstm-fcn run on the time-series path")
         case .lstm, .gru, .rnn, .rnnRelu:
             return .recurrent(
                 cell: model.cell!, hidden: hidden, layers: rnnLayers, subsample: subsample ?? max(1, F / 50))

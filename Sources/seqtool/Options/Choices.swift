@@ -36,6 +36,8 @@ enum ClassifierChoice: String, ExpressibleByArgument, CaseIterable {
     case lstm, gru, rnn
     case rnnRelu = "rnn_relu"
     case mlp, cnn1d, cnn2d
+    case fcn
+    case lstmFCN = "lstm-fcn"
 
     /// The cell of a recurrent choice; nil for the feedforward ones.
     var cell: CellKind? {
@@ -44,7 +46,7 @@ enum ClassifierChoice: String, ExpressibleByArgument, CaseIterable {
         case .gru: .gru
         case .rnn: .rnnTanh
         case .rnnRelu: .rnnRelu
-        case .mlp, .cnn1d, .cnn2d: nil
+        case .mlp, .cnn1d, .cnn2d, .fcn, .lstmFCN: nil
         }
     }
 }

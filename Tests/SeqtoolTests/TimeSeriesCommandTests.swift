@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+/// `classify` on `.ts` files (two channels, unequal lengths, string labels), `predict` with the
+/// model it writes, `info` on it, and the errors of files that do not fit.
+final class TimeSeriesCommandTests: XCTestCase {
+    var runner: CommandRunner!
+
+    override func setUpWithError() throws { runner = try CommandRunner() }
+    override func tearDown() { runner.remove() }
+
+    /// A .ts file of `count` two-channel series of 10 to 24 steps: "rise" when channel 0 rises,
+    /// "fall" when it falls; channel 1 is noise.
+    func writeTS(_ name: String, count: Int, seed: UInt64, labels: Bool = true, channels: Int = 2) throws -> String {
+        var state = seed
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var text = "# synthetic\n@problemName Rise\n@univariate \(channels == 1)\n@dimensions \(channels)\n"
+        text += "@equalLength false\n@classLabel \(labels) \(labels ? "rise fall" : "")\n@data\n"
+        for _ in 0..<count {
+            let rise = next() < 0.5, length = 10 + Int(next() * 15)
+            var dims: [String] = []
+            for c in 0..<channels {
+                let values = (0..<length).map { t -> String in
+                    let ramp = c == 0 ? Double(t) / Double(length) * (rise ? 1 : -1) : 0
+                    return String(format: "%.4f", ramp + 0.1 * (next() - 0.5))
+                }
+                dims.append(values.joined(separator: ","))
+            }
+            text += dims.joined(separator: ":") + (labels ? ":" + (rise ? "rise" : "fall") : "") + "\n"
+        }
+        try text.write(toFile: runner.path(name), atomically: true, encoding: .utf8)
+        return name
+    }
+
+    func testClassifyPredictAndInfoOnTimeSeries() throws {
+        let train = try writeTS("train.ts", count: 40, seed: 1), test = try writeTS("test.ts", count: 20, seed: 2)
+        let r = try runner.run([
+            "classify", "--train", train, "--test", test, "--model", "gru", "--hidden", "16", "--epochs", "25",
+            "--out", "m.safetensors", "--plot", "c.svg", "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("per-class accuracy (test): fall:"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("kept epoch"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("epoch 1  loss"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("val acc"), r.stderr)
+        let accuracy = try XCTUnwrap(r.json["test_accuracy"] as? Double, r.stdout)
+        XCTAssertGreaterThanOrEqual(accuracy, 0.9)
+
+        // predict gives the same accuracy, one line per series, and every class's probability.
+        let p = try runner.run(["predict", "--model", "m.safetensors", "--input", test, "--csv", "p.csv", "--json"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertEqual(try XCTUnwrap(p.json["accuracy"] as? Double), accuracy, accuracy: 1e-9)
+        XCTAssertEqual(p.stdout.split(separator: "\n").filter { $0.contains("(true ") }.count, 20)
+        let csv = try String(contentsOfFile: runner.path("p.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.first, "index,predicted,label,fall,rise")
+        XCTAssertEqual(csv.count, 21)
+        // Without labels: predictions, no accuracy.
+        let unlabelled = try writeTS("new.ts", count: 5, seed: 3, labels: false)
+        let u = try runner.run(["predict", "--model", "m.safetensors", "--input", unlabelled, "--json"])
+        XCTAssertEqual(u.status, 0, u.stderr)
+        XCTAssertNil(u.json["accuracy"])
+        XCTAssertEqual(u.stdout.split(separator: "\n").count, 6)
+
+        let info = try runner.run(["info", "--model", "m.safetensors"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("classes (2): fall, rise"), info.stdout)
+    }
+
+    func testFCNOnCSVRowsAndLSTMFCN() throws {
+        let train = try writeTS("train.ts", count: 24, seed: 4)
+        for model in ["fcn", "lstm-fcn"] {
+            let r = try runner.run([
+                "classify", "--train", train, "--model", model, "--epochs", "2", "--test-split", "0.25", "--json",
+            ])
+            XCTAssertEqual(r.status, 0, "\(model): \(r.stderr)")
+            XCTAssertNotNil(r.json["test_accuracy"], r.stdout)
+        }
+        try "0,1,2,3,4,5,6,7\n1,7,6,5,4,3,2,1\n0,1,2,3,4,5,6,8\n1,8,6,5,4,3,2,1\n".write(
+            toFile: runner.path("rows.csv"), atomically: true, encoding: .utf8)
+        let csv = try runner.run(["classify", "--train", "rows.csv", "--model", "fcn", "--epochs", "2", "--json"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        XCTAssertEqual(csv.json["classes"] as? Int, 2)
+    }
+
+    func testFilesThatDoNotFitAreClearErrors() throws {
+        let train = try writeTS("train.ts", count: 12, seed: 5)
+        let r = try runner.run([
+            "classify", "--train", train, "--model", "gru", "--hidden", "4", "--epochs", "1", "--out", "m.safetensors",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let oneChannel = try writeTS("one.ts", count: 3, seed: 6, channels: 1)
+        try runner.expectFailure(
+            ["predict", "--model", "m.safetensors", "--input", oneChannel], mentioning: "1 channel(s), the model")
+        try "@dimensions 2\n@classLabel true rise fall jump\n@data\n1,2:3,4:jump\n".write(
+            toFile: runner.path("jump.ts"), atomically: true, encoding: .utf8)
+        try runner.expectFailure(
+            ["predict", "--model", "m.safetensors", "--input", "jump.ts"], mentioning: "label \"jump\" is not one of")
+        try runner.expectFailure(
+            ["classify", "--train", train, "--model", "mlp"], mentioning: "--model mlp reads CSV rows")
+        try "@dimensions 2\n@classLabel true rise fall\n@data\n1,?:3,4:rise\n".write(
+            toFile: runner.path("missing.ts"), atomically: true, encoding: .utf8)
+        try runner.expectFailure(
+            ["classify", "--train", "missing.ts"], mentioning: "missing.ts:4: case 1, channel 1, value 2 is missing")
+        try runner.expectFailure(["classify", "--train", train, "--val-split", "1"], mentioning: "--val-split")
+    }
+}
