@@ -21,8 +21,9 @@ import SeqTensor
 public final class SeriesClassifier: Module {
     /// The architectures, stored in the model file's metadata.
     public enum Architecture: Equatable, Sendable {
-        /// A recurrent stack over the channels; the last layer's final state -> Linear.
-        case recurrent(cell: CellKind, hidden: Int, layers: Int)
+        /// A recurrent stack over the channels; the last layer's final state (both directions'
+        /// when bidirectional) -> Linear.
+        case recurrent(cell: CellKind, hidden: Int, layers: Int, bidirectional: Bool = false)
         /// The fully convolutional network.
         case fcn
         /// An LSTM of `hidden` units beside the FCN.
@@ -61,12 +62,12 @@ public final class SeriesClassifier: Module {
         channelStd = Array(repeating: 1, count: channels)
         var features = 0
         switch architecture {
-        case .recurrent(let cell, let hidden, let layers):
+        case .recurrent(let cell, let hidden, let layers, let bidirectional):
             rnn = RecurrentLayer(
-                cell, inputSize: channels, hiddenSize: hidden, numLayers: layers,
+                cell, inputSize: channels, hiddenSize: hidden, numLayers: layers, bidirectional: bidirectional,
                 forgetGateBias: cell == .lstm ? 1 : nil, random: random)
             rnnDropout = nil
-            features = hidden
+            features = hidden * (bidirectional ? 2 : 1)
         case .lstmFCN(let hidden):
             rnn = RecurrentLayer(.lstm, inputSize: channels, hiddenSize: hidden, forgetGateBias: 1, random: random)
             rnnDropout = Dropout(probability: 0.8, random: random)
@@ -152,8 +153,14 @@ public final class SeriesClassifier: Module {
         var features: [Variable] = []
         if let rnn {
             let (_, state) = rnn(Variable(timeMajor), state: nil, lengths: steps)
-            let H = rnn.hiddenSize, L = rnn.numLayers
-            var last = state.h.slice((L - 1)..<L).reshaped([B, H])
+            // The last layer's final states: h is (L*D, B, H), layer-major, so its D directions
+            // are the last D entries; a reverse direction ends at each series' first step.
+            let H = rnn.hiddenSize, L = rnn.numLayers, D = rnn.directions
+            var last = state.h.slice((L * D - D)..<(L * D)).reshaped([D, B, H])
+            last =
+                D == 1
+                ? last.reshaped([B, H])
+                : concatenateLastAxis([last.slice(0..<1), last.slice(1..<2)]).reshaped([B, 2 * H])
             if let rnnDropout { last = rnnDropout(last) }
             features.append(last)
         }

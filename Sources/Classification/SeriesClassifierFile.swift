@@ -16,8 +16,9 @@ extension SeriesClassifier {
         m["channel_mean"] = channelMean.map { String($0) }.joined(separator: ",")
         m["channel_std"] = channelStd.map { String($0) }.joined(separator: ",")
         switch architecture {
-        case .recurrent(let cell, let hidden, let layers):
+        case .recurrent(let cell, let hidden, let layers, let bidirectional):
             (m["model"], m["hidden"], m["layers"]) = (cell.rawValue, String(hidden), String(layers))
+            m["bidirectional"] = String(bidirectional)
         case .fcn: m["model"] = "fcn"
         case .lstmFCN(let hidden): (m["model"], m["hidden"]) = ("lstm-fcn", String(hidden))
         }
@@ -58,7 +59,9 @@ extension SeriesClassifier {
         case "lstm-fcn": architecture = .lstmFCN(hidden: try int("hidden"))
         case let name:
             guard let cell = CellKind(rawValue: name) else { throw fail("metadata model \"\(name)\" is unknown") }
-            architecture = .recurrent(cell: cell, hidden: try int("hidden"), layers: try int("layers"))
+            architecture = .recurrent(
+                cell: cell, hidden: try int("hidden"), layers: try int("layers"),
+                bidirectional: m["bidirectional"] == "true")
         }
         guard file.tensors["head.weight"]?.shape.first == names.count else {
             throw fail("the output layer does not have \(names.count) classes")

@@ -13,8 +13,9 @@ public final class SeriesTrainer {
     public struct Options: Sendable {
         /// Passes over the training series at most, and series per step.
         public var epochs = 200, batch = 16
-        /// The optimizer, with its PyTorch defaults, and its starting learning rate.
+        /// The optimizer, with its PyTorch defaults.
         public var optimizer: OptimizerKind = .adam
+        /// The starting learning rate (annealed to 0 by a cosine over `epochs`).
         public var learningRate: Float = 1e-3
         /// Clip the global gradient norm to this (0: no clipping).
         public var clip: Float = 1
@@ -32,8 +33,9 @@ public final class SeriesTrainer {
     public let optimizer: Optimizer
     /// The series trained on, and the ones the model is selected on (nil: the last epoch is kept).
     public let training: LabeledSeries, validation: LabeledSeries?
-    /// Epochs taken, and the epoch whose weights are kept with its validation accuracy.
+    /// Epochs taken, and the epoch whose weights are kept.
     public private(set) var epoch = 0, bestEpoch = 0
+    /// The kept epoch's validation accuracy and loss (-1 and infinity before the first epoch).
     public private(set) var bestValidationAccuracy = -1.0, bestValidationLoss = Double.infinity
     let targets: [Int]
     let schedule: LearningRateSchedule

@@ -68,7 +68,9 @@ public struct LabeledRows {
             if width < 0 { width = fields.count }
             guard fields.count == width else {
                 throw DataError(
-                    file: path, line: lineNumber, problem: "has \(fields.count) fields, earlier rows have \(width)")
+                    file: path, line: lineNumber,
+                    problem: "has \(fields.count) fields, earlier rows have \(width) (series of different lengths "
+                        + "can be given in the .ts format of the UCR/UEA archives)")
             }
             for (k, n) in numbers.enumerated() {
                 guard let n else {

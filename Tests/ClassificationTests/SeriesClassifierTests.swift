@@ -72,7 +72,8 @@ final class SeriesClassifierTests: XCTestCase {
         let data = Self.task(count: 6, seed: 5)
         let shortest = data.lengths.enumerated().min { $0.element < $1.element }!.offset
         for architecture in [
-            SeriesClassifier.Architecture.recurrent(cell: .lstm, hidden: 8, layers: 2), .fcn, .lstmFCN(hidden: 4),
+            SeriesClassifier.Architecture.recurrent(cell: .lstm, hidden: 8, layers: 2),
+            .recurrent(cell: .gru, hidden: 8, layers: 2, bidirectional: true), .fcn, .lstmFCN(hidden: 4),
         ] {
             let model = SeriesClassifier(
                 architecture, channels: 2, classNames: ["down", "up"], random: RandomSource(seed: 6))

@@ -89,6 +89,7 @@ final class TimeSeriesCommandTests: XCTestCase {
         let train = try writeTS("train.ts", count: 12, seed: 5)
         let r = try runner.run([
             "classify", "--train", train, "--model", "gru", "--hidden", "4", "--epochs", "1", "--out", "m.safetensors",
+            "--bidirectional",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let oneChannel = try writeTS("one.ts", count: 3, seed: 6, channels: 1)
@@ -105,5 +106,9 @@ final class TimeSeriesCommandTests: XCTestCase {
         try runner.expectFailure(
             ["classify", "--train", "missing.ts"], mentioning: "missing.ts:4: case 1, channel 1, value 2 is missing")
         try runner.expectFailure(["classify", "--train", train, "--val-split", "1"], mentioning: "--val-split")
+        try runner.expectFailure(
+            ["classify", "--train", train, "--model", "fcn", "--bidirectional"], mentioning: "--bidirectional")
+        let info = try runner.run(["info", "--model", "m.safetensors", "--json"])
+        XCTAssertEqual(info.json["model"] as? String, "gru", info.stdout)
     }
 }
