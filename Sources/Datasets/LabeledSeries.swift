@@ -41,13 +41,64 @@ public struct LabeledSeries {
         (self.channels, self.values, self.labels, self.declaredClasses) = (channels, values, labels, declaredClasses)
     }
 
-    /// CSV rows as one-channel series of equal length, their class numbers as labels (none when
-    /// `labelled` is false).
-    public init(rows: LabeledRows, labelled: Bool = true) {
-        let F = rows.featureCount, p = rows.features.pointer
-        self.init(
-            channels: 1, values: (0..<rows.count).map { Array(UnsafeBufferPointer(start: p + $0 * F, count: F)) },
-            labels: labelled ? rows.labels.map(String.init) : nil)
+    /// Reads `path`: the `.ts` format when its name ends in `.ts`, CSV rows otherwise.
+    public static func read(path: String, labelColumn: LabeledRows.LabelColumn) throws -> LabeledSeries {
+        path.lowercased().hasSuffix(".ts")
+            ? try LabeledSeries(ts: path) : try LabeledSeries(csv: path, labelColumn: labelColumn)
+    }
+
+    /// Reads CSV rows as one-channel series of equal length (one series per row, the label first or
+    /// last, any string; `none`: no labels), an optional header, Windows line endings and a
+    /// byte-order mark tolerated. Rows of different lengths are an error that suggests `.ts`.
+    public init(csv path: String, labelColumn: LabeledRows.LabelColumn) throws {
+        try self.init(csvText: readUserText(path, kind: "a CSV file"), source: path, labelColumn: labelColumn)
+    }
+
+    /// Parses CSV text as `init(csv:labelColumn:)` reads a file; `source` names it in errors.
+    public init(csvText text: String, source: String, labelColumn: LabeledRows.LabelColumn) throws {
+        var values: [[Float]] = [], labels: [String] = []
+        var width = -1, lineNumber = 0
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            lineNumber += 1
+            let line = lineNumber == 1 && raw.hasPrefix("\u{FEFF}") ? raw.dropFirst() : raw
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            var label: String? = nil
+            switch labelColumn {
+            case .first: label = fields.removeFirst()
+            case .last: label = fields.removeLast()
+            case .none: break
+            }
+            let numbers = fields.map { Float($0) }
+            // A first line with a value that is not a number is a header.
+            if values.isEmpty && lineNumber == 1 && numbers.contains(where: { $0 == nil }) { continue }
+            func fail(_ problem: String, column: Int? = nil) -> DataError {
+                DataError(file: source, line: lineNumber, column: column, problem: problem)
+            }
+            guard !fields.isEmpty else { throw fail("has no values beside the label") }
+            if width < 0 { width = fields.count }
+            guard fields.count == width else {
+                throw fail(
+                    "has \(fields.count) values, earlier rows have \(width) (series of different lengths can be "
+                        + "given in the .ts format of the UCR/UEA archives)")
+            }
+            let offset = labelColumn == .first ? 2 : 1
+            for (k, n) in numbers.enumerated() {
+                guard let n, n.isFinite else {
+                    let problem = fields[k] == "?" || fields[k].lowercased() == "nan" ? "is missing" : "is not a number"
+                    throw fail("value \"\(fields[k])\" \(problem)", column: k + offset)
+                }
+            }
+            if let label {
+                guard !label.isEmpty else { throw fail("has an empty label") }
+                labels.append(label)
+            }
+            values.append(numbers.map { $0! })
+        }
+        guard !values.isEmpty else { throw DataError(file: source, problem: "holds no data rows") }
+        self.init(channels: 1, values: values, labels: labelColumn == .none ? nil : labels)
     }
 
     /// Series in the set.

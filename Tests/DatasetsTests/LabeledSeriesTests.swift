@@ -93,4 +93,23 @@ final class LabeledSeriesTests: XCTestCase {
         let series = try LabeledSeries(tsText: "\u{FEFF}@classLabel true x\r\n@data\r\n1,2:x\r\n", source: "w.ts")
         XCTAssertEqual(series.values, [[1, 2]])
     }
+
+    /// CSV rows as series: string labels first or last, a header, no labels; errors name the place.
+    func testCSVRowsWithStringLabels() throws {
+        let first = try LabeledSeries(
+            csvText: "class,t0,t1\nWalking,1,2\nStanding,3,4\n", source: "a.csv", labelColumn: .first)
+        XCTAssertEqual(first.labels!, ["Walking", "Standing"])
+        XCTAssertEqual(first.values, [[1, 2], [3, 4]])
+        let last = try LabeledSeries(csvText: "1,2,up\r\n3,4,down\r\n", source: "b.csv", labelColumn: .last)
+        XCTAssertEqual(last.labels!, ["up", "down"])
+        let none = try LabeledSeries(csvText: "1,2\n3,4\n", source: "c.csv", labelColumn: .none)
+        XCTAssertNil(none.labels)
+        XCTAssertThrowsError(try LabeledSeries(csvText: "a,1,2\nb,3\n", source: "d.csv", labelColumn: .first)) {
+            XCTAssertTrue("\($0)".contains("d.csv:2: has 1 values, earlier rows have 2"), "\($0)")
+            XCTAssertTrue("\($0)".contains(".ts format"), "\($0)")
+        }
+        XCTAssertThrowsError(try LabeledSeries(csvText: "a,1,2\nb,3,?\n", source: "e.csv", labelColumn: .first)) {
+            XCTAssertTrue("\($0)".contains("e.csv:2:3: value \"?\" is missing"), "\($0)")
+        }
+    }
 }

@@ -78,11 +78,12 @@ final class TimeSeriesCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 0, "\(model): \(r.stderr)")
             XCTAssertNotNil(r.json["test_accuracy"], r.stdout)
         }
-        try "0,1,2,3,4,5,6,7\n1,7,6,5,4,3,2,1\n0,1,2,3,4,5,6,8\n1,8,6,5,4,3,2,1\n".write(
+        try "up,1,2,3,4,5,6,7\ndown,7,6,5,4,3,2,1\nup,1,2,3,4,5,6,8\ndown,8,6,5,4,3,2,1\n".write(
             toFile: runner.path("rows.csv"), atomically: true, encoding: .utf8)
         let csv = try runner.run(["classify", "--train", "rows.csv", "--model", "fcn", "--epochs", "2", "--json"])
         XCTAssertEqual(csv.status, 0, csv.stderr)
         XCTAssertEqual(csv.json["classes"] as? Int, 2)
+        XCTAssertTrue(csv.stdout.contains("per-class accuracy (train): down:"), csv.stdout)
     }
 
     func testFilesThatDoNotFitAreClearErrors() throws {

@@ -14,12 +14,6 @@ extension ClassifyCommand {
         train.lowercased().hasSuffix(".ts") || model == .fcn || model == .lstmFCN
     }
 
-    /// Reads a `.ts` file, or CSV rows as one-channel series with their labels as strings.
-    func readSeries(_ path: String) throws -> LabeledSeries {
-        if path.lowercased().hasSuffix(".ts") { return try reporting { try LabeledSeries(ts: path) } }
-        return LabeledSeries(rows: try reporting { try LabeledRows(csv: path, labelColumn: labelColumn) })
-    }
-
     func runSeries() throws {
         compute.apply()
         try overwrite.check(out, flag: "--out") { isSafeTensors($0, format: SeriesClassifier.format) }
@@ -29,8 +23,10 @@ extension ClassifyCommand {
                 "--model \(model.rawValue) reads CSV rows of equal length; for time series use lstm, gru, rnn, "
                     + "rnn_relu, fcn or lstm-fcn")
         }
-        var all = try readSeries(train)
-        var testSet = try test.map(readSeries)
+        var all = try reporting { try LabeledSeries.read(path: train, labelColumn: labelColumn) }
+        var testSet = try test.map { path in
+            try reporting { try LabeledSeries.read(path: path, labelColumn: labelColumn) }
+        }
         if let testSplit {
             var g = SeededGenerator(seed: seeding.seed)
             let order = g.permutation(all.count), cut = Int((Double(all.count) * testSplit).rounded())
@@ -63,7 +59,9 @@ extension ClassifyCommand {
                     + "(classes \(classNames.joined(separator: ", ")))")
         }
         var options = SeriesTrainer.Options()
-        options.epochs = epochs ?? 200
+        // Sized from the data: about 1500 steps, 100 to 300 epochs (patience usually ends it sooner).
+        let stepsPerEpoch = (training.count + batch - 1) / batch
+        options.epochs = epochs ?? min(300, max(100, (1500 + stepsPerEpoch - 1) / stepsPerEpoch))
         (options.batch, options.optimizer, options.learningRate, options.clip) = (batch, optimizer, lr, clip)
         options.patience = patience ?? 50
         let trainer = SeriesTrainer(model: classifier, options: options, training: training, validation: validation)

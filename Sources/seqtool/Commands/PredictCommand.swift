@@ -31,7 +31,7 @@ struct PredictCommand: ParsableCommand {
         compute.apply()
         try overwrite.check(csv, flag: "--csv") { $0.lowercased().hasSuffix(".csv") }
         let classifier = try reporting { try SeriesClassifier.load(path: model) }
-        let data = try readInput()
+        let data = try reporting { try LabeledSeries.read(path: input, labelColumn: labelColumn) }
         guard data.channels == classifier.channels else {
             throw CommandError(
                 "\(input): series have \(data.channels) channel(s), the model \(model) was trained on "
@@ -68,13 +68,6 @@ struct PredictCommand: ParsableCommand {
             print("probabilities written to \(csv)")
         }
         output.emit(summary)
-    }
-
-    /// The input as series: `.ts`, or CSV rows as one-channel series.
-    func readInput() throws -> LabeledSeries {
-        if input.lowercased().hasSuffix(".ts") { return try reporting { try LabeledSeries(ts: input) } }
-        let rows = try reporting { try LabeledRows(csv: input, labelColumn: labelColumn) }
-        return LabeledSeries(rows: rows, labelled: labelColumn != .none)
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break.
