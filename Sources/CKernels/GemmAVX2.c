@@ -5,8 +5,9 @@
 //     for p in 0..<kc:  C[i][0..<16] += A[i][p] * B[p][0..<16]   (i = 0..<6; 12 FMAs per p)
 //
 // Two FMA pipes of 4-cycle latency need 8 independent accumulators to stay busy; 12 leave room
-// for the loads. Edges (nr < 16) load and store C through lane masks. The packing, blocking and
-// threads are GemmDriver.h's.
+// for the loads. Tiles of at most 4 rows (the tail of a thread's 16 batch rows) run a 4x16 kernel
+// with 8. Edges (nr < 16) load and store C through lane masks. The packing, blocking and threads
+// are GemmDriver.h's.
 #if defined(__x86_64__)
 #include "Support.h"
 
