@@ -112,4 +112,34 @@ final class TimeSeriesCommandTests: XCTestCase {
         let info = try runner.run(["info", "--model", "m.safetensors", "--json"])
         XCTAssertEqual(info.json["model"] as? String, "gru", info.stdout)
     }
+
+    /// CSV rows with string labels take the default recurrent model; a classifier of CSV rows
+    /// (classes 0...K-1) predicts a CSV file with the accuracy classify reported.
+    func testStringLabelledCSVAndPredictWithACSVRowModel() throws {
+        var text = "", numeric = ""
+        for i in 0..<24 {
+            let up = i % 2 == 0
+            let values = (0..<12).map { t in String(Float(t) / 12 * (up ? 1 : -1) + Float(i % 5) * 0.01) }
+            text += (up ? "up," : "down,") + values.joined(separator: ",") + "\r\n"
+            numeric += (up ? "1," : "0,") + values.joined(separator: ",") + "\n"
+        }
+        try text.write(toFile: runner.path("s.csv"), atomically: true, encoding: .utf8)
+        try numeric.write(toFile: runner.path("n.csv"), atomically: true, encoding: .utf8)
+        let s = try runner.run(["classify", "--train", "s.csv", "--epochs", "3", "--json"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertTrue(s.stdout.contains("per-class accuracy (train): down:"), s.stdout)
+
+        let c = try runner.run([
+            "classify", "--train", "n.csv", "--test", "n.csv", "--epochs", "5", "--out", "rows.safetensors", "--json",
+        ])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let p = try runner.run(["predict", "--model", "rows.safetensors", "--input", "n.csv", "--json"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertEqual(
+            try XCTUnwrap(p.json["accuracy"] as? Double), try XCTUnwrap(c.json["test_accuracy"] as? Double),
+            accuracy: 1e-9)
+        try runner.expectFailure(
+            ["predict", "--model", "rows.safetensors", "--input", try writeTS("x.ts", count: 2, seed: 9)],
+            mentioning: "classifies CSV rows")
+    }
 }

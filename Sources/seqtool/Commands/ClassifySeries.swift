@@ -9,9 +9,15 @@ import SeqTensor
 /// string labels), or CSV rows with `--model fcn|lstm-fcn`. Model selection on a validation split
 /// of the training file, the best epoch's weights kept.
 extension ClassifyCommand {
-    /// Whether this run takes the time-series path.
+    /// Whether this run takes the time-series path: `.ts` files, the models only it has, or CSV rows
+    /// whose labels are not class numbers 0, 1, 2, ... (string labels) for a recurrent model.
     var classifiesSeries: Bool {
-        train.lowercased().hasSuffix(".ts") || model == .fcn || model == .lstmFCN
+        if train.lowercased().hasSuffix(".ts") || model == .fcn || model == .lstmFCN { return true }
+        guard model.cell != nil,
+            let data = try? LabeledSeries(csv: train, labelColumn: labelColumn == .none ? .first : labelColumn),
+            let labels = data.labels
+        else { return false }
+        return !labels.allSatisfy { Int($0).map { $0 >= 0 } ?? false }
     }
 
     func runSeries() throws {
