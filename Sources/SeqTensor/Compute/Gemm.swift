@@ -94,9 +94,10 @@ public enum BLASThreads {
 /// Which implementation `gemm` runs for products of more than one row.
 ///
 /// `native` is the project's GEMM (`CKernels/GemmDriver.h` and its kernels), chosen when
-/// `InstructionSet.current` has one (AVX2 or AVX-512): Debian's OpenBLAS picks AVX2 kernels on AVX-512 machines (or is told
-/// to, with `OPENBLAS_CORETYPE`), which leaves half of each FMA unit idle, and on every machine it
-/// packs W_hh again at every step of a sequence and adds the bias in a pass of its own.
+/// `InstructionSet.current` has one (AVX2 or AVX-512): Debian's OpenBLAS picks AVX2 kernels on
+/// AVX-512 machines (or is told to, with `OPENBLAS_CORETYPE`), which leaves half of each FMA unit
+/// idle, and on every machine it packs W_hh again at every step of a sequence and adds the bias in a
+/// pass of its own.
 /// `SEQTOOL_GEMM=openblas` in the environment forces OpenBLAS, for comparison.
 public enum GemmBackend: String, Sendable {
     case native
