@@ -37,13 +37,8 @@ AVX2 static inline void copy_b_row(float *dst, const float *src, long width) {
     _mm256_store_ps(dst + 8, _mm256_maskload_ps(src + 8, lanes8(width - 8)));
 }
 
-// C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C (+ bias[j] on every row when
-// bias is given); beta = 0 never reads C.
-// A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or the matrix itself
-// (rs = lda, cs = 1). Rows past mr read row 0. `next_b`, when given, is the B sliver the next
-// call will read: one line of it is fetched per k, behind the FMAs, so that it comes from L1.
-// C[i][0..<nr] = alpha acc[i] + beta C[i] (+ bias) for rows i < mr: the epilogue of both kernels.
-// beta = 0 never reads C.
+// C[i][0..<nr] = alpha acc[i] + beta C[i] (+ bias[j] on every row when bias is given) for rows
+// i < mr: the micro-kernel's epilogue. beta = 0 never reads C.
 AVX2 static inline void store_tile(__m256 acc[][2], float *c, long ldc, float alpha, float beta, const float *bias,
                                    long mr, long nr) {
     __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
@@ -76,47 +71,21 @@ AVX2 static inline void store_tile(__m256 acc[][2], float *c, long ldc, float al
     }
 }
 
-// A tile of at most 4 rows: 8 accumulators, 4 cycles per k on two FMA pipes where the 6-row
-// kernel takes 6, so a batch share of 16 rows costs 6 + 6 + 4 instead of 3 x 6.
-AVX2 static void kernel_4x16(long kc, const float *a, long rs, long cs, const float *restrict bp, const float *next_b,
-                             float *c, long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
-    const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs, *a3 = a + (mr > 3) * 3 * rs;
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    if (beta != 0)
-        for (long i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-    const char *fetch = (const char *)(next_b ? next_b : bp);
-    for (long p = 0, q = 0; p < kc; p++, q += cs, fetch += NR * sizeof(float)) {
-        _mm_prefetch(fetch, _MM_HINT_T0);
-        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-        __m256 x;
-        x = _mm256_broadcast_ss(a0 + q); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(a1 + q); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(a2 + q); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(a3 + q); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-        bp += NR;
+// C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C (+ bias), with `rows` (a constant
+// where it is inlined: 6 or 4) rows of accumulators kept in registers, two YMM per row.
+// A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or the matrix itself
+// (rs = lda, cs = 1). Rows past mr read row 0. `next_b`, when given, is the B sliver the next
+// call will read: one line of it is fetched per k, behind the FMAs, so that it comes from L1.
+AVX2 static inline __attribute__((always_inline)) void tile_kernel(
+    const int rows, long kc, const float *a, long rs, long cs, const float *restrict bp, const float *next_b,
+    float *c, long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
+    const float *ai[MR];
+    __m256 acc[MR][2];
+    for (int i = 0; i < rows; i++) {
+        ai[i] = a + (mr > i) * i * rs;
+        acc[i][0] = _mm256_setzero_ps();
+        acc[i][1] = _mm256_setzero_ps();
     }
-    __m256 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-    store_tile(acc, c, ldc, alpha, beta, bias, mr, nr);
-}
-
-AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp,
-                              const float *next_b, float *c, long ldc, float alpha, float beta, const float *bias,
-                              long mr, long nr) {
-    if (mr <= 4) {
-        kernel_4x16(kc, a, rs, cs, bp, next_b, c, ldc, alpha, beta, bias, mr, nr);
-        return;
-    }
-    const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs;
-    const float *a3 = a + (mr > 3) * 3 * rs, *a4 = a + (mr > 4) * 4 * rs, *a5 = a + (mr > 5) * 5 * rs;
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
     // When C is read (beta != 0) it may be far from this core: start fetching the tile now so
     // that the epilogue does not wait for it.
     if (beta != 0)
@@ -126,17 +95,24 @@ AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const f
     for (long p = 0, q = 0; p < kc; p++, q += cs, fetch += NR * sizeof(float)) {
         _mm_prefetch(fetch, _MM_HINT_T0);
         __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-        __m256 x;
-        x = _mm256_broadcast_ss(a0 + q); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(a1 + q); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(a2 + q); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(a3 + q); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(a4 + q); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(a5 + q); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+        for (int i = 0; i < rows; i++) {
+            __m256 x = _mm256_broadcast_ss(ai[i] + q);
+            acc[i][0] = _mm256_fmadd_ps(x, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(x, b1, acc[i][1]);
+        }
         bp += NR;
     }
-    __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     store_tile(acc, c, ldc, alpha, beta, bias, mr, nr);
+}
+
+// Tiles of 5 or 6 rows run with 12 accumulators; tiles of at most 4 rows (the tail of a thread's 16
+// batch rows) with 8, 4 cycles per k on two FMA pipes where 6 rows take 6, so 16 rows cost 6 + 6 + 4
+// instead of 3 x 6.
+AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp,
+                              const float *next_b, float *c, long ldc, float alpha, float beta, const float *bias,
+                              long mr, long nr) {
+    if (mr <= 4) tile_kernel(4, kc, a, rs, cs, bp, next_b, c, ldc, alpha, beta, bias, mr, nr);
+    else tile_kernel(MR, kc, a, rs, cs, bp, next_b, c, ldc, alpha, beta, bias, mr, nr);
 }
 
 #include "GemmDriver.h"
