@@ -20,7 +20,8 @@ typedef struct {
     float *c;
 } Gemv;
 
-AVX512 static float dot_avx512(const float *x, const float *y, long k, __mmask16 tail) {
+AVX512 static float dot_avx512(const float *x, const float *y, long k) {
+    __mmask16 tail = lane_mask(k % 16);
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     long p = 0;
     for (; p + 32 <= k; p += 32) {
@@ -30,14 +31,6 @@ AVX512 static float dot_avx512(const float *x, const float *y, long k, __mmask16
     for (; p + 16 <= k; p += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_loadu_ps(y + p), s0);
     if (p < k) s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + p), _mm512_maskz_loadu_ps(tail, y + p), s1);
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-}
-
-AVX512 static void rows_dot_avx512(const Gemv *g, long j0, long j1) {
-    __mmask16 tail = lane_mask(g->k % 16);
-    for (long j = j0; j < j1; j++) {
-        float v = g->alpha * dot_avx512(g->b + j * g->ldb, g->a, g->k, tail);
-        g->c[j] = g->beta == 0 ? v : v + g->beta * g->c[j];
-    }
 }
 
 // 128 columns at a time: eight accumulators, enough independent FMAs to fill both pipes, and
@@ -103,9 +96,12 @@ AVX2 static float dot_avx2(const float *x, const float *y, long k) {
     return _mm_cvtss_f32(h);
 }
 
-AVX2 static void rows_dot_avx2(const Gemv *g, long j0, long j1) {
+// c[j] = alpha dot(B[j][0..<k], a) + beta c[j] for rows j0..<j1, with the instruction set's dot.
+static void rows_dot(const Gemv *g, long j0, long j1) {
     for (long j = j0; j < j1; j++) {
-        float v = g->alpha * dot_avx2(g->b + j * g->ldb, g->a, g->k);
+        const float *row = g->b + j * g->ldb;
+        float dot = g->isa == ST_CPU_AVX512 ? dot_avx512(row, g->a, g->k) : dot_avx2(row, g->a, g->k);
+        float v = g->alpha * dot;
         g->c[j] = g->beta == 0 ? v : v + g->beta * g->c[j];
     }
 }
@@ -150,11 +146,9 @@ static void gemv_task(void *context, int index, int count) {
     range_of(ceil_div(g->n, 64), 64, index, count, &j0, &j1);
     if (j1 > g->n) j1 = g->n;
     if (j0 >= j1) return;
-    if (g->isa == ST_CPU_AVX512) {
-        if (g->trans_b) rows_dot_avx512(g, j0, j1); else columns_axpy_avx512(g, j0, j1);
-    } else {
-        if (g->trans_b) rows_dot_avx2(g, j0, j1); else columns_axpy_avx2(g, j0, j1);
-    }
+    if (g->trans_b) rows_dot(g, j0, j1);
+    else if (g->isa == ST_CPU_AVX512) columns_axpy_avx512(g, j0, j1);
+    else columns_axpy_avx2(g, j0, j1);
 }
 
 void st_gemv(int isa, int trans_b, long n, long k, float alpha, const float *a, long inc_a,
