@@ -40,7 +40,9 @@ struct PredictCommand: ParsableCommand {
         let format = try reporting { try SafeTensors.read(path: model) }.metadata["format"] ?? ""
         let result = format == SequenceClassifier.format ? try predictRows() : try predictSeries()
         let names = result.classNames, probabilities = result.probabilities
-        let predicted = probabilities.map { p in p.indices.reduce(0) { p[$1] > p[$0] ? $1 : $0 } }
+        let predicted = probabilities.map { p in
+            p.withUnsafeBufferPointer { Kernels.argmax($0.baseAddress!, count: p.count) }
+        }
         for (i, k) in predicted.enumerated() {
             let truth = result.labels.map { "\t(true \($0[i]))" } ?? ""
             print("\(i)\t\(names[k])\t" + String(format: "%.4f", probabilities[i][k]) + truth)
