@@ -39,12 +39,7 @@ extension SequenceClassifier {
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
         try requireFormat(m, Self.format, kind: "a classifier", path: path)
-        func int(_ key: String) throws -> Int {
-            guard let v = m[key].flatMap(Int.init), v > 0, v <= 1 << 24 else {
-                throw fail("metadata \(key) is missing or not an integer in 1...\(1 << 24)")
-            }
-            return v
-        }
+        func int(_ key: String) throws -> Int { try requireMetadataInt(m, key, limit: 1 << 24, path: path) }
         let architecture: Architecture
         switch m["model"] ?? "" {
         case "mlp":

@@ -36,12 +36,7 @@ extension SeriesClassifier {
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
         try requireFormat(m, Self.format, kind: "a series classifier", path: path)
-        func int(_ key: String) throws -> Int {
-            guard let v = m[key].flatMap(Int.init), v > 0, v <= 1 << 16 else {
-                throw fail("metadata \(key) is missing or not an integer in 1...\(1 << 16)")
-            }
-            return v
-        }
+        func int(_ key: String) throws -> Int { try requireMetadataInt(m, key, limit: 1 << 16, path: path) }
         let channels = try int("channels")
         guard let names = m["class_names"].flatMap({ try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }),
             !names.isEmpty

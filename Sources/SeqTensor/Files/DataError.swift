@@ -28,6 +28,15 @@ public func requireFormat(_ metadata: [String: String], _ format: String, kind: 
     }
 }
 
+/// The whole number under `key` in a model file's metadata, in 1...`limit`; otherwise an error
+/// naming the file and the key, so that a corrupt size never becomes a huge allocation.
+public func requireMetadataInt(_ metadata: [String: String], _ key: String, limit: Int, path: String) throws -> Int {
+    guard let v = metadata[key].flatMap(Int.init), v > 0, v <= limit else {
+        throw DataError(file: path, problem: "metadata \(key) is missing or not an integer in 1...\(limit)")
+    }
+    return v
+}
+
 /// A problem with a user's data file: which file, where in it, and what is wrong.
 public struct DataError: Error, CustomStringConvertible, Equatable {
     /// The file (or flag, or source) the bad input came from.
