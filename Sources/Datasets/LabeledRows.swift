@@ -46,16 +46,8 @@ public struct LabeledRows {
         var values: [Float] = []
         var labels: [Int] = []
         var width = -1
-        var lineNumber = 0
-        // "\r\n" is one Character in Swift, and a newline like "\n": Windows files split as Unix
-        // ones. A byte-order mark before the first line is dropped.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            lineNumber += 1
-            let line = lineNumber == 1 && rawLine.hasPrefix("\u{FEFF}") ? rawLine.dropFirst() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
+        for (lineNumber, line) in nonBlankLines(text) {
+            let fields = csvFields(line)
             let numbers = fields.map { Float($0) }
             // A first line with a field that is not a number is a header.
             if labels.isEmpty && width < 0 && numbers.contains(where: { $0 == nil }) && lineNumber == 1 { continue }

@@ -57,14 +57,9 @@ public struct LabeledSeries {
     /// Parses CSV text as `init(csv:labelColumn:)` reads a file; `source` names it in errors.
     public init(csvText text: String, source: String, labelColumn: LabeledRows.LabelColumn) throws {
         var values: [[Float]] = [], labels: [String] = []
-        var width = -1, lineNumber = 0
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            lineNumber += 1
-            let line = lineNumber == 1 && raw.hasPrefix("\u{FEFF}") ? raw.dropFirst() : raw
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
+        var width = -1
+        for (lineNumber, line) in nonBlankLines(text) {
+            var fields = csvFields(line)
             var label: String? = nil
             switch labelColumn {
             case .first: label = fields.removeFirst()
@@ -140,12 +135,7 @@ public struct LabeledSeries {
         var inData = false
         var values: [[Float]] = []
         var labels: [String] = []
-        var lineNumber = 0
-        // "\r\n" is one Character in Swift, and a newline like "\n": Windows files split as Unix ones.
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            lineNumber += 1
-            var line = raw
-            if lineNumber == 1 && line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
+        for (lineNumber, line) in nonBlankLines(text) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             func fail(_ problem: String, column: Int? = nil) -> DataError {
