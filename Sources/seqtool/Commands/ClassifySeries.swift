@@ -104,7 +104,6 @@ extension ClassifyCommand {
         trainer.restoreBest()
         let seconds = Date().timeIntervalSince(start)
 
-        let trainAccuracy = classifier.accuracy(on: all)
         print(String(format: "trained %d epochs in %.1f s; final loss %.4f", trainer.epoch, seconds, lastLoss))
         if validation != nil {
             print(
@@ -117,6 +116,8 @@ extension ClassifyCommand {
         let report = ClassificationReport(
             predictions: predictions, labels: classifier.classIndices(reported.labels ?? []),
             classCount: classNames.count)
+        // Without a test file the report is of the training series: their accuracy is computed once.
+        let trainAccuracy = testSet == nil ? report.accuracy : classifier.accuracy(on: all)
         print(
             String(format: "train accuracy %.4f", trainAccuracy)
                 + (testSet == nil ? "" : String(format: ", test accuracy %.4f", report.accuracy)))
