@@ -33,7 +33,11 @@ let package = Package(
         .library(name: "LanguageModel", targets: ["LanguageModel"]),
         .library(name: "Classification", targets: ["Classification"]),
         .library(name: "Framings", targets: ["Framings"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
     ],
+    // Data-parallel training over OpenMPI (`swift build --traits MPI`); without the trait the
+    // package builds and runs with no MPI installed.
+    traits: [.trait(name: "MPI", description: "Train on several ranks with mpirun (needs OpenMPI: libopenmpi-dev).")],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation`: the DocC catalogs beside each library module.
@@ -45,6 +49,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // C only where Swift cannot go: GEMM, GEMV and gate kernels for one instruction set each,
         // chosen at run time, and the thread pool they run on.
         // -ffp-contract=off: the gate kernels must round exactly as their Swift twins do.
@@ -61,6 +66,9 @@ let package = Package(
         library("Classification", ["Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
         library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
 
+        // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
+        library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+
         // Checks against PyTorch's numbers and finite differences; the loaders under libFuzzer.
         library("Parity", ["Recurrent", "Feedforward", "SeqTensor"]),
         library("Fuzzing", ["LanguageModel", "Datasets", "SeqTensor"]),
@@ -69,7 +77,7 @@ let package = Package(
             name: "seqtool",
             dependencies: [
                 "Parity", "LanguageModel", "Classification", "Framings", "Datasets", "Recurrent", "Feedforward",
-                "SeqTensor",
+                "SeqTensor", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings

@@ -2,11 +2,26 @@
 # Installs what seqtool needs on a fresh Debian/Ubuntu machine (OpenBLAS and pkg-config; for
 # the tests, rsvg-convert from librsvg2-bin, which renders every plot; the Swift 6 toolchain must
 # already be on PATH), then builds the release binary.
+#
+#   scripts/setup.sh          one machine
+#   scripts/setup.sh --mpi    also OpenMPI (libopenmpi-dev, openmpi-bin), and a build with the MPI
+#                             trait, for `mpirun -np N .build/release/seqtool train-char ...`
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mpi=0
+for argument in "$@"; do
+    case "$argument" in
+        --mpi) mpi=1 ;;
+        *) echo "scripts/setup.sh: unknown option $argument (options: --mpi)" >&2; exit 2 ;;
+    esac
+done
 missing=()
 pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev pkg-config)
 command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
+if [ "$mpi" = 1 ]; then
+    pkg-config --exists ompi-c 2>/dev/null || missing+=(libopenmpi-dev)
+    command -v mpirun >/dev/null || missing+=(openmpi-bin)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
     SUDO=""
@@ -16,4 +31,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain first" >&2; exit 1; }
-swift build -c release --product seqtool >&2
+if [ "$mpi" = 1 ]; then
+    swift build -c release --product seqtool --traits MPI >&2
+else
+    swift build -c release --product seqtool >&2
+fi

@@ -4,7 +4,8 @@ import SeqTensor
 
 /// Minibatch training of a `SequenceClassifier` with softmax cross-entropy: rows shuffled every
 /// epoch by the model's seeded generator, the learning rate from a schedule over all steps,
-/// gradients clipped by global norm.
+/// gradients clipped by global norm. Data-parallel on a `ProcessGroup`, each rank trains on its
+/// part of every batch (the order drawn by rank 0) and the gradients are averaged.
 public final class ClassifierTrainer {
     /// How to train: epochs, batch, optimizer, learning rate, clipping, early stopping.
     public struct Options: Sendable {
@@ -36,12 +37,17 @@ public final class ClassifierTrainer {
     public private(set) var epoch = 0, step = 0
     let schedule: LearningRateSchedule
     var perfectEpochs = 0
+    let averaging: GradientAverager
 
-    /// A trainer of `model` on `data`.
-    public init(model: SequenceClassifier, options: Options, data: LabeledRows) {
+    /// A trainer of `model` on `data`, on the ranks of `group`.
+    public init(
+        model: SequenceClassifier, options: Options, data: LabeledRows, group: any ProcessGroup = SingleProcess()
+    ) {
         self.model = model
         self.options = options
         self.data = data
+        averaging = GradientAverager(group: group)
+        model.random.generator = model.random.generator.stream(forRank: group.rank)
         optimizer = options.optimizer.make(model.parameters, learningRate: options.learningRate)
         let steps = options.epochs * ((data.count + options.batch - 1) / options.batch)
         schedule = LearningRateSchedule(
@@ -52,23 +58,25 @@ public final class ClassifierTrainer {
     /// (measured on the batches as they were trained, in training mode).
     public func trainEpoch() throws -> (loss: Float, accuracy: Double) {
         model.isTraining = true
-        let order = model.random.generator.permutation(data.count)
+        let group = averaging.group
+        try group.checkIdentical(model.stateDict.map(\.1), step: step)
+        let order = group.permutation(data.count, drawnBy: &model.random.generator)
         var totalLoss: Double = 0, correct = 0
         var start = 0
         while start < data.count {
-            let rows = Array(order[start..<min(data.count, start + options.batch)])
+            let batch = order[start..<min(data.count, start + options.batch)]
             start += options.batch
-            let x = data.features.gathering(rows: rows), y = rows.map { data.labels[$0] }
             optimizer.learningRate = schedule.rate(at: step)
-            let logits = model.logits(x)
-            let loss = crossEntropy(logits: logits, targets: y)
-            try optimizer.minimize(loss, clip: options.clip, step: step + 1)
+            let (loss, right) = try classifierStep(
+                batch, targets: data.labels, classCount: model.classCount,
+                logits: { model.logits(data.features.gathering(rows: $0)) }, optimizer: optimizer,
+                averaging: averaging, buffers: model.namedBuffers.map(\.1), clip: options.clip, step: step + 1)
             step += 1
-            totalLoss += Double(loss.value.item) * Double(rows.count)
-            let l = logits.value.pointer, C = model.classCount
-            for (r, label) in y.enumerated() where Kernels.argmax(l + r * C, count: C) == label { correct += 1 }
+            totalLoss += Double(loss) * Double(batch.count)
+            correct += right
         }
         epoch += 1
+        if group.size > 1 { correct = Int(group.sum([Double(correct)])[0]) }
         let accuracy = Double(correct) / Double(data.count)
         perfectEpochs = accuracy == 1 ? perfectEpochs + 1 : 0
         return (Float(totalLoss / Double(data.count)), accuracy)

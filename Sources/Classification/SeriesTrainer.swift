@@ -7,7 +7,9 @@ import SeqTensor
 /// (padded to the longest of each batch), cross-entropy, clipping, a cosine learning rate; after
 /// every epoch the accuracy on a validation split taken from the training data (never the test
 /// data), keeping the weights of the best epoch and stopping after `patience` epochs without a
-/// better one.
+/// better one. Data-parallel on a `ProcessGroup`, each rank trains on its part of every batch
+/// (the order drawn by rank 0), the gradients and batch norm's running statistics are averaged,
+/// and every rank scores the whole validation split.
 public final class SeriesTrainer {
     /// How to train.
     public struct Options: Sendable {
@@ -41,11 +43,17 @@ public final class SeriesTrainer {
     let schedule: LearningRateSchedule
     var step = 0
     var best: [Tensor] = []
+    let averaging: GradientAverager
 
     /// A trainer of `model` on `training` (labelled with the model's class names), selected on
-    /// `validation`.
-    public init(model: SeriesClassifier, options: Options, training: LabeledSeries, validation: LabeledSeries?) {
+    /// `validation`, on the ranks of `group`.
+    public init(
+        model: SeriesClassifier, options: Options, training: LabeledSeries, validation: LabeledSeries?,
+        group: any ProcessGroup = SingleProcess()
+    ) {
         (self.model, self.options, self.training, self.validation) = (model, options, training, validation)
+        averaging = GradientAverager(group: group)
+        model.random.generator = model.random.generator.stream(forRank: group.rank)
         targets = model.classIndices(training.labels ?? [])
         precondition(targets.count == training.count, "SeriesTrainer: every training series needs a known label")
         optimizer = options.optimizer.make(model.parameters, learningRate: options.learningRate)
@@ -57,23 +65,25 @@ public final class SeriesTrainer {
     /// of the pass (as trained, in training mode) and the validation accuracy after it.
     public func trainEpoch() throws -> (loss: Float, accuracy: Double, validationAccuracy: Double?) {
         model.isTraining = true
-        let order = model.random.generator.permutation(training.count)
+        let group = averaging.group
+        try group.checkIdentical(model.stateDict.map(\.1), step: step)
+        let order = group.permutation(training.count, drawnBy: &model.random.generator)
         var totalLoss = 0.0, correct = 0
         var start = 0
         while start < training.count {
-            let indices = Array(order[start..<min(training.count, start + options.batch)])
+            let batch = order[start..<min(training.count, start + options.batch)]
             start += options.batch
-            let y = indices.map { targets[$0] }
             optimizer.learningRate = schedule.rate(at: step)
-            let logits = model.logits(training, indices)
-            let loss = crossEntropy(logits: logits, targets: y)
-            try optimizer.minimize(loss, clip: options.clip, step: step + 1)
+            let (loss, right) = try classifierStep(
+                batch, targets: targets, classCount: model.classCount, logits: { model.logits(training, $0) },
+                optimizer: optimizer, averaging: averaging, buffers: model.namedBuffers.map(\.1), clip: options.clip,
+                step: step + 1)
             step += 1
-            totalLoss += Double(loss.value.item) * Double(indices.count)
-            let l = logits.value.pointer, K = model.classCount
-            for (r, label) in y.enumerated() where Kernels.argmax(l + r * K, count: K) == label { correct += 1 }
+            totalLoss += Double(loss) * Double(batch.count)
+            correct += right
         }
         epoch += 1
+        if group.size > 1 { correct = Int(group.sum([Double(correct)])[0]) }
         var validationAccuracy: Double? = nil
         if let validation {
             // The best epoch: the highest validation accuracy, and among equals the lowest

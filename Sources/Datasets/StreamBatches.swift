@@ -10,11 +10,14 @@ import SeqTensor
 /// the B places it comes from when it is asked for.
 public struct StreamBatches {
     /// Streams (B) and steps per batch (T).
-    public let batch: Int, steps: Int
+    public private(set) var batch: Int, steps: Int
     /// The tokens the streams cut: stream b is tokens[b * length ..< (b + 1) * length].
     public let tokens: Tokens
     /// Tokens per stream (L = N / B).
     public let length: Int
+    /// The index of this set's first stream among all the streams the tokens were cut into
+    /// (nonzero for a rank's share, see `streams(_:)`).
+    public private(set) var firstStream = 0
     /// Position of the next batch in every stream.
     public var position = 0
     /// Completed passes over the streams.
@@ -54,6 +57,17 @@ public struct StreamBatches {
         return (training, validation, trainCount)
     }
 
+    /// Streams `range` of these (`0..<batch`), at the same position and epoch: a rank's share of
+    /// each batch in data-parallel training. Batch k of the share is rows `range` of batch k of
+    /// the whole; `range` may be empty (nothing to read).
+    public func streams(_ range: Range<Int>) -> StreamBatches {
+        precondition(range.lowerBound >= 0 && range.upperBound <= batch, "StreamBatches: streams \(range) of \(batch)")
+        var share = self
+        share.firstStream = firstStream + range.lowerBound
+        share.batch = range.count
+        return share
+    }
+
     /// Batches in one pass over the streams.
     public var batchesPerEpoch: Int { (length - 1) / steps }
 
@@ -75,7 +89,7 @@ public struct StreamBatches {
     func window(at pos: Int, steps tt: Int) -> (inputs: [Int], targets: [Int]) {
         var inputs = [Int](repeating: 0, count: tt * batch), targets = inputs
         for b in 0..<batch {
-            let start = b * length + pos
+            let start = (firstStream + b) * length + pos
             for t in 0..<tt {
                 inputs[t * batch + b] = tokens[start + t]
                 targets[t * batch + b] = tokens[start + t + 1]

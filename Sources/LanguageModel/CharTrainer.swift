@@ -6,6 +6,11 @@ import SeqTensor
 /// Training of a character model with truncated BPTT over parallel streams, as char-rnn does:
 /// each step takes the next T characters of every stream, carries the final state (detached)
 /// into the next step, clips the gradient norm and applies the optimizer.
+///
+/// Data-parallel over a `ProcessGroup` of N ranks, each rank takes B/N of the B streams and the
+/// gradients are averaged before clipping, so the same options train the same model on 1 rank
+/// and on N (up to the order of float sums). The validation streams are shared out too, and their
+/// loss summed. With dropout each rank draws its own masks (rank 0 the masks one process would).
 public final class CharTrainer {
     /// How to train: char-rnn's batch and length, the optimizer, its schedule and clipping.
     public struct Options: Sendable {
@@ -17,6 +22,9 @@ public final class CharTrainer {
         public var schedule = LearningRateSchedule(base: 2e-3)
         /// Clip the global gradient norm to this (0: no clipping).
         public var clip: Float = 5
+        /// On several ranks, check every this many steps that the parameters are still identical
+        /// on every rank (a hash of them, one small allreduce).
+        public var consistencyCheckEvery = 200
         /// The defaults: batch 32, 64 steps, Adam at 2e-3, clip 5.
         public init() {}
     }
@@ -27,45 +35,72 @@ public final class CharTrainer {
     public let options: Options
     /// The optimizer over the model's parameters.
     public let optimizer: Optimizer
-    /// The training streams and the position in them.
+    /// This rank's training streams (all B of them in one process) and the position in them.
     public var batches: StreamBatches
-    /// The validation streams, if there is validation text.
+    /// This rank's validation streams, if there is validation text.
     public let validation: StreamBatches?
-    /// The state carried from the last batch (nil after a wrap or at the start).
+    /// The state carried from the last batch for this rank's streams (nil after a wrap or at the start).
     public var carried: RecurrentState?
     /// Steps taken so far.
     public var step = 0
+    /// The ranks training together (`SingleProcess` unless data-parallel).
+    public let group: any ProcessGroup
+    /// The gradients' averaging over `group` (and the time its allreduces took).
+    public let averaging: GradientAverager
 
-    /// A trainer of `model` on `training`, scored on `validation`.
-    public init(model: CharLanguageModel, options: Options, training: StreamBatches, validation: StreamBatches?) {
+    /// A trainer of `model` on `training` (the whole batch of B = `options.batch` streams), scored
+    /// on `validation`; on `group`'s ranks, each with its share of the streams. B must be a
+    /// multiple of the ranks.
+    public init(
+        model: CharLanguageModel, options: Options, training: StreamBatches, validation: StreamBatches?,
+        group: any ProcessGroup = SingleProcess()
+    ) {
+        precondition(
+            training.batch == options.batch && options.batch % group.size == 0,
+            "CharTrainer: \(training.batch) streams for a batch of \(options.batch) on \(group.size) ranks")
         self.model = model
         self.options = options
+        self.group = group
+        averaging = GradientAverager(group: group)
         optimizer = options.optimizer.make(model.parameters, learningRate: options.schedule.base)
-        batches = training
-        self.validation = validation
+        batches = training.streams(group.share(of: training.batch))
+        self.validation = validation.map { $0.streams(group.share(of: $0.batch)) }
+        // The other ranks draw their dropout masks from streams of their own.
+        model.random.generator = model.random.generator.stream(forRank: group.rank)
     }
 
     /// One training step; returns the batch's mean loss (nats/char) and the pre-clip gradient norm.
     @discardableResult
     public func trainStep() throws -> (loss: Float, gradientNorm: Float) {
         model.isTraining = true
+        if group.size > 1 && step % options.consistencyCheckEvery == 0 {
+            try group.checkIdentical(model.parameters, step: step)
+        }
         let batch = batches.next()
         if batch.wrapped { carried = nil }
         optimizer.learningRate = options.schedule.rate(at: step)
         let (loss, state) = model.loss(
             inputs: batch.inputs, targets: batch.targets, steps: options.steps,
-            batch: options.batch, state: carried)
-        let result = try optimizer.minimize(loss, clip: options.clip, step: step + 1)
+            batch: batches.batch, state: carried)
+        let result = try optimizer.minimize(
+            loss, clip: options.clip, step: step + 1, averaging: group.size > 1 ? averaging : nil,
+            share: Float(batches.batch) / Float(options.batch))
         carried = state.detached()
         step += 1
         return result
     }
 
     /// Mean cross-entropy (nats/char) over every prediction of the validation streams, from a
-    /// zero state carried across chunks; nil without validation data.
+    /// zero state carried across chunks; nil without validation data. On several ranks each scores
+    /// its share of the streams and the sums are added (collective).
     public func validationLoss() -> Float? {
         guard let validation else { return nil }
-        return model.meanLoss(over: validation)
+        var (total, count) = validation.batch > 0 ? model.lossSum(over: validation) : (0, 0)
+        if group.size > 1 {
+            let sums = group.sum([total, Double(count)])
+            (total, count) = (sums[0], Int(sums[1]))
+        }
+        return Float(total / Double(max(count, 1)))
     }
 }
 
@@ -73,6 +108,13 @@ extension CharLanguageModel {
     /// Mean next-character cross-entropy over every prediction of `streams`, chunk by chunk from
     /// a zero state carried across chunks, without recording (inference mode).
     public func meanLoss(over streams: StreamBatches) -> Float {
+        let (total, count) = lossSum(over: streams)
+        return Float(total / Double(max(count, 1)))
+    }
+
+    /// The summed next-character cross-entropy over every prediction of `streams` (as
+    /// `meanLoss(over:)` scores them) and the number of predictions.
+    public func lossSum(over streams: StreamBatches) -> (total: Double, count: Int) {
         inferenceMode {
             var state: RecurrentState? = nil
             var total: Double = 0, count = 0
@@ -82,7 +124,7 @@ extension CharLanguageModel {
                 count += chunk.targets.count
                 state = next
             }
-            return Float(total / Double(max(count, 1)))
+            return (total, count)
         }
     }
 }

@@ -7,6 +7,9 @@ import SeqTensor
 /// state. Stored as one safetensors file next to the model, written before the model file, so a
 /// run killed between the two writes still has a self-consistent checkpoint. The file is also a
 /// valid character model file (same tensor names and metadata, plus the extra state).
+///
+/// On several ranks the state holds the whole batch: every stream's carried state, and each rank's
+/// dropout generator, so a run resumes on any number of ranks (including 1) where it stopped.
 extension CharTrainer {
     /// The `format` of a checkpoint's metadata.
     public static let stateFormat = "seqtool.charlm-state.v1"
@@ -17,21 +20,31 @@ extension CharTrainer {
             + ".state.safetensors"
     }
 
-    /// Writes the training state atomically; `extra` adds metadata (loss curves, options).
+    /// Writes the training state atomically; `extra` adds metadata (loss curves, options). On
+    /// several ranks this is collective (the carried states and generators are gathered) and rank
+    /// 0 writes.
     public func saveState(to path: String, extra: [String: String] = [:]) throws {
+        let h = carried.map { group.size > 1 ? group.allGatherBatch($0.h.value) : $0.h.value }
+        let c = carried?.c.map { group.size > 1 ? group.allGatherBatch($0.value) : $0.value }
+        let generators = group.allGather(model.random.generator.stateWords)
+        guard group.isMain else { return }
         var tensors: [String: SafeTensors.Entry] = [:]
         for (name, p) in model.namedParameters { tensors[name] = SafeTensors.Entry(p.value) }
         for (k, t) in optimizer.state { tensors["optimizer.\(k)"] = SafeTensors.Entry(t) }
-        if let carried {
-            tensors["carry.h"] = SafeTensors.Entry(carried.h.value)
-            if let c = carried.c { tensors["carry.c"] = SafeTensors.Entry(c.value) }
-        }
+        if let h { tensors["carry.h"] = SafeTensors.Entry(h) }
+        if let c { tensors["carry.c"] = SafeTensors.Entry(c) }
         var metadata = extra.merging(model.metadata) { $1 }
         metadata["state_format"] = Self.stateFormat
         metadata["step"] = String(step)
         metadata["epoch"] = String(batches.epoch)
         metadata["position"] = String(batches.position)
-        metadata["rng"] = model.random.generator.stateWords.map(String.init).joined(separator: ",")
+        func words(_ w: ArraySlice<UInt64>) -> String { w.map(String.init).joined(separator: ",") }
+        metadata["rng"] = words(generators[0..<4])
+        if group.size > 1 {
+            metadata["rng_ranks"] = stride(from: 0, to: generators.count, by: 4).map { words(generators[$0..<$0 + 4]) }
+                .joined(separator: ";")
+        }
+        metadata["ranks"] = String(group.size)
         metadata["optimizer"] = options.optimizer.rawValue
         metadata["batch"] = String(options.batch)
         metadata["seq"] = String(options.steps)
@@ -68,15 +81,29 @@ extension CharTrainer {
             optimizerState[String(name.dropFirst("optimizer.".count))] = entry.tensor
         }
         do { try optimizer.load(state: optimizerState) } catch { throw fail("\(error)") }
-        if let h = file.tensors["carry.h"] {
-            carried = RecurrentState(h: Variable(h.tensor), c: file.tensors["carry.c"].map { Variable($0.tensor) })
+        if let h = file.tensors["carry.h"]?.tensor {
+            guard h.rank == 3, h.shape[1] == options.batch else { throw fail("carry.h has shape \(h.shape)") }
+            // This rank's streams of the whole batch's state.
+            let share = group.share(of: options.batch)
+            func mine(_ t: Tensor) -> Variable { Variable(group.size > 1 ? t.selectingBatch(share) : t) }
+            carried = RecurrentState(h: mine(h), c: file.tensors["carry.c"].map { mine($0.tensor) })
         } else {
             carried = nil
         }
         step = s
         batches.epoch = e
         batches.position = p
-        model.random.generator = SeededGenerator(stateWords: words)
+        model.random.generator = generator(rank0: words, ranks: m["rng_ranks"])
         return m
+    }
+
+    /// This rank's dropout generator from a state's words: its own when the run had as many
+    /// ranks, otherwise rank 0's (and the others derived from it, as at the start).
+    func generator(rank0 words: [UInt64], ranks: String?) -> SeededGenerator {
+        let saved = ranks?.split(separator: ";").map { $0.split(separator: ",").compactMap { UInt64($0) } } ?? []
+        if saved.count == group.size && saved.allSatisfy({ $0.count == 4 }) {
+            return SeededGenerator(stateWords: saved[group.rank])
+        }
+        return SeededGenerator(stateWords: words).stream(forRank: group.rank)
     }
 }

@@ -39,12 +39,16 @@ struct CommandRunner {
 
     func path(_ name: String) -> String { folder + "/" + name }
 
-    /// Runs seqtool with `arguments`, `environment` added to this process's.
+    /// Runs seqtool (or `executable` with `prefix` before the arguments) with `arguments`,
+    /// `environment` added to this process's.
     @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], executable: String = binary,
+        prefix: [String] = []
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = prefix + arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

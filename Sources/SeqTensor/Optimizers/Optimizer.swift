@@ -93,12 +93,19 @@ extension Optimizer {
     /// to `clip` (0: no clipping), and applies the update unless the loss or the gradient is not
     /// finite, in which case it throws and leaves the parameters as they were. `step` (1-based)
     /// names the step in that error. Returns the loss and the pre-clip gradient norm.
+    ///
+    /// In data-parallel training `averaging` sums the ranks' gradients, weighted by `share` (this
+    /// rank's fraction of the batch), before clipping; the loss returned is then the batch's. A
+    /// rank whose share of the batch is empty passes a nil `loss` and still takes part.
     @discardableResult
-    public func minimize(_ loss: Variable, clip: Float, step: Int) throws -> (loss: Float, gradientNorm: Float) {
+    public func minimize(
+        _ loss: Variable?, clip: Float, step: Int, averaging: GradientAverager? = nil, share: Float = 1
+    ) throws -> (loss: Float, gradientNorm: Float) {
         zeroGrad()
-        loss.backward()
+        loss?.backward()
+        var value = loss?.value.item ?? 0
+        if let averaging { value = averaging.average(parameters, loss: value, share: loss == nil ? 0 : share) }
         let norm = clipGradientNorm(parameters, maxNorm: clip > 0 ? clip : .infinity)
-        let value = loss.value.item
         guard value.isFinite, norm.isFinite else { throw DivergenceError(step: step, loss: value, gradientNorm: norm) }
         self.step()
         return (value, norm)

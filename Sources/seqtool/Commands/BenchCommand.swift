@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark training, sampling and GEMM throughput (release build).",
-        subcommands: [CharLMBench.self, LayerBench.self, GemmBench.self]
+        subcommands: [CharLMBench.self, LayerBench.self, GemmBench.self, AllReduceBench.self]
     )
 }
 

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Classification
 import Datasets
+import Distributed
 import Foundation
 import Recurrent
 import SeqTensor
 
 /// `seqtool classify`: train a classifier on CSV rows (sequences, images, features) and report
 /// train and test accuracy, per-class accuracy and the confusion matrix.
-struct ClassifyCommand: ParsableCommand {
+struct ClassifyCommand: ParsableCommand, DataParallelCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
         abstract: "Train a sequence classifier: lstm|gru|rnn (many-to-one), fcn, lstm-fcn, mlp, cnn1d or cnn2d.",
@@ -25,6 +26,11 @@ struct ClassifyCommand: ParsableCommand {
               seqtool make-sine --out train.csv --phases random --count 200 --seed 1
               seqtool make-sine --out test.csv --phases random --count 40 --seed 2
               seqtool classify --train train.csv --test test.csv --model lstm
+
+            Data-parallel: `mpirun -np N seqtool classify <flags>` (a build with the MPI trait) splits
+            every batch of --batch rows among N ranks and averages the gradients; recurrent models
+            train as in one process. Batch norm (fcn, lstm-fcn) normalises each rank's part of the
+            batch, as PyTorch's DDP does without SyncBatchNorm; its running statistics are averaged.
             """
     )
 
@@ -117,8 +123,12 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        if classifiesSeries { return try runSeries() }
         compute.apply()
+        let group = try reporting { try World.group() }
+        try checkRanksAgree(group, data: "--train and --test") { hash in
+            for path in [train] + (test.map { [$0] } ?? []) { try hashFile(path, into: &hash) }
+        }
+        if classifiesSeries { return try runSeries(group) }
         try overwrite.check(out, flag: "--out") { isSafeTensors($0, format: SequenceClassifier.format) }
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
         let (trainRows, testRows) = try readRows()
@@ -137,13 +147,13 @@ struct ClassifyCommand: ParsableCommand {
         options.learningRate = lr
         options.clip = clip
         options.patience = patience ?? 10
-        let trainer = ClassifierTrainer(model: classifier, options: options, data: trainRows)
+        let trainer = ClassifierTrainer(model: classifier, options: options, data: trainRows, group: group)
         printError(
             "classify: \(model.rawValue), \(trainRows.count) training rows of \(trainRows.featureCount) values, "
                 + "\(classes) classes" + (testRows.map { ", \($0.count) test rows" } ?? "")
                 + "; \(classifier.parameterCount) parameters")
         let start = Date()
-        let lastLoss = try train(trainer, classifier, epochs: options.epochs)
+        let lastLoss = try train(trainer, classifier, epochs: options.epochs, group: group)
         let seconds = Date().timeIntervalSince(start)
 
         let trainReport = ClassificationReport(
@@ -162,16 +172,18 @@ struct ClassifyCommand: ParsableCommand {
         }
         print("per-class accuracy (\(split)): " + perClass.joined(separator: "  "))
         print("confusion matrix (\(split), rows = true class):\n" + report.confusionTable)
-        if let out {
+        if let out, group.isMain {
             try reporting {
                 try classifier.save(
                     to: out, extra: ["epochs": String(trainer.epoch), "train_accuracy": String(trainReport.accuracy)])
             }
             print("model written to \(out)")
         }
-        try writePlot(
-            rows: testRows ?? trainRows, predictions: testPredictions ?? classifier.predict(trainRows.features),
-            split: split)
+        if group.isMain {
+            try writePlot(
+                rows: testRows ?? trainRows, predictions: testPredictions ?? classifier.predict(trainRows.features),
+                split: split)
+        }
         var summary: [String: Any] = [
             "train_accuracy": trainReport.accuracy, "epochs": trainer.epoch, "seconds": seconds,
             "model": model.rawValue,
@@ -237,8 +249,11 @@ struct ClassifyCommand: ParsableCommand {
 
     /// Trains epoch by epoch until the trainer stops; Ctrl-C saves --out and exits with 130.
     /// Returns the last epoch's loss.
-    func train(_ trainer: ClassifierTrainer, _ classifier: SequenceClassifier, epochs: Int) throws -> Float {
-        Interrupt.install()
+    func train(
+        _ trainer: ClassifierTrainer, _ classifier: SequenceClassifier, epochs: Int, group: any ProcessGroup
+    ) throws -> Float {
+        // On several ranks Ctrl-C is mpirun's: it stops every rank.
+        if group.size == 1 { Interrupt.install() }
         let progress = Progress(total: epochs, logEvery: max(1, epochs / 10))
         var lastLoss: Float = .nan
         while !trainer.shouldStop {

@@ -20,8 +20,7 @@ extension ClassifyCommand {
         return !labels.allSatisfy { Int($0).map { $0 >= 0 } ?? false }
     }
 
-    func runSeries() throws {
-        compute.apply()
+    func runSeries(_ group: any ProcessGroup) throws {
         try overwrite.check(out, flag: "--out") { isSafeTensors($0, format: SeriesClassifier.format) }
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
         guard let architecture = seriesArchitecture else {
@@ -70,7 +69,8 @@ extension ClassifyCommand {
         options.epochs = epochs ?? min(300, max(100, (1500 + stepsPerEpoch - 1) / stepsPerEpoch))
         (options.batch, options.optimizer, options.learningRate, options.clip) = (batch, optimizer, lr, clip)
         options.patience = patience ?? 50
-        let trainer = SeriesTrainer(model: classifier, options: options, training: training, validation: validation)
+        let trainer = SeriesTrainer(
+            model: classifier, options: options, training: training, validation: validation, group: group)
         let lengths = all.lengths
         let steps =
             lengths.min()! == lengths.max()! ? "\(lengths[0]) steps" : "\(lengths.min()!)-\(lengths.max()!) steps"
@@ -79,7 +79,7 @@ extension ClassifyCommand {
                 + "(\(training.count) to train, \(validation?.count ?? 0) to validate), \(classNames.count) classes"
                 + (testSet.map { ", \($0.count) test series" } ?? "") + "; \(classifier.parameterCount) parameters")
 
-        Interrupt.install()
+        if group.size == 1 { Interrupt.install() }
         let start = Date()
         let progress = Progress(total: options.epochs, logEvery: 1)
         var lastLoss: Float = .nan
@@ -128,14 +128,14 @@ extension ClassifyCommand {
         print("confusion matrix (\(split), rows = true class, columns = predicted):")
         print("classes: " + classNames.enumerated().map { "\($0.offset) = \($0.element)" }.joined(separator: ", "))
         print(report.confusionTable)
-        if let out {
+        if let out, group.isMain {
             try reporting {
                 try classifier.save(
                     to: out, extra: ["epochs": String(trainer.epoch), "best_epoch": String(trainer.bestEpoch)])
             }
             print("model written to \(out)")
         }
-        if let plot {
+        if let plot, group.isMain {
             let truth = classifier.classIndices(reported.labels ?? [])
             let svg = SVGPlot(
                 title: "Predicted and true class per series (\(split))", xLabel: "series index", yLabel: "class",

@@ -15,7 +15,7 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead.") var json = false
 
     /// The training summary's keys in the model's metadata.
-    static let trainingKeys = ["steps", "train_loss", "val_loss", "corpus", "optimizer", "lr"]
+    static let trainingKeys = ["steps", "train_loss", "val_loss", "corpus", "optimizer", "lr", "ranks"]
 
     func run() throws {
         let format = try reporting { try SafeTensors.read(path: model) }.metadata["format"] ?? ""

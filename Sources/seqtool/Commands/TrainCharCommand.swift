@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Distributed
 import Foundation
 import LanguageModel
 import Recurrent
@@ -7,7 +8,7 @@ import SeqTensor
 
 /// `seqtool train-char`: a char-rnn style character model (many-to-many), trained with
 /// truncated BPTT over parallel streams of the corpus.
-struct TrainCharCommand: ParsableCommand {
+struct TrainCharCommand: ParsableCommand, DataParallelCommand {
     /// Characters of the built-in corpus (`corpora/plays.txt` is this text, written by make-corpus).
     static let builtinCorpusSize = 600_000
 
@@ -19,6 +20,10 @@ struct TrainCharCommand: ParsableCommand {
             --batch -batch_size. Without --corpus it trains on seqtool's built-in play-shaped text.
             The model is written to --out (safetensors, loadable by PyTorch); the optimizer state for
             --resume goes beside it (<out>.state.safetensors).
+
+            Data-parallel: `mpirun -np N seqtool train-char <flags>` (a build with the MPI trait) trains
+            on N ranks, each on --batch / N of the streams; --batch stays the whole batch, so the
+            same flags train the same model on 1 rank and on N. Rank 0 logs and writes the files.
             """
     )
 
@@ -81,10 +86,14 @@ struct TrainCharCommand: ParsableCommand {
         try require(valMax >= 0, "--val-max", "must not be negative")
         try require(evalEvery >= 0, "--eval-every", "must not be negative")
         try require(checkpointEvery >= 0, "--checkpoint-every", "must not be negative")
+        try require(
+            batch % World.size == 0, "--batch",
+            "\(batch) is not a multiple of the \(World.size) ranks (each rank takes an equal share of the streams)")
     }
 
     func run() throws {
         compute.apply()
+        let group = try reporting { try World.group() }
         try checkOverwrite(out, force: overwrite.force || resume, flag: "--out") {
             isSafeTensors($0, format: CharLanguageModel.format)
         }
@@ -95,6 +104,10 @@ struct TrainCharCommand: ParsableCommand {
         let (corpus, source) = try readCorpus(vocabulary: resumed?.vocabulary)
         let model = resumed ?? newModel(corpus.vocabulary)
         let tokens = corpus.tokens
+        try checkRanksAgree(group, data: "the corpus (\(source))") { hash in
+            for character in model.vocabulary.characters { hash.add(word: character.value) }
+            for i in 0..<tokens.count { hash.add(word: UInt32(tokens[i])) }
+        }
         let (training, validation, trainCount) = try reporting {
             try StreamBatches.split(
                 tokens, validationFraction: valFrac, validationLimit: valMax > 0 ? valMax : nil, batch: batch,
@@ -103,12 +116,14 @@ struct TrainCharCommand: ParsableCommand {
         let totalSteps = steps ?? (epochs.map { $0 * training.batchesPerEpoch } ?? 2000)
         let trainer = CharTrainer(
             model: model, options: trainerOptions(totalSteps: totalSteps, epochSteps: training.batchesPerEpoch),
-            training: training, validation: validation)
+            training: training, validation: validation, group: group)
         var curves = LossCurves()
         if resume {
             let metadata = try reporting { try trainer.restoreState(from: CharTrainer.statePath(forModel: out)) }
             curves = LossCurves(metadata)
-            printError("resuming \(out) at step \(trainer.step) (epoch \(trainer.batches.epoch + 1))")
+            printError(
+                "resuming \(out) at step \(trainer.step) (epoch \(trainer.batches.epoch + 1))"
+                    + (metadata["ranks"].map { $0 == String(group.size) ? "" : ", saved on \($0) ranks" } ?? ""))
         }
 
         let c = model.configuration
@@ -125,14 +140,15 @@ struct TrainCharCommand: ParsableCommand {
                 + "\(model.parameterCount) parameters")
         printError(
             "training: \(totalSteps) steps of \(batch)x\(seq) characters, \(training.batchesPerEpoch) steps per "
-                + "epoch, \(optimizer.rawValue) lr \(lr), clip \(clip), \(compute.threads) threads")
+                + "epoch, \(optimizer.rawValue) lr \(lr), clip \(clip), \(compute.threads) threads"
+                + (group.size > 1 ? " on each of \(group.size) ranks (\(batch / group.size) streams each)" : ""))
 
         let (seconds, trained) = try train(trainer, model, totalSteps: totalSteps, source: source, curves: &curves)
         let valLoss = trainer.validationLoss()
         if let valLoss { curves.validation.append((trainer.step, valLoss)) }
         try checkpoint(trainer, model, source: source, curves: curves)
         let summary = report(trainer, model, seconds: seconds, tokens: trained, valLoss: valLoss, curves: curves)
-        try writePlot(curves)
+        if group.isMain { try writePlot(curves) }
         output.emit(summary)
     }
 
@@ -167,7 +183,20 @@ struct TrainCharCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: statePath) else {
             throw CommandError("--resume: no training state at \(statePath)")
         }
-        return try reporting { try CharLanguageModel.load(path: statePath).model }
+        let model = try reporting { try CharLanguageModel.load(path: statePath).model }
+        // The run continues with the saved model: flags that ask for another one are a mistake
+        // (another model's state at --out, or the wrong command line).
+        let c = model.configuration
+        for (flag, saved, asked) in [
+            ("--cell", c.cell.rawValue, cell.rawValue), ("--hidden", String(c.hidden), String(hidden)),
+            ("--layers", String(c.layers), String(layers)), ("--embed", String(c.embedding), String(embed)),
+            ("--dropout", String(c.dropout), String(dropout)),
+        ] where saved != asked {
+            throw CommandError(
+                "--resume: \(statePath) holds a model with \(flag) \(saved), this command asks for \(flag) \(asked) "
+                    + "(resume with the flags of the run that wrote it)")
+        }
+        return model
     }
 
     func trainerOptions(totalSteps: Int, epochSteps: Int) -> CharTrainer.Options {
@@ -195,7 +224,8 @@ struct TrainCharCommand: ParsableCommand {
     func train(
         _ trainer: CharTrainer, _ model: CharLanguageModel, totalSteps: Int, source: String, curves: inout LossCurves
     ) throws -> (seconds: Double, tokens: Int) {
-        Interrupt.install()
+        // On several ranks Ctrl-C is mpirun's: it stops every rank; --checkpoint-every bounds the loss.
+        if trainer.group.size == 1 { Interrupt.install() }
         let progress = Progress(total: totalSteps, logEvery: max(1, min(100, totalSteps / 20)))
         let start = Date()
         let epochSteps = Double(trainer.batches.batchesPerEpoch)
@@ -245,12 +275,12 @@ struct TrainCharCommand: ParsableCommand {
         let summary = [
             "steps": String(trainer.step), "train_loss": curves.train.last.map { String($0.1) } ?? "",
             "val_loss": curves.validation.last.map { String($0.1) } ?? "", "corpus": source,
-            "optimizer": optimizer.rawValue, "lr": String(lr),
+            "optimizer": optimizer.rawValue, "lr": String(lr), "ranks": String(trainer.group.size),
         ]
         try reporting {
             try trainer.saveState(
                 to: CharTrainer.statePath(forModel: out), extra: summary.merging(curves.metadata) { $1 })
-            try model.save(to: out, extra: summary)
+            if trainer.group.isMain { try model.save(to: out, extra: summary) }
         }
     }
 
@@ -270,12 +300,24 @@ struct TrainCharCommand: ParsableCommand {
                 format: "trained %d steps in %.1f s (%.0f tokens/s); train loss %.4f", trainer.step, seconds,
                 Double(tokens) / seconds, trainLoss) + (validation ?? ""))
         print("model written to \(out)")
-        return [
+        var summary: [String: Any] = [:]
+        let averaging = trainer.averaging
+        if averaging.allReduceCount > 0 {
+            // Waiting for the slowest rank counts too: this is what data parallelism costs the step.
+            let perStep = averaging.allReduceSeconds / Double(averaging.allReduceCount)
+            print(
+                String(
+                    format: "ranks: %d; gradient allreduce %.2f ms per step (%.1f%% of the time)",
+                    trainer.group.size, perStep * 1e3, 100 * averaging.allReduceSeconds / seconds))
+            summary["ranks"] = trainer.group.size
+            summary["allreduce_ms_per_step"] = perStep * 1e3
+        }
+        return summary.merging([
             "train_loss": trainLoss, "val_loss": valLoss ?? Float.nan,
             "val_bpc": valLoss.map { Double($0) / log(2) } ?? Double.nan, "steps": trainer.step,
             "epochs": Double(trainer.step) / Double(trainer.batches.batchesPerEpoch), "seconds": seconds,
             "tokens_per_s": Double(tokens) / seconds, "model": out, "params": model.parameterCount,
-        ]
+        ]) { $1 }
     }
 
     func writePlot(_ curves: LossCurves) throws {

@@ -1,11 +1,15 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import SeqTensor
 
 /// `--threads`, with one default in every command that computes: every core of the machine.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for matrix products and kernels (default: every core).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(
+        help: ArgumentHelp(
+            "Threads for matrix products and kernels (default: every core; under mpirun, shared among this "
+                + "machine's ranks)."))
+    var threads = max(1, ProcessInfo.processInfo.activeProcessorCount / World.localSize)
 
     func validate() throws {
         try require(threads > 0, "--threads", "must be positive")

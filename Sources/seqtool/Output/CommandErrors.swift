@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import SeqTensor
 
@@ -27,8 +28,9 @@ func reporting<R>(_ body: () throws -> R) throws -> R {
     }
 }
 
-/// Writes to standard error.
-func printError(_ text: String, terminator: String = "\n") {
+/// Writes to standard error; on ranks other than 0 of a data-parallel job only when `always` (errors).
+func printError(_ text: String, terminator: String = "\n", always: Bool = false) {
+    guard World.rank == 0 || always else { return }
     FileHandle.standardError.write(Data((text + terminator).utf8))
 }
 
