@@ -69,7 +69,8 @@ let package = Package(
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
 
-        // Checks against PyTorch's numbers and finite differences; the loaders under libFuzzer.
+        // Checks against PyTorch's numbers and finite differences, data-parallel ranks on threads;
+        // the loaders under libFuzzer.
         library("Parity", ["Recurrent", "Feedforward", "SeqTensor"]),
         library("Fuzzing", ["LanguageModel", "Datasets", "SeqTensor"]),
 
@@ -94,11 +95,11 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Fuzzing", "SeqTensor"]),
         .testTarget(
             name: "LanguageModelTests",
-            dependencies: ["LanguageModel", "Datasets", "Recurrent", "Feedforward", "SeqTensor"]
+            dependencies: ["LanguageModel", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Parity"]
         ),
         .testTarget(
             name: "ClassificationTests",
-            dependencies: ["Classification", "Datasets", "Recurrent", "Feedforward", "SeqTensor"]
+            dependencies: ["Classification", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Parity"]
         ),
         .testTarget(name: "FramingsTests", dependencies: ["Framings", "Datasets", "Recurrent", "SeqTensor"]),
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
