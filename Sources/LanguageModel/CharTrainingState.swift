@@ -82,11 +82,14 @@ extension CharTrainer {
         }
         do { try optimizer.load(state: optimizerState) } catch { throw fail("\(error)") }
         if let h = file.tensors["carry.h"]?.tensor {
-            guard h.rank == 3, h.shape[1] == options.batch else { throw fail("carry.h has shape \(h.shape)") }
+            let c = file.tensors["carry.c"]?.tensor
+            guard h.rank == 3, h.shape[1] == options.batch, c.map({ $0.shape == h.shape }) ?? true else {
+                throw fail("carry.h has shape \(h.shape), carry.c \(c?.shape ?? []): expected (layers, batch, hidden)")
+            }
             // This rank's streams of the whole batch's state.
             let share = group.share(of: options.batch)
             func mine(_ t: Tensor) -> Variable { Variable(group.size > 1 ? t.selectingBatch(share) : t) }
-            carried = RecurrentState(h: mine(h), c: file.tensors["carry.c"].map { mine($0.tensor) })
+            carried = RecurrentState(h: mine(h), c: c.map(mine))
         } else {
             carried = nil
         }
