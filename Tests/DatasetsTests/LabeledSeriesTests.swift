@@ -84,6 +84,18 @@ final class LabeledSeriesTests: XCTestCase {
     }
 
     /// Windows line endings and a byte-order mark read as Unix text does, in every text reader.
+    func testEveryLineBreakAndUnicodeSpaces() throws {
+        // Lines end as Character.isNewline says; fields are trimmed of any white space.
+        let text = "0,1,2\r1,3,4\u{2028}0,5,6\u{85}1, \u{A0}7\t,8\r\n\n  \n0,9,10"
+        let rows = try LabeledRows(csvText: text, source: "breaks.csv")
+        XCTAssertEqual(rows.labels, [0, 1, 0, 1, 0])
+        XCTAssertEqual(rows.features.scalars, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+        let bad = "0,1,2\r\n\r\n1,x,3\n"
+        XCTAssertThrowsError(try LabeledRows(csvText: bad, source: "bad.csv")) {
+            XCTAssertTrue("\($0)".contains("bad.csv:3:2"), "\($0)")
+        }
+    }
+
     func testCRLFAndByteOrderMark() throws {
         let rows = try LabeledRows(csvText: "\u{FEFF}label,a,b\r\n0,1,2\r\n1,3,4\r\n", source: "w.csv")
         XCTAssertEqual(rows.labels, [0, 1])

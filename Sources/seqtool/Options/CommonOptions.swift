@@ -16,8 +16,26 @@ struct ThreadOptions: ParsableArguments {
         if case .failure(let error) = InstructionSet.selection { throw CommandError(error.description) }
     }
 
-    /// Sets the thread count every later product and kernel uses.
-    func apply() { BLASThreads.set(threads) }
+    /// Sets the thread count every later product and kernel uses. A rank that `mpirun` bound to
+    /// fewer cores than its threads (OpenMPI binds each of two or fewer ranks to one core) is told.
+    func apply() {
+        BLASThreads.set(threads)
+        if World.size > 1, let cores = Self.allowedCores(), cores < threads {
+            printError(
+                "warning: mpirun bound each rank to \(cores) core(s), but --threads is \(threads): add --bind-to none "
+                    + "(or --map-by slot:PE=\(threads)) to mpirun, or use --threads \(cores)")
+        }
+    }
+
+    /// The cores this process may run on (its affinity mask, from Linux's /proc/self/status), nil
+    /// where that cannot be read.
+    static func allowedCores() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+        else { return nil }
+        let mask = line.dropFirst("Cpus_allowed:".count).filter(\.isHexDigit)
+        return mask.reduce(0) { $0 + (Int(String($1), radix: 16) ?? 0).nonzeroBitCount }
+    }
 }
 
 /// `--seed`: the run's randomness (initialisation, data order, dropout, sampling) comes from it.
