@@ -68,7 +68,11 @@ public final class MPIProcessGroup: ProcessGroup {
         }
 
         public func broadcast(_ bytes: UnsafeMutableRawBufferPointer, from root: Int) {
-            MPI_Bcast(bytes.baseAddress, Int32(bytes.count), st_mpi_byte(), Int32(root), st_mpi_comm_world())
+            // In pieces of at most 1 GiB: MPI counts are 32-bit.
+            for start in stride(from: 0, to: bytes.count, by: 1 << 30) {
+                let n = min(1 << 30, bytes.count - start)
+                MPI_Bcast(bytes.baseAddress! + start, Int32(n), st_mpi_byte(), Int32(root), st_mpi_comm_world())
+            }
         }
 
         /// Whether MPI was started in this process (a command that fails before training never does).

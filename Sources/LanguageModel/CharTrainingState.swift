@@ -55,7 +55,12 @@ extension CharTrainer {
     /// Restores a state written by `saveState` for the same options and data; returns its metadata.
     @discardableResult
     public func restoreState(from path: String) throws -> [String: String] {
-        let file = try SafeTensors.read(path: path)
+        try restoreState(from: SafeTensors.read(path: path), path: path)
+    }
+
+    /// Restores the state in `file` (read from `path`, which errors name); returns its metadata.
+    @discardableResult
+    public func restoreState(from file: SafeTensors.File, path: String) throws -> [String: String] {
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
         guard m["state_format"] == Self.stateFormat else {

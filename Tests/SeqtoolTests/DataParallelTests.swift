@@ -170,9 +170,18 @@ final class DataParallelTests: XCTestCase {
             XCTAssertEqual(info.status, 0, info.stderr)
             let step = Int(try metadata("k.state.safetensors")["step"]!)!
             XCTAssertGreaterThan(step, 0)
-            let onTwo = try mpirun(2, flags + ["--steps", String(step + 4), "--resume", "--json"])
+            // Rank 1 runs in a folder of its own, as on another machine: only rank 0 has the files.
+            let other = runner.path("other")
+            try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: runner.path("corpus.txt"), toPath: other + "/corpus.txt")
+            let resume = flags + ["--steps", String(step + 4), "--resume", "--json"]
+            let onTwo = try mpirun(
+                2, [],
+                raw: ["-np", "1", "-wdir", runner.folder, CommandRunner.binary] + resume
+                    + [":", "-np", "1", "-wdir", other, CommandRunner.binary] + resume)
             XCTAssertEqual(onTwo.status, 0, onTwo.stderr)
             XCTAssertEqual(onTwo.json["steps"] as? Int, step + 4)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: other), ["corpus.txt"])
             let onOne = try runner.run(flags + ["--steps", String(step + 8), "--resume", "--json"])
             XCTAssertEqual(onOne.status, 0, onOne.stderr)
             XCTAssertEqual(onOne.json["steps"] as? Int, step + 8)

@@ -78,6 +78,24 @@ extension ProcessGroup {
         values.withUnsafeMutableBytes { broadcast($0, from: root) }
     }
 
+    /// The bytes `read` returns on rank 0, on every rank (a file only rank 0's machine holds, say);
+    /// `read` runs on rank 0 alone, and its error stops every rank (`what` names the bytes in the
+    /// others' error).
+    public func broadcast(readOnRankZero read: () throws -> [UInt8], _ what: String) throws -> [UInt8] {
+        guard size > 1 else { return try read() }
+        var bytes: [UInt8] = [], failure: (any Error)?
+        if rank == 0 {
+            do { bytes = try read() } catch { failure = error }
+        }
+        var count = [failure == nil ? bytes.count : -1]
+        broadcast(&count)
+        if let failure { throw failure }
+        guard count[0] >= 0 else { throw ProcessGroupError(description: "rank 0 could not read \(what)") }
+        if rank != 0 { bytes = [UInt8](repeating: 0, count: count[0]) }
+        broadcast(&bytes)
+        return bytes
+    }
+
     /// Throws unless every rank passes the same `value`; `what` names it in the error (e.g.
     /// "the command line"). Collective and cheap: one allreduce of four numbers.
     public func checkAgreement(on value: UInt64, _ what: String) throws {

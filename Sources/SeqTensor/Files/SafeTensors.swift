@@ -184,7 +184,11 @@ public enum SafeTensors {
     }
 
     /// Reads the safetensors file at `path`.
-    public static func read(path: String) throws -> File {
+    public static func read(path: String) throws -> File { try decode(readBytes(path: path), file: path) }
+
+    /// The bytes of the file at `path`, with the errors `read(path:)` gives for a missing file or
+    /// a folder (for a caller that sends them elsewhere before decoding).
+    public static func readBytes(path: String) throws -> [UInt8] {
         let data: Data
         do {
             var isDirectory: ObjCBool = false
@@ -197,7 +201,7 @@ public enum SafeTensors {
         } catch {
             throw SafeTensorsError(file: path, problem: "cannot be read (\(describeReadFailure(path)))")
         }
-        return try decode([UInt8](data), file: path)
+        return [UInt8](data)
     }
 
     /// Decodes safetensors bytes; `file` names the source in errors.

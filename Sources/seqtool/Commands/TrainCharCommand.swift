@@ -100,7 +100,9 @@ struct TrainCharCommand: ParsableCommand, DataParallelCommand {
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
 
         // Data: the whole text fixes the vocabulary; the first 1 - valFrac trains, the rest validates.
-        let resumed = try resume ? resumedModel() : nil
+        let statePath = CharTrainer.statePath(forModel: out)
+        let state = try resume ? readState(statePath, group) : nil
+        let resumed = try state.map { try resumedModel($0, path: statePath) }
         let (corpus, source) = try readCorpus(vocabulary: resumed?.vocabulary)
         let model = resumed ?? newModel(corpus.vocabulary)
         let tokens = corpus.tokens
@@ -118,8 +120,8 @@ struct TrainCharCommand: ParsableCommand, DataParallelCommand {
             model: model, options: trainerOptions(totalSteps: totalSteps, epochSteps: training.batchesPerEpoch),
             training: training, validation: validation, group: group)
         var curves = LossCurves()
-        if resume {
-            let metadata = try reporting { try trainer.restoreState(from: CharTrainer.statePath(forModel: out)) }
+        if let state {
+            let metadata = try reporting { try trainer.restoreState(from: state, path: statePath) }
             curves = LossCurves(metadata)
             printError(
                 "resuming \(out) at step \(trainer.step) (epoch \(trainer.batches.epoch + 1))"
@@ -176,14 +178,25 @@ struct TrainCharCommand: ParsableCommand, DataParallelCommand {
         return CharLanguageModel(configuration, vocabulary: vocabulary, random: RandomSource(seed: seeding.seed))
     }
 
+    /// The training state at `path`, read by rank 0 and sent to the others: only rank 0's
+    /// machine, which wrote it, needs the file.
+    func readState(_ path: String, _ group: any ProcessGroup) throws -> SafeTensors.File {
+        let bytes = try reporting {
+            try group.broadcast(
+                readOnRankZero: {
+                    guard FileManager.default.fileExists(atPath: path) else {
+                        throw CommandError("--resume: no training state at \(path)")
+                    }
+                    return try SafeTensors.readBytes(path: path)
+                }, "the training state \(path)")
+        }
+        return try reporting { try SafeTensors.decode(bytes, file: path) }
+    }
+
     /// The model of the run saved at `--out`: its state file holds the weights too, consistent
     /// with the optimizer state in it.
-    func resumedModel() throws -> CharLanguageModel {
-        let statePath = CharTrainer.statePath(forModel: out)
-        guard FileManager.default.fileExists(atPath: statePath) else {
-            throw CommandError("--resume: no training state at \(statePath)")
-        }
-        let model = try reporting { try CharLanguageModel.load(path: statePath).model }
+    func resumedModel(_ state: SafeTensors.File, path statePath: String) throws -> CharLanguageModel {
+        let model = try reporting { try CharLanguageModel.load(state, path: statePath) }
         // The run continues with the saved model: flags that ask for another one are a mistake
         // (another model's state at --out, or the wrong command line).
         let c = model.configuration
