@@ -120,7 +120,8 @@ extension ProcessGroup {
         } catch {
             throw ProcessGroupError(
                 description: "the parameters differ between the \(size) ranks after step \(step): the ranks no "
-                    + "longer train one model (different builds, instruction sets or thread counts per rank?)")
+                    + "longer train one model (different seqtool builds per machine, or an MPI reduction that "
+                    + "does not give every rank the same sums?)")
         }
     }
 

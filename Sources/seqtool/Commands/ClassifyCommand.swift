@@ -126,7 +126,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         compute.apply()
         let group = try reporting { try World.group() }
         try checkRanksAgree(group, data: "--train and --test") { hash in
-            for path in [train] + (test.map { [$0] } ?? []) { try hashFile(path, into: &hash) }
+            for path in [train] + (test.map { [$0] } ?? []) { hashFile(path, into: &hash) }
         }
         if classifiesSeries { return try runSeries(group) }
         try overwrite.check(out, flag: "--out") { isSafeTensors($0, format: SequenceClassifier.format) }

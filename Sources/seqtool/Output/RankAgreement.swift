@@ -16,8 +16,9 @@ func checkRanksAgree(_ group: any ProcessGroup, data: String, hashData: (inout F
     }
 }
 
-/// Adds the bytes of the file at `path` to `hash`.
-func hashFile(_ path: String, into hash: inout FNV1a) throws {
-    guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("cannot read \(path)") }
+/// Adds the bytes of the file at `path` to `hash` (a file that cannot be read adds a mark: the
+/// reader that comes next says why, or the ranks disagree if only some can read it).
+func hashFile(_ path: String, into hash: inout FNV1a) {
+    guard let data = FileManager.default.contents(atPath: path) else { return hash.add("unreadable \(path)") }
     data.withUnsafeBytes { for byte in $0 { hash.add(word: UInt32(byte)) } }
 }
