@@ -57,29 +57,13 @@ public final class ClassifierTrainer {
     /// One pass over the shuffled rows; returns the mean loss and the training accuracy of the pass
     /// (measured on the batches as they were trained, in training mode).
     public func trainEpoch() throws -> (loss: Float, accuracy: Double) {
-        model.isTraining = true
-        let group = averaging.group
-        try group.checkIdentical(model.stateDict.map(\.1), step: step)
-        let order = group.permutation(data.count, drawnBy: &model.random.generator)
-        var totalLoss: Double = 0, correct = 0
-        var start = 0
-        while start < data.count {
-            let batch = order[start..<min(data.count, start + options.batch)]
-            start += options.batch
-            optimizer.learningRate = schedule.rate(at: step)
-            let (loss, right) = try classifierStep(
-                batch, targets: data.labels, classCount: model.classCount,
-                logits: { model.logits(data.features.gathering(rows: $0)) }, optimizer: optimizer,
-                averaging: averaging, buffers: model.namedBuffers.map(\.1), clip: options.clip, step: step + 1)
-            step += 1
-            totalLoss += Double(loss) * Double(batch.count)
-            correct += right
-        }
+        let (loss, accuracy) = try classifierEpoch(
+            model, random: model.random, count: data.count, targets: data.labels, classCount: model.classCount,
+            logits: { self.model.logits(self.data.features.gathering(rows: $0)) }, optimizer: optimizer,
+            schedule: schedule, averaging: averaging, batch: options.batch, clip: options.clip, step: &step)
         epoch += 1
-        if group.size > 1 { correct = Int(group.sum([Double(correct)])[0]) }
-        let accuracy = Double(correct) / Double(data.count)
         perfectEpochs = accuracy == 1 ? perfectEpochs + 1 : 0
-        return (Float(totalLoss / Double(data.count)), accuracy)
+        return (loss, accuracy)
     }
 
     /// Whether early stopping says to stop now.

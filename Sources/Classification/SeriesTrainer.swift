@@ -64,26 +64,11 @@ public final class SeriesTrainer {
     /// One pass over the shuffled training series; returns the mean loss, the training accuracy
     /// of the pass (as trained, in training mode) and the validation accuracy after it.
     public func trainEpoch() throws -> (loss: Float, accuracy: Double, validationAccuracy: Double?) {
-        model.isTraining = true
-        let group = averaging.group
-        try group.checkIdentical(model.stateDict.map(\.1), step: step)
-        let order = group.permutation(training.count, drawnBy: &model.random.generator)
-        var totalLoss = 0.0, correct = 0
-        var start = 0
-        while start < training.count {
-            let batch = order[start..<min(training.count, start + options.batch)]
-            start += options.batch
-            optimizer.learningRate = schedule.rate(at: step)
-            let (loss, right) = try classifierStep(
-                batch, targets: targets, classCount: model.classCount, logits: { model.logits(training, $0) },
-                optimizer: optimizer, averaging: averaging, buffers: model.namedBuffers.map(\.1), clip: options.clip,
-                step: step + 1)
-            step += 1
-            totalLoss += Double(loss) * Double(batch.count)
-            correct += right
-        }
+        let (loss, accuracy) = try classifierEpoch(
+            model, random: model.random, count: training.count, targets: targets, classCount: model.classCount,
+            logits: { self.model.logits(self.training, $0) }, optimizer: optimizer, schedule: schedule,
+            averaging: averaging, batch: options.batch, clip: options.clip, step: &step)
         epoch += 1
-        if group.size > 1 { correct = Int(group.sum([Double(correct)])[0]) }
         var validationAccuracy: Double? = nil
         if let validation {
             // The best epoch: the highest validation accuracy, and among equals the lowest
@@ -95,7 +80,7 @@ public final class SeriesTrainer {
                 best = model.stateDict.map(\.1.value)
             }
         }
-        return (Float(totalLoss / Double(training.count)), Double(correct) / Double(training.count), validationAccuracy)
+        return (loss, accuracy, validationAccuracy)
     }
 
     /// Whether training should end: all epochs done, or `patience` epochs since the best one.

@@ -10,7 +10,8 @@ import SeqTensor
 /// the B places it comes from when it is asked for.
 public struct StreamBatches {
     /// Streams (B) and steps per batch (T).
-    public private(set) var batch: Int, steps: Int
+    public private(set) var batch: Int
+    public let steps: Int
     /// The tokens the streams cut: stream b is tokens[b * length ..< (b + 1) * length].
     public let tokens: Tokens
     /// Tokens per stream (L = N / B).

@@ -83,7 +83,7 @@ public final class CharTrainer {
             inputs: batch.inputs, targets: batch.targets, steps: options.steps,
             batch: batches.batch, state: carried)
         let result = try optimizer.minimize(
-            loss, clip: options.clip, step: step + 1, averaging: group.size > 1 ? averaging : nil,
+            loss, clip: options.clip, step: step + 1, averaging: averaging,
             share: Float(batches.batch) / Float(options.batch))
         carried = state.detached()
         step += 1

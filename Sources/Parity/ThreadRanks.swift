@@ -10,31 +10,28 @@ public enum ThreadRanks {
     /// Runs `body(group)` on `ranks` threads at once and returns what each returned, by rank.
     public static func run<R>(ranks: Int, _ body: @escaping (any ProcessGroup) throws -> R) throws -> [R] {
         let hub = Hub(size: ranks)
-        let results = Results<R>(count: ranks)
+        // A box per rank, made before the threads start: each thread writes only its own, and the
+        // boxes are read after `wait()`. The body runs on every thread; what it captures is the test's.
+        let results = (0..<ranks).map { _ in Box<Result<R, any Error>?>(nil) }
+        let shared = Box(body)
         let done = DispatchGroup()
-        // Each thread runs the body on its own rank's data; what the body captures is the test's.
-        let shared = Results<(any ProcessGroup) throws -> R>(count: 1)
-        shared.set(0, .success(body))
-        for rank in 0..<ranks {
+        for (rank, result) in results.enumerated() {
             done.enter()
             let thread = Thread {
-                let body = try! shared.values[0]!.get()
-                results.set(rank, Result { try body(ThreadGroup(rank: rank, hub: hub)) })
+                result.value = Result { try shared.value(ThreadGroup(rank: rank, hub: hub)) }
                 done.leave()
             }
             thread.stackSize = 8 << 20
             thread.start()
         }
         done.wait()
-        return try results.values.map { try $0!.get() }
+        return try results.map { try $0.value!.get() }
     }
 
-    /// Values handed between the threads: each writes its own slot before `leave()`, and the slots
-    /// are read after `wait()` (or written before the threads start).
-    final class Results<R>: @unchecked Sendable {
-        var values: [Result<R, any Error>?]
-        init(count: Int) { values = Array(repeating: nil, count: count) }
-        func set(_ rank: Int, _ value: Result<R, any Error>) { values[rank] = value }
+    /// A value handed to or from one thread, at moments the `DispatchGroup` orders.
+    final class Box<T>: @unchecked Sendable {
+        var value: T
+        init(_ value: T) { self.value = value }
     }
 
     /// Where the threads meet: each collective publishes every rank's buffer, waits for all, reads,

@@ -29,7 +29,8 @@ public final class GradientAverager {
     /// The identity on a group of one.
     public func average(_ parameters: [Parameter], loss: Float, share: Float) -> Float {
         guard group.size > 1 else { return loss }
-        let total = parameters.reduce(0) { $0 + $1.value.count } + parameters.count + 1
+        // [gradients..., a has-gradient flag per parameter, the loss]
+        let flags = parameters.reduce(0) { $0 + $1.value.count }, total = flags + parameters.count + 1
         if buffer.count != total { buffer = [Float](repeating: 0, count: total) }
         return buffer.withUnsafeMutableBufferPointer { b in
             var offset = 0
@@ -43,7 +44,7 @@ public final class GradientAverager {
                 }
                 offset += n
             }
-            for (k, p) in parameters.enumerated() { b[offset + k] = p.grad == nil ? 0 : 1 }
+            for (k, p) in parameters.enumerated() { b[flags + k] = p.grad == nil ? 0 : 1 }
             b[total - 1] = loss * share
             let start = DispatchTime.now().uptimeNanoseconds
             group.allReduce(b, .sum)
@@ -52,7 +53,7 @@ public final class GradientAverager {
             offset = 0
             for (k, p) in parameters.enumerated() {
                 let n = p.value.count
-                if b[total - 1 - parameters.count + k] > 0 {
+                if b[flags + k] > 0 {
                     p.gradPointer().update(from: b.baseAddress! + offset, count: n)
                 } else {
                     p.zeroGrad()

@@ -60,9 +60,12 @@ extension ProcessGroup {
     public func share(of count: Int) -> Range<Int> { (count * rank / size)..<(count * (rank + 1) / size) }
 
     /// The elementwise sum of `values` over the ranks.
-    public func sum(_ values: [Double]) -> [Double] {
+    public func sum(_ values: [Double]) -> [Double] { reduced(values, .sum) }
+
+    /// `values` combined elementwise over the ranks by `operation`.
+    func reduced(_ values: [Double], _ operation: ReduceOperation) -> [Double] {
         var out = values
-        out.withUnsafeMutableBufferPointer { allReduce($0, .sum) }
+        out.withUnsafeMutableBufferPointer { allReduce($0, operation) }
         return out
     }
 
@@ -103,7 +106,7 @@ extension ProcessGroup {
         // The maximum of (hi, lo, -hi, -lo) holds the largest and the smallest of both halves:
         // they are equal on every rank exactly when the values are. (Halves are exact in a Double.)
         let hi = Double(value >> 32), lo = Double(value & 0xFFFF_FFFF)
-        let m = maximum([hi, lo, -hi, -lo])
+        let m = reduced([hi, lo, -hi, -lo], .max)
         guard m[0] == -m[2], m[1] == -m[3] else {
             throw ProcessGroupError(description: "the \(size) ranks disagree on \(what)")
         }
@@ -123,13 +126,6 @@ extension ProcessGroup {
                     + "longer train one model (different seqtool builds per machine, or an MPI reduction that "
                     + "does not give every rank the same sums?)")
         }
-    }
-
-    /// The elementwise maximum of `values` over the ranks.
-    func maximum(_ values: [Double]) -> [Double] {
-        var out = values
-        out.withUnsafeMutableBufferPointer { allReduce($0, .max) }
-        return out
     }
 }
 
