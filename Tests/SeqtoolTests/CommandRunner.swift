@@ -39,6 +39,14 @@ struct CommandRunner {
 
     func path(_ name: String) -> String { folder + "/" + name }
 
+    /// Writes the small corpus the training-run tests share, as `corpus.txt` in the folder.
+    func writeVerse() throws {
+        let text = String(
+            repeating: "to be or not to be, that is the question.\nwhether 'tis nobler in the mind to suffer\n",
+            count: 80)
+        try text.write(toFile: path("corpus.txt"), atomically: true, encoding: .utf8)
+    }
+
     /// Runs seqtool (or `executable` with `prefix` before the arguments) with `arguments`,
     /// `environment` added to this process's.
     @discardableResult

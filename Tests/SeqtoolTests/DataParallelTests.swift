@@ -9,10 +9,7 @@ final class DataParallelTests: XCTestCase {
 
     override func setUpWithError() throws {
         runner = try CommandRunner()
-        let text = String(
-            repeating: "to be or not to be, that is the question.\nwhether 'tis nobler in the mind to suffer\n",
-            count: 80)
-        try text.write(toFile: runner.path("corpus.txt"), atomically: true, encoding: .utf8)
+        try runner.writeVerse()
     }
 
     override func tearDown() { runner.remove() }
@@ -50,15 +47,21 @@ final class DataParallelTests: XCTestCase {
     #endif
 
     #if MPI
-        /// Runs `seqtool arguments` on `ranks` ranks (`--mca btl tcp,self` with `tcp`: the transport
-        /// between machines), or `mpirun` with `raw` arguments.
-        func mpirun(_ ranks: Int, _ arguments: [String], tcp: Bool = false, raw: [String]? = nil) throws
-            -> CommandRunner.Result
-        {
-            let common = ["--allow-run-as-root", "--oversubscribe"] + (tcp ? ["--mca", "btl", "tcp,self"] : [])
-            return try runner.run(
-                arguments, executable: "/usr/bin/env",
-                prefix: ["mpirun"] + common + (raw ?? ["-np", String(ranks), CommandRunner.binary]))
+        /// The options every launch here needs (root, more ranks than cores) and, with `tcp`, the
+        /// transport between machines.
+        func mpirunOptions(tcp: Bool = false) -> [String] {
+            ["mpirun", "--allow-run-as-root", "--oversubscribe"] + (tcp ? ["--mca", "btl", "tcp,self"] : [])
+        }
+
+        /// An application context of `mpirun`: `ranks` ranks of `seqtool arguments` (contexts joined by
+        /// ":" give ranks different arguments or folders).
+        func ranks(_ ranks: Int, _ arguments: [String], folder: String? = nil) -> [String] {
+            ["-np", String(ranks)] + (folder.map { ["-wdir", $0] } ?? []) + [CommandRunner.binary] + arguments
+        }
+
+        /// Runs `mpirun` with `launch` (application contexts from `ranks`).
+        func mpirun(_ launch: [String], tcp: Bool = false) throws -> CommandRunner.Result {
+            try runner.run(launch, executable: "/usr/bin/env", prefix: mpirunOptions(tcp: tcp))
         }
 
         /// The metadata of a safetensors file (the JSON header's `__metadata__`).
@@ -91,7 +94,7 @@ final class DataParallelTests: XCTestCase {
             let one = try runner.run(flags + ["--out", "one.safetensors"])
             XCTAssertEqual(one.status, 0, one.stderr)
             for tcp in [false, true] {
-                let two = try mpirun(2, flags + ["--out", "two.safetensors", "--json"], tcp: tcp)
+                let two = try mpirun(ranks(2, flags + ["--out", "two.safetensors", "--json"]), tcp: tcp)
                 XCTAssertEqual(two.status, 0, two.stderr)
                 XCTAssertEqual(two.json["ranks"] as? Int, 2, two.stdout)
                 let (a, b) = (try metadata("one.state.safetensors"), try metadata("two.state.safetensors"))
@@ -109,7 +112,7 @@ final class DataParallelTests: XCTestCase {
                 XCTAssertEqual(losses[0], losses[1], accuracy: 1e-5 * losses[0])
             }
             // Only rank 0 speaks: one summary line, one progress log.
-            let two = try mpirun(2, flags + ["--out", "two.safetensors", "--json"])
+            let two = try mpirun(ranks(2, flags + ["--out", "two.safetensors", "--json"]))
             XCTAssertEqual(two.stdout.components(separatedBy: "model written to").count, 2, two.stdout)
             XCTAssertEqual(two.stderr.components(separatedBy: "step 20/20").count, 2, two.stderr)
         }
@@ -132,7 +135,7 @@ final class DataParallelTests: XCTestCase {
             let one = try runner.run(flags)
             XCTAssertEqual(one.status, 0, one.stderr)
             for tcp in [false, true] {
-                let two = try mpirun(2, flags, tcp: tcp)
+                let two = try mpirun(ranks(2, flags), tcp: tcp)
                 XCTAssertEqual(two.status, 0, two.stderr)
                 let (a, b) = (one.json, two.json)
                 let loss = try XCTUnwrap(a["final_loss"] as? Double)
@@ -146,9 +149,7 @@ final class DataParallelTests: XCTestCase {
             let flags = small + ["--eval-every", "0", "--checkpoint-every", "2", "--out", "k.safetensors"]
             let job = Process()
             job.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            job.arguments =
-                ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", CommandRunner.binary] + flags
-                + ["--steps", "1000000"]
+            job.arguments = mpirunOptions() + ranks(2, flags + ["--steps", "1000000"])
             job.currentDirectoryURL = URL(fileURLWithPath: runner.folder)
             job.standardOutput = FileHandle.nullDevice
             job.standardError = FileHandle.nullDevice
@@ -175,10 +176,7 @@ final class DataParallelTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: runner.path("corpus.txt"), toPath: other + "/corpus.txt")
             let resume = flags + ["--steps", String(step + 4), "--resume", "--json"]
-            let onTwo = try mpirun(
-                2, [],
-                raw: ["-np", "1", "-wdir", runner.folder, CommandRunner.binary] + resume
-                    + [":", "-np", "1", "-wdir", other, CommandRunner.binary] + resume)
+            let onTwo = try mpirun(ranks(1, resume, folder: runner.folder) + [":"] + ranks(1, resume, folder: other))
             XCTAssertEqual(onTwo.status, 0, onTwo.stderr)
             XCTAssertEqual(onTwo.json["steps"] as? Int, step + 4)
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: other), ["corpus.txt"])
@@ -189,10 +187,7 @@ final class DataParallelTests: XCTestCase {
 
         func testRanksGivenDifferentFlagsStop() throws {
             let flags = small + ["--steps", "3"]
-            let r = try mpirun(
-                2, [],
-                raw: ["-np", "1", CommandRunner.binary] + flags + [":", "-np", "1", CommandRunner.binary] + flags
-                    + ["--lr", "0.01"])
+            let r = try mpirun(ranks(1, flags) + [":"] + ranks(1, flags + ["--lr", "0.01"]))
             XCTAssertNotEqual(r.status, 0)
             XCTAssertTrue(r.stderr.contains("the 2 ranks disagree on the command line"), r.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: runner.path("charlm.safetensors")))

@@ -7,10 +7,7 @@ final class ReliabilityTests: XCTestCase {
 
     override func setUpWithError() throws {
         runner = try CommandRunner()
-        let text = String(
-            repeating: "to be or not to be, that is the question.\nwhether 'tis nobler in the mind to suffer\n",
-            count: 80)
-        try text.write(toFile: runner.path("corpus.txt"), atomically: true, encoding: .utf8)
+        try runner.writeVerse()
     }
 
     override func tearDown() { runner.remove() }
