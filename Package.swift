@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "Feedforward", targets: ["Feedforward"]),
         .library(name: "Recurrent", targets: ["Recurrent"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Training", targets: ["Training"]),
         .library(name: "LanguageModel", targets: ["LanguageModel"]),
         .library(name: "Classification", targets: ["Classification"]),
         .library(name: "Framings", targets: ["Framings"]),
@@ -60,11 +61,12 @@ let package = Package(
         library("Feedforward", ["SeqTensor"]),
         library("Recurrent", ["Feedforward", "SeqTensor", "CKernels"]),
 
-        // Data sets and readers, then one module per task.
+        // The training session every task trains through; data sets and readers; one module per task.
+        library("Training", ["Feedforward", "SeqTensor"]),
         library("Datasets", ["SeqTensor"]),
-        library("LanguageModel", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "CKernels"]),
-        library("Classification", ["Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
-        library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
+        library("LanguageModel", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training", "CKernels"]),
+        library("Classification", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
+        library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
 
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
@@ -72,13 +74,15 @@ let package = Package(
         // Checks against PyTorch's numbers and finite differences, data-parallel ranks on threads;
         // the loaders under libFuzzer.
         library("Parity", ["Recurrent", "Feedforward", "SeqTensor"]),
-        library("Fuzzing", ["LanguageModel", "Datasets", "SeqTensor"]),
+        // Test doubles (data-parallel ranks as threads), for the test targets only.
+        library("TestSupport", ["SeqTensor"]),
+        library("Fuzzing", ["LanguageModel", "Classification", "Framings", "Datasets", "SeqTensor"]),
 
         .executableTarget(
             name: "seqtool",
             dependencies: [
-                "Parity", "LanguageModel", "Classification", "Framings", "Datasets", "Recurrent", "Feedforward",
-                "SeqTensor", "Distributed",
+                "Parity", "LanguageModel", "Classification", "Framings", "Training", "Datasets", "Recurrent",
+                "Feedforward", "SeqTensor", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings
@@ -86,22 +90,30 @@ let package = Package(
 
         // Programs a user of the library would write, on its public API only; ExamplesTests runs them.
         example("SineClassifier", ["Datasets", "Feedforward", "Recurrent", "SeqTensor"]),
-        example("CharModel", ["LanguageModel", "Datasets", "SeqTensor"]),
+        example("CharModel", ["LanguageModel", "Datasets", "SeqTensor", "Training"]),
         example("CustomCell", ["Datasets", "Feedforward", "Recurrent", "SeqTensor"]),
 
         .testTarget(name: "SeqTensorTests", dependencies: ["SeqTensor", "Parity"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Feedforward", "SeqTensor", "TestSupport"]),
         .testTarget(name: "FeedforwardTests", dependencies: ["Feedforward", "SeqTensor", "Parity"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Feedforward", "SeqTensor", "Parity"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Fuzzing", "SeqTensor"]),
         .testTarget(
             name: "LanguageModelTests",
-            dependencies: ["LanguageModel", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Parity"]
+            dependencies: [
+                "LanguageModel", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Training", "Parity",
+                "TestSupport",
+            ]
         ),
         .testTarget(
             name: "ClassificationTests",
-            dependencies: ["Classification", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Parity"]
+            dependencies: [
+                "Classification", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Training", "Parity",
+                "TestSupport",
+            ]
         ),
-        .testTarget(name: "FramingsTests", dependencies: ["Framings", "Datasets", "Recurrent", "SeqTensor"]),
+        .testTarget(
+            name: "FramingsTests", dependencies: ["Framings", "Datasets", "Recurrent", "SeqTensor", "Training"]),
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
         .testTarget(name: "ExamplesTests", dependencies: ["SineClassifier", "CharModel", "CustomCell"]),
     ],

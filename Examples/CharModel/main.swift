@@ -1,11 +1,13 @@
 // Trains a character-level LSTM on a text file and samples from it, as char-rnn does: truncated
 // backpropagation through time over parallel streams of the text, the state carried from one
-// batch to the next. Only the public API of LanguageModel, Datasets and SeqTensor.
+// batch to the next, in a TrainingSession. Only the public API of LanguageModel, Datasets, Training
+// and SeqTensor.
 // Run: swift run -c release CharModel [text-file] [steps]
 import Datasets
 import Foundation
 import LanguageModel
 import SeqTensor
+import Training
 
 let arguments = CommandLine.arguments
 let path = arguments.count > 1 ? arguments[1] : "corpora/plays.txt"
@@ -20,7 +22,6 @@ do {
     var options = CharTrainer.Options()
     options.batch = 16
     options.steps = 64
-    options.schedule = LearningRateSchedule(base: 3e-3)
     let (training, validation, _) = try StreamBatches.split(
         corpus.tokens, validationFraction: 0.1, batch: options.batch, steps: options.steps, source: path)
 
@@ -30,15 +31,19 @@ do {
     let model = CharLanguageModel(configuration, vocabulary: corpus.vocabulary, random: RandomSource(seed: 1))
     print("\(model.parameterCount) parameters")
 
-    // Each step: forward T steps of every stream, BPTT, clip the gradient norm to 5, Adam.
-    let trainer = CharTrainer(model: model, options: options, training: training, validation: validation)
-    for step in 1...steps {
-        let (loss, _) = try trainer.trainStep()
-        if step % 100 == 0 || step == steps {
-            let validationLoss = trainer.validationLoss().map { String(format: "%.4f", $0) } ?? "-"
-            print("step \(step): train loss \(String(format: "%.4f", loss)), validation loss \(validationLoss)")
-        }
+    // Each step: forward T steps of every stream, BPTT, clip the gradient norm to 5, Adam at 3e-3;
+    // the validation loss every 100 steps.
+    let task = CharTrainer(model: model, options: options, training: training, validation: validation)
+    var trainingOptions = CharTrainer.defaultOptions
+    (trainingOptions.learningRate, trainingOptions.steps, trainingOptions.evaluateEvery) = (3e-3, steps, 100)
+    let session = TrainingSession(task: task, options: trainingOptions)
+    session.onEvent = { event in
+        guard case .evaluation(let evaluation) = event else { return }
+        let validation = evaluation.scores["val_loss"].map { String(format: "%.4f", $0) } ?? "-"
+        let train = String(format: "%.4f", session.curves.train.last!.loss)
+        print("step \(evaluation.step): train loss \(train), validation loss \(validation)")
     }
+    try session.run()
 
     // Save with the vocabulary in the metadata, load it back, and draw 200 characters at
     // temperature 0.8 after a prime, one token at a time on the batch-1 stepper.

@@ -1,15 +1,14 @@
 import Foundation
 import SeqTensor
 
-/// A classification data set from CSV: one example per row, a class label (an integer from 0)
-/// in the first or last column and the values (a sequence, a flattened image, or tabular
-/// features) in the others. A header row is detected (a first row that is not all numbers) and
-/// skipped.
-public struct LabeledRows {
-    /// Where the label is; `none` reads every column as a value and labels every row 0 (series).
-    public enum LabelColumn: String, CaseIterable, Sendable { case first, last, none }
+/// Where the label is in a CSV row: the first field, the last, or none (every field is a value).
+public enum LabelColumn: String, CaseIterable, Sendable { case first, last, none }
 
-    /// (N, F) values.
+/// Series of one length with class numbers 0, 1, 2, ... as one matrix: a view of `LabeledSeries`
+/// for code that wants rows (N, F) and integer classes (the sine data sets, curves a generator
+/// learns). `LabeledSeries` reads the files; `init(_:source:)` makes the view.
+public struct LabeledRows {
+    /// (N, F) values: the series' steps (all channels of a step together).
     public var features: Tensor
     /// The class of each row (N), from 0.
     public var labels: [Int]
@@ -23,6 +22,32 @@ public struct LabeledRows {
         self.labels = labels
     }
 
+    /// The rows of `series`, which must have one length and labels that are class numbers 0, 1,
+    /// 2, ... (or none: every row is class 0). `source` names the data in errors.
+    public init(_ series: LabeledSeries, source: String) throws {
+        let width = series.values[0].count
+        if let row = series.values.firstIndex(where: { $0.count != width }) {
+            throw DataError(
+                file: source,
+                problem: "series \(row + 1) has \(series.values[row].count / series.channels) steps, the first has "
+                    + "\(width / series.channels): rows must have one length")
+        }
+        var labels: [Int] = []
+        for (row, label) in (series.labels ?? Array(repeating: "0", count: series.count)).enumerated() {
+            guard let number = Int(label), number >= 0, number < 1_000_000 else {
+                throw DataError(
+                    file: source, problem: "series \(row + 1): label \(label) is not a class number 0, 1, 2, ...")
+            }
+            labels.append(number)
+        }
+        self.init(features: Tensor(series.values.flatMap { $0 }, shape: [series.count, width]), labels: labels)
+    }
+
+    /// Reads CSV rows as `LabeledSeries(csv:labelColumn:)` does, as rows with class numbers.
+    public init(csv path: String, labelColumn: LabelColumn = .first) throws {
+        try self.init(LabeledSeries(csv: path, labelColumn: labelColumn), source: path)
+    }
+
     /// Rows (N).
     public var count: Int { labels.count }
     /// Values per row (F).
@@ -33,65 +58,6 @@ public struct LabeledRows {
     /// Rows `indices`, in that order.
     public func subset(_ indices: [Int]) -> LabeledRows {
         LabeledRows(features: features.gathering(rows: indices), labels: indices.map { labels[$0] })
-    }
-
-    /// Reads `path`. Every error names the file, the line and the column: ragged rows,
-    /// non-numeric or non-finite values, labels that are not whole numbers >= 0.
-    public init(csv path: String, labelColumn: LabelColumn = .first) throws {
-        try self.init(csvText: readUserText(path, kind: "a CSV file"), source: path, labelColumn: labelColumn)
-    }
-
-    /// Parses CSV text; `source` names it in errors.
-    public init(csvText text: String, source path: String, labelColumn: LabelColumn = .first) throws {
-        var values: [Float] = []
-        var labels: [Int] = []
-        var width = -1
-        for (lineNumber, line) in nonBlankLines(text) {
-            let fields = csvFields(line)
-            let numbers = fields.map { Float($0) }
-            // A first line with a field that is not a number is a header.
-            if labels.isEmpty && width < 0 && numbers.contains(where: { $0 == nil }) && lineNumber == 1 { continue }
-            let minimum = labelColumn == .none ? 1 : 2
-            guard fields.count >= minimum else {
-                throw DataError(
-                    file: path, line: lineNumber,
-                    problem: "has \(fields.count) field; a label and at least one value are needed")
-            }
-            if width < 0 { width = fields.count }
-            guard fields.count == width else {
-                throw DataError(
-                    file: path, line: lineNumber,
-                    problem: "has \(fields.count) fields, earlier rows have \(width) (series of different lengths "
-                        + "can be given in the .ts format of the UCR/UEA archives)")
-            }
-            for (k, n) in numbers.enumerated() {
-                guard let n else {
-                    throw DataError(
-                        file: path, line: lineNumber, column: k + 1, problem: "\"\(fields[k])\" is not a number")
-                }
-                guard n.isFinite else {
-                    throw DataError(
-                        file: path, line: lineNumber, column: k + 1, problem: "value \(fields[k]) is not finite")
-                }
-            }
-            if labelColumn == .none {
-                labels.append(0)
-                values += numbers.map { $0! }
-                continue
-            }
-            let labelIndex = labelColumn == .first ? 0 : fields.count - 1
-            let label = numbers[labelIndex]!
-            guard label >= 0, label == label.rounded(), label < 1_000_000 else {
-                throw DataError(
-                    file: path, line: lineNumber, column: labelIndex + 1,
-                    problem: "label \(fields[labelIndex]) is not a class number 0, 1, 2, ...")
-            }
-            labels.append(Int(label))
-            for (k, n) in numbers.enumerated() where k != labelIndex { values.append(n!) }
-        }
-        guard !labels.isEmpty else { throw DataError(file: path, problem: "holds no data rows") }
-        self.init(
-            features: Tensor(values, shape: [labels.count, labelColumn == .none ? width : width - 1]), labels: labels)
     }
 
     /// The rows as CSV text, label first, values with full float precision.
@@ -108,9 +74,25 @@ public struct LabeledRows {
 
     /// A seeded split: a fraction `testFraction` of the rows (shuffled) for testing, the rest for training.
     public func split(testFraction: Double, seed: UInt64) -> (train: LabeledRows, test: LabeledRows) {
-        var g = SeededGenerator(seed: seed)
-        let order = g.permutation(count)
-        let testCount = Int((Double(count) * testFraction).rounded())
-        return (subset(Array(order[testCount...])), subset(Array(order[..<testCount])))
+        let (train, test) = seededSplit(count, testFraction: testFraction, seed: seed)
+        return (subset(train), subset(test))
     }
+}
+
+extension LabeledSeries {
+    /// The one-channel series of `rows`, labelled with their class numbers ("0", "1", ...).
+    public init(rows: LabeledRows) {
+        let F = rows.featureCount, p = rows.features.pointer
+        self.init(
+            channels: 1, values: (0..<rows.count).map { Array(UnsafeBufferPointer(start: p + $0 * F, count: F)) },
+            labels: rows.labels.map(String.init))
+    }
+}
+
+/// Indices 0..<count shuffled by `seed`: the first `testFraction` of them (rounded) for testing,
+/// the rest for training.
+func seededSplit(_ count: Int, testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int]) {
+    var g = SeededGenerator(seed: seed)
+    let order = g.permutation(count), cut = Int((Double(count) * testFraction).rounded())
+    return (Array(order[cut...]), Array(order[..<cut]))
 }

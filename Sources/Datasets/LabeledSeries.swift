@@ -42,7 +42,7 @@ public struct LabeledSeries {
     }
 
     /// Reads `path`: the `.ts` format when its name ends in `.ts`, CSV rows otherwise.
-    public static func read(path: String, labelColumn: LabeledRows.LabelColumn) throws -> LabeledSeries {
+    public static func read(path: String, labelColumn: LabelColumn) throws -> LabeledSeries {
         path.lowercased().hasSuffix(".ts")
             ? try LabeledSeries(ts: path) : try LabeledSeries(csv: path, labelColumn: labelColumn)
     }
@@ -50,12 +50,12 @@ public struct LabeledSeries {
     /// Reads CSV rows as one-channel series of equal length (one series per row, the label first or
     /// last, any string; `none`: no labels), an optional header, Windows line endings and a
     /// byte-order mark tolerated. Rows of different lengths are an error that suggests `.ts`.
-    public init(csv path: String, labelColumn: LabeledRows.LabelColumn) throws {
+    public init(csv path: String, labelColumn: LabelColumn) throws {
         try self.init(csvText: readUserText(path, kind: "a CSV file"), source: path, labelColumn: labelColumn)
     }
 
     /// Parses CSV text as `init(csv:labelColumn:)` reads a file; `source` names it in errors.
-    public init(csvText text: String, source: String, labelColumn: LabeledRows.LabelColumn) throws {
+    public init(csvText text: String, source: String, labelColumn: LabelColumn) throws {
         var values: [[Float]] = [], labels: [String] = []
         var width = -1
         for (lineNumber, line) in nonBlankLines(text) {
@@ -87,7 +87,9 @@ public struct LabeledSeries {
                 }
             }
             if let label {
-                guard !label.isEmpty else { throw fail("has an empty label") }
+                guard !label.isEmpty else {
+                    throw fail("has an empty label", column: labelColumn == .first ? 1 : fields.count + 1)
+                }
                 labels.append(label)
             }
             values.append(numbers.map { $0! })
@@ -112,6 +114,13 @@ public struct LabeledSeries {
             return distinct.sorted { Double($0)! < Double($1)! || (Double($0)! == Double($1)! && $0 < $1) }
         }
         return distinct.sorted()
+    }
+
+    /// A seeded split: a share `testFraction` of the series (shuffled) for testing, the rest for
+    /// training.
+    public func split(testFraction: Double, seed: UInt64) -> (train: LabeledSeries, test: LabeledSeries) {
+        let (train, test) = seededSplit(count, testFraction: testFraction, seed: seed)
+        return (subset(train), subset(test))
     }
 
     /// Series `indices`, in that order.

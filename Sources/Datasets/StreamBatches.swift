@@ -33,7 +33,7 @@ public struct StreamBatches {
             throw DataError(
                 file: source,
                 problem: "\(tokens.count) characters are too few for \(batch) streams of \(steps + 1) "
-                    + "(--batch x (--seq + 1) = \(batch * (steps + 1)))")
+                    + "(batch x (steps + 1) = \(batch * (steps + 1)))")
         }
         (self.batch, self.steps, self.length, self.tokens) = (batch, steps, length, tokens)
     }

@@ -22,7 +22,7 @@ public final class Seq2Seq: Module {
     /// The two embeddings (V, E).
     public let encoderEmbed: Embedding, decoderEmbed: Embedding
     /// The encoder and the decoder (E -> H, L layers each).
-    public let encoder: RecurrentLayer, decoder: RecurrentLayer
+    public let encoder: any RecurrentStack, decoder: any RecurrentStack
     /// The decoder's output to token logits (H -> V).
     public let head: Linear
     let index: [Unicode.Scalar: Int]
@@ -40,8 +40,8 @@ public final class Seq2Seq: Module {
         let V = characters.count + 2
         encoderEmbed = Embedding(count: V, dimension: embedding, random: random)
         decoderEmbed = Embedding(count: V, dimension: embedding, random: random)
-        encoder = RecurrentLayer(cell, inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
-        decoder = RecurrentLayer(cell, inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
+        encoder = cell.makeLayer(inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
+        decoder = cell.makeLayer(inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
         head = Linear(inFeatures: hidden, outFeatures: V, random: random)
     }
 
@@ -124,24 +124,27 @@ public final class Seq2Seq: Module {
     /// The `format` of the model file's metadata.
     public static let format = "seqtool.seq2seq.v1"
 
-    /// Writes the model with its sizes and characters in the metadata (and `extra`).
+    /// The metadata that rebuilds the model: the cell, the sizes and the characters.
+    public var metadata: [String: String] {
+        [
+            "format": Self.format, "cell": cell.name, "embed": String(embedding), "hidden": String(hidden),
+            "layers": String(layers), "vocab": CharVocabulary(characters: characters).json,
+        ]
+    }
+
+    /// Writes the model with `metadata` (and `extra`), atomically.
     public func save(to path: String, extra: [String: String] = [:]) throws {
-        var m = extra
-        m["format"] = Self.format
-        m["cell"] = cell.rawValue
-        m["embed"] = String(embedding)
-        m["hidden"] = String(hidden)
-        m["layers"] = String(layers)
-        m["vocab"] = CharVocabulary(characters: characters).json
-        try save(to: path, metadata: m)
+        try save(to: path, metadata: extra.merging(metadata) { $1 })
     }
 
     /// Reads a model `save(to:extra:)` wrote; errors name the file and what is wrong.
-    public static func load(path: String) throws -> Seq2Seq {
-        let file = try SafeTensors.read(path: path)
+    public static func load(path: String) throws -> Seq2Seq { try load(SafeTensors.read(path: path), path: path) }
+
+    /// The model in `file`, read from `path` (named in errors).
+    public static func load(_ file: SafeTensors.File, path: String) throws -> Seq2Seq {
         let m = file.metadata
         try requireFormat(m, Self.format, kind: "an encoder-decoder", path: path)
-        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let e = m["embed"].flatMap(Int.init),
+        guard let cell = m["cell"].flatMap({ CellKind(name: $0) }), let e = m["embed"].flatMap(Int.init),
             let h = m["hidden"].flatMap(Int.init),
             let l = m["layers"].flatMap(Int.init), e > 0, h > 0, l > 0, max(e, h, l) <= 1 << 24,
             let vocab = m["vocab"].flatMap(CharVocabulary.init(json:))
@@ -149,7 +152,7 @@ public final class Seq2Seq: Module {
             throw DataError(file: path, problem: "metadata cell/embed/hidden/layers/vocab are missing or malformed")
         }
         let V = vocab.count + 2
-        let rnn = RecurrentLayer.parameterShapes(cell, inputSize: e, hiddenSize: h, numLayers: l)
+        let rnn = cell.parameterShapes(inputSize: e, hiddenSize: h, numLayers: l)
         try ModelFile.check(
             [
                 ("encoder_embed.weight", [V, e]), ("decoder_embed.weight", [V, e]), ("head.weight", [V, h]),

@@ -15,7 +15,7 @@ public final class SequenceGenerator: Module {
     /// Hidden units (H) and the classes it generates curves of (C).
     public let hidden: Int, classCount: Int
     /// The recurrent layer ((1 + C) -> H).
-    public let rnn: RecurrentLayer
+    public let rnn: any RecurrentStack
     /// The value at each step (H -> 1).
     public let head: Linear
     /// The source of the teacher-forcing noise.
@@ -29,7 +29,7 @@ public final class SequenceGenerator: Module {
         self.hidden = hidden
         self.classCount = classCount
         self.random = random
-        rnn = RecurrentLayer(cell, inputSize: 1 + classCount, hiddenSize: hidden, random: random)
+        rnn = cell.makeLayer(inputSize: 1 + classCount, hiddenSize: hidden, random: random)
         head = Linear(inFeatures: hidden, outFeatures: 1, random: random)
     }
 
@@ -85,34 +85,41 @@ public final class SequenceGenerator: Module {
     /// The `format` of the model file's metadata.
     public static let format = "seqtool.generator.v1"
 
+    /// The metadata that rebuilds the model.
+    public var metadata: [String: String] {
+        ["format": Self.format, "cell": cell.name, "hidden": String(hidden), "classes": String(classCount)]
+    }
+
     /// Writes the generator; `reference` (classes, T) keeps each class's training curve beside it.
     public func save(to path: String, reference: Tensor? = nil, extra: [String: String] = [:]) throws {
-        var m = extra
-        m["format"] = Self.format
-        m["cell"] = cell.rawValue
-        m["hidden"] = String(hidden)
-        m["classes"] = String(classCount)
-        try save(to: path, metadata: m, tensors: reference.map { ["reference.curves": $0] } ?? [:])
+        try save(
+            to: path, metadata: extra.merging(metadata) { $1 },
+            tensors: reference.map { ["reference.curves": $0] } ?? [:])
     }
 
     /// Reads a generator `save(to:reference:extra:)` wrote, and its metadata.
     public static func load(path: String) throws -> (model: SequenceGenerator, metadata: [String: String]) {
         let file = try SafeTensors.read(path: path)
+        return (try load(file, path: path), file.metadata)
+    }
+
+    /// The generator in `file`, read from `path` (named in errors).
+    public static func load(_ file: SafeTensors.File, path: String) throws -> SequenceGenerator {
         let m = file.metadata
         try requireFormat(m, Self.format, kind: "a sequence generator", path: path)
-        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let hidden = m["hidden"].flatMap(Int.init),
+        guard let cell = m["cell"].flatMap({ CellKind(name: $0) }), let hidden = m["hidden"].flatMap(Int.init),
             hidden > 0, hidden <= 1 << 24,
             let classes = m["classes"].flatMap(Int.init), classes > 0, classes <= 1 << 24
         else {
             throw DataError(file: path, problem: "metadata cell/hidden/classes are missing or malformed")
         }
         try ModelFile.check(
-            RecurrentLayer.parameterShapes(cell, inputSize: 1 + classes, hiddenSize: hidden, numLayers: 1).map {
+            cell.parameterShapes(inputSize: 1 + classes, hiddenSize: hidden, numLayers: 1).map {
                 ("rnn." + $0.0, $0.1)
             }
                 + [("head.weight", [1, hidden]), ("head.bias", [1])], in: file, path: path)
         let model = SequenceGenerator(cell: cell, hidden: hidden, classCount: classes, random: RandomSource(seed: 0))
         try model.load(file, path: path)
-        return (model, m)
+        return model
     }
 }

@@ -1,5 +1,7 @@
+import Classification
 import Datasets
 import Foundation
+import Framings
 import LanguageModel
 import SeqTensor
 
@@ -7,7 +9,7 @@ import SeqTensor
 /// targets in `Tests/Fuzz` and of the tests that replay their corpora. Errors are the expected
 /// outcome for junk; only a crash, hang or runaway allocation is a failure.
 public enum FuzzTargets {
-    /// Bytes as a safetensors file, then, if it parses, as each kind of seqtool model.
+    /// Bytes as a safetensors file, then, if it parses, as a character model and its tensors.
     public static func safetensors(_ bytes: [UInt8]) {
         guard let file = try? SafeTensors.decode(bytes, file: "fuzz") else { return }
         _ = try? CharLanguageModel.load(file, path: "fuzz")
@@ -17,12 +19,49 @@ public enum FuzzTargets {
         }
     }
 
-    /// Bytes as a classification CSV, with the label first, last and absent.
+    /// Bytes as a classifier file (of this format or an older one), and if one loads, a
+    /// prediction of a short series.
+    public static func classifier(_ bytes: [UInt8]) {
+        guard let file = try? SafeTensors.decode(bytes, file: "fuzz"),
+            let model = try? Classifier.load(file, path: "fuzz")
+        else { return }
+        let length = model.length ?? 4
+        guard model.channels * length <= 1 << 16 else { return }
+        let series = LabeledSeries(
+            channels: model.channels, values: [[Float](repeating: 0.5, count: model.channels * length)], labels: nil)
+        _ = model.probabilities(series)
+    }
+
+    /// Bytes as a curve generator's file, and if one loads, a few drawn values.
+    public static func generator(_ bytes: [UInt8]) {
+        guard let file = try? SafeTensors.decode(bytes, file: "fuzz"),
+            let model = try? SequenceGenerator.load(file, path: "fuzz")
+        else { return }
+        _ = model.generate(classIndex: 0, length: 3)
+    }
+
+    /// Bytes as an encoder-decoder's file, and if one loads, a short translation.
+    public static func seq2seq(_ bytes: [UInt8]) {
+        guard let file = try? SafeTensors.decode(bytes, file: "fuzz"), let model = try? Seq2Seq.load(file, path: "fuzz")
+        else { return }
+        _ = model.greedy([[2]], maxLength: 3)
+    }
+
+    /// Bytes as CSV series, with the label first, last and absent, and as rows with class numbers.
     public static func csv(_ bytes: [UInt8]) {
         guard let text = String(bytes: bytes, encoding: .utf8) else { return }
-        for column in LabeledRows.LabelColumn.allCases {
-            _ = try? LabeledRows(csvText: text, source: "fuzz", labelColumn: column)
+        for column in LabelColumn.allCases {
+            guard let series = try? LabeledSeries(csvText: text, source: "fuzz", labelColumn: column) else { continue }
+            _ = try? LabeledRows(series, source: "fuzz")
         }
+    }
+
+    /// Bytes as a `.ts` file of the UCR/UEA archives.
+    public static func ts(_ bytes: [UInt8]) {
+        guard let text = String(bytes: bytes, encoding: .utf8),
+            let series = try? LabeledSeries(tsText: text, source: "fuzz")
+        else { return }
+        _ = series.labels.map(LabeledSeries.classNames)
     }
 
     /// Bytes as corpus text: UTF-8 decoding, vocabulary, encoding and stream batching.

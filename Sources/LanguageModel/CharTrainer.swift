@@ -1,55 +1,51 @@
 import Datasets
+import Feedforward
 import Foundation
 import Recurrent
 import SeqTensor
+import Training
 
-/// Training of a character model with truncated BPTT over parallel streams, as char-rnn does:
-/// each step takes the next T characters of every stream, carries the final state (detached)
-/// into the next step, clips the gradient norm and applies the optimizer.
+/// The character model's training task, as char-rnn trains it: truncated BPTT over B parallel
+/// streams, each step the next T characters of every stream, the final state carried (detached)
+/// into the next step and reset when the streams wrap. A `TrainingSession` runs it (optimizer,
+/// schedule, clipping, evaluation, checkpoints); `defaultOptions` are `train-char`'s defaults.
 ///
 /// Data-parallel over a `ProcessGroup` of N ranks, each rank takes B/N of the B streams and the
 /// gradients are averaged before clipping, so the same options train the same model on 1 rank
 /// and on N (up to the order of float sums). The validation streams are shared out too, and their
 /// loss summed. With dropout each rank draws its own masks (rank 0 the masks one process would).
-public final class CharTrainer {
-    /// How to train: char-rnn's batch and length, the optimizer, its schedule and clipping.
-    public struct Options: Sendable {
+public final class CharTrainer: TrainingTask {
+    /// The batches: char-rnn's batch and length.
+    public struct Options: Sendable, Equatable {
         /// Parallel streams (B, char-rnn's `-batch_size`) and BPTT steps (T, `-seq_length`).
         public var batch = 32, steps = 64
-        /// The optimizer, with its PyTorch defaults.
-        public var optimizer: OptimizerKind = .adam
-        /// The learning rate by step.
-        public var schedule = LearningRateSchedule(base: 2e-3)
-        /// Clip the global gradient norm to this (0: no clipping).
-        public var clip: Float = 5
-        /// On several ranks, check every this many steps that the parameters are still identical
-        /// on every rank (a hash of them, one small allreduce).
-        public var consistencyCheckEvery = 200
-        /// The defaults: batch 32, 64 steps, Adam at 2e-3, clip 5.
+        /// The defaults: batch 32, 64 steps.
         public init() {}
+    }
+
+    /// `train-char`'s defaults: Adam at 2e-3, clip 5, 2000 steps, validation every 250 steps and a
+    /// checkpoint every 500.
+    public static var defaultOptions: TrainingOptions {
+        var options = TrainingOptions(schedule: LearningRateSchedule(base: 2e-3), clip: 5, steps: 2000)
+        (options.evaluateEvery, options.checkpointEvery) = (250, 500)
+        return options
     }
 
     /// The model being trained.
     public let model: CharLanguageModel
-    /// How it is trained.
+    /// The batches.
     public let options: Options
-    /// The optimizer over the model's parameters.
-    public let optimizer: Optimizer
     /// This rank's training streams (all B of them in one process) and the position in them.
     public var batches: StreamBatches
     /// This rank's validation streams, if there is validation text.
     public let validation: StreamBatches?
     /// The state carried from the last batch for this rank's streams (nil after a wrap or at the start).
     public var carried: RecurrentState?
-    /// Steps taken so far.
-    public var step = 0
     /// The ranks training together (`SingleProcess` unless data-parallel).
     public let group: any ProcessGroup
-    /// The gradients' averaging over `group` (and the time its allreduces took).
-    public let averaging: GradientAverager
 
-    /// A trainer of `model` on `training` (the whole batch of B = `options.batch` streams), scored
-    /// on `validation`; on `group`'s ranks, each with its share of the streams. B must be a
+    /// A task training `model` on `training` (the whole batch of B = `options.batch` streams),
+    /// scored on `validation`; on `group`'s ranks, each with its share of the streams. B must be a
     /// multiple of the ranks.
     public init(
         model: CharLanguageModel, options: Options, training: StreamBatches, validation: StreamBatches?,
@@ -61,34 +57,29 @@ public final class CharTrainer {
         self.model = model
         self.options = options
         self.group = group
-        averaging = GradientAverager(group: group)
-        optimizer = options.optimizer.make(model.parameters, learningRate: options.schedule.base)
         batches = training.streams(group.share(of: training.batch))
         self.validation = validation.map { $0.streams(group.share(of: $0.batch)) }
         // The other ranks draw their dropout masks from streams of their own.
         model.random.generator = model.random.generator.stream(forRank: group.rank)
     }
 
-    /// One training step; returns the batch's mean loss (nats/char) and the pre-clip gradient norm.
-    @discardableResult
-    public func trainStep() throws -> (loss: Float, gradientNorm: Float) {
-        model.isTraining = true
-        if group.size > 1 && step % options.consistencyCheckEvery == 0 {
-            try group.checkIdentical(model.parameters, step: step)
-        }
-        let batch = batches.next()
-        if batch.wrapped { carried = nil }
-        optimizer.learningRate = options.schedule.rate(at: step)
+    public var trainedModel: any Module { model }
+    public var modelMetadata: [String: String] { model.metadata }
+    public var stepsPerEpoch: Int? { batches.batchesPerEpoch }
+
+    /// The next T characters of this rank's streams: the mean loss (nats/char) of their predictions.
+    public func batch(step: Int) throws -> TrainingBatch {
+        let next = batches.next()
+        if next.wrapped { carried = nil }
         let (loss, state) = model.loss(
-            inputs: batch.inputs, targets: batch.targets, steps: options.steps,
-            batch: batches.batch, state: carried)
-        let result = try optimizer.minimize(
-            loss, clip: options.clip, step: step + 1, averaging: averaging,
-            share: Float(batches.batch) / Float(options.batch))
+            inputs: next.inputs, targets: next.targets, steps: options.steps, batch: batches.batch, state: carried)
         carried = state.detached()
-        step += 1
-        return result
+        return TrainingBatch(
+            loss: loss, share: Float(batches.batch) / Float(options.batch), size: options.batch * options.steps)
     }
+
+    /// The validation loss (`loss`, nats/char), when there is validation text.
+    public func evaluate() -> [String: Double] { validationLoss().map { ["loss": Double($0)] } ?? [:] }
 
     /// Mean cross-entropy (nats/char) over every prediction of the validation streams, from a
     /// zero state carried across chunks; nil without validation data. On several ranks each scores

@@ -1,95 +1,54 @@
 import Foundation
 import Recurrent
 import SeqTensor
+import Training
 
-/// Everything a resumed run needs to continue exactly as if it had never stopped: the weights,
-/// optimizer moments, step, data position and epoch, the carried state, the dropout generator's
-/// state. Stored as one safetensors file next to the model, written before the model file, so a
-/// run killed between the two writes still has a self-consistent checkpoint. The file is also a
-/// valid character model file (same tensor names and metadata, plus the extra state).
+/// What a resumed character-model run needs beyond the weights and the optimizer (which the
+/// session saves): the data position and epoch, the carried state, the dropout generator's
+/// state. The state file is also a valid character model file.
 ///
 /// On several ranks the state holds the whole batch: every stream's carried state, and each rank's
 /// dropout generator, so a run resumes on any number of ranks (including 1) where it stopped.
 extension CharTrainer {
-    /// The `format` of a checkpoint's metadata.
+    /// The `state_format` of a checkpoint's metadata.
     public static let stateFormat = "seqtool.charlm-state.v1"
+
+    public var stateFormat: String { Self.stateFormat }
 
     /// The state file that goes with model file `modelPath` (`m.safetensors` -> `m.state.safetensors`).
     public static func statePath(forModel modelPath: String) -> String {
-        (modelPath.hasSuffix(".safetensors") ? String(modelPath.dropLast(".safetensors".count)) : modelPath)
-            + ".state.safetensors"
+        TrainingCheckpoint.statePath(forModel: modelPath)
     }
 
-    /// Writes the training state atomically; `extra` adds metadata (loss curves, options). On
-    /// several ranks this is collective (the carried states and generators are gathered) and rank
-    /// 0 writes.
-    public func saveState(to path: String, extra: [String: String] = [:]) throws {
+    /// Adds the data position, the carried state and the generators (collective on several ranks:
+    /// the carried states and generators are gathered).
+    public func saveState(into checkpoint: inout TrainingCheckpoint) {
         let h = carried.map { group.size > 1 ? group.allGatherBatch($0.h.value) : $0.h.value }
         let c = carried?.c.map { group.size > 1 ? group.allGatherBatch($0.value) : $0.value }
-        let generators = group.allGather(model.random.generator.stateWords)
+        checkpoint.saveGenerators(model.random.generator, group: group)
         guard group.isMain else { return }
-        var tensors: [String: SafeTensors.Entry] = [:]
-        for (name, p) in model.namedParameters { tensors[name] = SafeTensors.Entry(p.value) }
-        for (k, t) in optimizer.state { tensors["optimizer.\(k)"] = SafeTensors.Entry(t) }
-        if let h { tensors["carry.h"] = SafeTensors.Entry(h) }
-        if let c { tensors["carry.c"] = SafeTensors.Entry(c) }
-        var metadata = extra.merging(model.metadata) { $1 }
-        metadata["state_format"] = Self.stateFormat
-        metadata["step"] = String(step)
-        metadata["epoch"] = String(batches.epoch)
-        metadata["position"] = String(batches.position)
-        func words(_ w: ArraySlice<UInt64>) -> String { w.map(String.init).joined(separator: ",") }
-        metadata["rng"] = words(generators[0..<4])
-        if group.size > 1 {
-            metadata["rng_ranks"] = stride(from: 0, to: generators.count, by: 4).map { words(generators[$0..<$0 + 4]) }
-                .joined(separator: ";")
-        }
-        metadata["ranks"] = String(group.size)
-        metadata["optimizer"] = options.optimizer.rawValue
-        metadata["batch"] = String(options.batch)
-        metadata["seq"] = String(options.steps)
-        metadata["stream_length"] = String(batches.length)
-        try SafeTensors.write(SafeTensors.File(tensors: tensors, metadata: metadata), to: path)
+        if let h { checkpoint.tensors["carry.h"] = h }
+        if let c { checkpoint.tensors["carry.c"] = c }
+        checkpoint.metadata["epoch"] = String(batches.epoch)
+        checkpoint.metadata["position"] = String(batches.position)
+        checkpoint.metadata["batch"] = String(options.batch)
+        checkpoint.metadata["seq"] = String(options.steps)
+        checkpoint.metadata["stream_length"] = String(batches.length)
     }
 
-    /// Restores a state written by `saveState` for the same options and data; returns its metadata.
-    @discardableResult
-    public func restoreState(from path: String) throws -> [String: String] {
-        try restoreState(from: SafeTensors.read(path: path), path: path)
-    }
-
-    /// Restores the state in `file` (read from `path`, which errors name); returns its metadata.
-    @discardableResult
-    public func restoreState(from file: SafeTensors.File, path: String) throws -> [String: String] {
-        let m = file.metadata
-        func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
-        guard m["state_format"] == Self.stateFormat else {
-            throw fail("is not a seqtool training state (\(Self.stateFormat))")
-        }
-        for (key, expected) in [
-            ("optimizer", options.optimizer.rawValue), ("batch", String(options.batch)), ("seq", String(options.steps)),
+    /// Restores what `saveState` wrote, for the same batches and data.
+    public func restoreState(from checkpoint: TrainingCheckpoint) throws {
+        try checkpoint.requireSame([
+            ("batch", String(options.batch)), ("seq", String(options.steps)),
             ("stream_length", String(batches.length)),
-        ] where m[key] != expected {
-            throw fail(
-                "was saved with \(key) "
-                    + "\(m[key] ?? "?"), this run has \(expected) (resume with the same options and corpus)"
-            )
-        }
-        guard let s = m["step"].flatMap(Int.init), let e = m["epoch"].flatMap(Int.init),
-            let p = m["position"].flatMap(Int.init),
-            let words = m["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 4
-        else {
-            throw fail("metadata step/epoch/position/rng are missing or malformed")
-        }
-        var optimizerState: [String: Tensor] = [:]
-        for (name, entry) in file.tensors where name.hasPrefix("optimizer.") {
-            optimizerState[String(name.dropFirst("optimizer.".count))] = entry.tensor
-        }
-        do { try optimizer.load(state: optimizerState) } catch { throw fail("\(error)") }
-        if let h = file.tensors["carry.h"]?.tensor {
-            let c = file.tensors["carry.c"]?.tensor
+        ])
+        let epoch = try checkpoint.integer("epoch"), position = try checkpoint.integer("position")
+        let generator = try checkpoint.generator(for: group)
+        if let h = checkpoint.tensors["carry.h"] {
+            let c = checkpoint.tensors["carry.c"]
             guard h.rank == 3, h.shape[1] == options.batch, c.map({ $0.shape == h.shape }) ?? true else {
-                throw fail("carry.h has shape \(h.shape), carry.c \(c?.shape ?? []): expected (layers, batch, hidden)")
+                throw checkpoint.failure(
+                    "carry.h has shape \(h.shape), carry.c \(c?.shape ?? []): expected (layers, batch, hidden)")
             }
             // This rank's streams of the whole batch's state.
             let share = group.share(of: options.batch)
@@ -98,20 +57,8 @@ extension CharTrainer {
         } else {
             carried = nil
         }
-        step = s
-        batches.epoch = e
-        batches.position = p
-        model.random.generator = generator(rank0: words, ranks: m["rng_ranks"])
-        return m
-    }
-
-    /// This rank's dropout generator from a state's words: its own when the run had as many
-    /// ranks, otherwise rank 0's (and the others derived from it, as at the start).
-    func generator(rank0 words: [UInt64], ranks: String?) -> SeededGenerator {
-        let saved = ranks?.split(separator: ";").map { $0.split(separator: ",").compactMap { UInt64($0) } } ?? []
-        if saved.count == group.size && saved.allSatisfy({ $0.count == 4 }) {
-            return SeededGenerator(stateWords: saved[group.rank])
-        }
-        return SeededGenerator(stateWords: words).stream(forRank: group.rank)
+        batches.epoch = epoch
+        batches.position = position
+        model.random.generator = generator
     }
 }

@@ -72,7 +72,7 @@ extension CharLanguageModel {
     ) throws {
         var start = Array(prime.unicodeScalars)
         if start.isEmpty { start = [vocabulary.id(of: "\n") != nil ? "\n" : vocabulary.characters[0]] }
-        let ids = try vocabulary.encode(start, source: "--prime").map(Int.init)
+        let ids = try vocabulary.encode(start, source: "the prime").map(Int.init)
         // The prime is fed as given, then each drawn token in turn; the last one drawn is emitted
         // but not fed.
         var fed = 1, drawn = 0

@@ -4,9 +4,13 @@ import Foundation
 
 @main
 struct Seqtool: ParsableCommand {
+    /// The release, printed by `seqtool --version`.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "seqtool",
         abstract: "Sequence models on the CPU: train, sample, classify, check parity with PyTorch, benchmark.",
+        version: Seqtool.version,
         subcommands: [
             TrainCharCommand.self, PrepareCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self,
             ParityCommand.self,

@@ -1,7 +1,8 @@
 import Classification
 import Datasets
-import Parity
 import SeqTensor
+import TestSupport
+import Training
 import XCTest
 
 /// The classifier trainer on ranks simulated by threads: uneven shares of a batch (and a rank
@@ -9,17 +10,21 @@ import XCTest
 final class DataParallelClassifierTests: XCTestCase {
     override func setUp() { BLASThreads.set(1) }
 
+    /// The second epoch's training loss and accuracy of a small GRU classifier.
     func epoch(batch: Int, group: any ProcessGroup) throws -> (loss: Float, accuracy: Double) {
         var g = SeededGenerator(seed: 5)
-        let rows = SineDataset.random(count: 4, points: 60, generator: &g)
-        let model = SequenceClassifier(
-            .recurrent(cell: .gru, hidden: 8, layers: 1, subsample: 3), featureCount: 60, classCount: 10,
-            random: RandomSource(seed: 2))
-        var options = ClassifierTrainer.Options()
-        (options.batch, options.epochs) = (batch, 2)
-        let trainer = ClassifierTrainer(model: model, options: options, data: rows, group: group)
-        _ = try trainer.trainEpoch()
-        return try trainer.trainEpoch()
+        let rows = LabeledSeries(rows: SineDataset.random(count: 4, points: 60, generator: &g))
+        let model = Classifier(
+            .recurrent(cell: .gru, hidden: 8, layers: 1), channels: 1, length: 60,
+            classNames: LabeledSeries.classNames(rows.labels!), subsample: 3, random: RandomSource(seed: 2))
+        let task = ClassifierTask(model: model, training: rows, validation: nil, batch: batch, group: group)
+        let perEpoch = task.stepsPerEpoch!
+        var options = ClassifierTraining.defaultOptions(steps: 2 * perEpoch, epochSteps: perEpoch)
+        options.consistencyCheckEvery = 1
+        let session = TrainingSession(task: task, options: options, group: group)
+        try session.run()
+        let scores = session.lastEvaluation!.scores
+        return (Float(scores["train_loss"]!), scores["train_accuracy"]!)
     }
 
     func testUnevenSharesTrainAsOneProcess() throws {

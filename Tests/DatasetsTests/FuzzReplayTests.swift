@@ -26,4 +26,8 @@ final class FuzzReplayTests: XCTestCase {
     func testCorpus() throws { try replay("corpus", FuzzTargets.corpus) }
     func testPairs() throws { try replay("pairs", FuzzTargets.pairs) }
     func testTokens() throws { try replay("tokens", FuzzTargets.tokens) }
+    func testTS() throws { try replay("ts", FuzzTargets.ts) }
+    func testClassifier() throws { try replay("classifier", FuzzTargets.classifier) }
+    func testGenerator() throws { try replay("generator", FuzzTargets.generator) }
+    func testSeq2Seq() throws { try replay("seq2seq", FuzzTargets.seq2seq) }
 }

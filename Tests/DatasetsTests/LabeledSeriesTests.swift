@@ -87,23 +87,42 @@ final class LabeledSeriesTests: XCTestCase {
     func testEveryLineBreakAndUnicodeSpaces() throws {
         // Lines end as Character.isNewline says; fields are trimmed of any white space.
         let text = "0,1,2\r1,3,4\u{2028}0,5,6\u{85}1, \u{A0}7\t,8\r\n\n  \n0,9,10"
-        let rows = try LabeledRows(csvText: text, source: "breaks.csv")
+        let rows = try LabeledRows(
+            LabeledSeries(csvText: text, source: "breaks.csv", labelColumn: .first), source: "breaks.csv")
         XCTAssertEqual(rows.labels, [0, 1, 0, 1, 0])
         XCTAssertEqual(rows.features.scalars, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
         let bad = "0,1,2\r\n\r\n1,x,3\n"
-        XCTAssertThrowsError(try LabeledRows(csvText: bad, source: "bad.csv")) {
+        XCTAssertThrowsError(try LabeledSeries(csvText: bad, source: "bad.csv", labelColumn: .first)) {
             XCTAssertTrue("\($0)".contains("bad.csv:3:2"), "\($0)")
         }
     }
 
     func testCRLFAndByteOrderMark() throws {
-        let rows = try LabeledRows(csvText: "\u{FEFF}label,a,b\r\n0,1,2\r\n1,3,4\r\n", source: "w.csv")
+        let rows = try LabeledRows(
+            LabeledSeries(csvText: "\u{FEFF}label,a,b\r\n0,1,2\r\n1,3,4\r\n", source: "w.csv", labelColumn: .first),
+            source: "w.csv")
         XCTAssertEqual(rows.labels, [0, 1])
         XCTAssertEqual(rows.features.scalars, [1, 2, 3, 4])
         let pairs = try StringPairs(tsvText: "ab\tba\r\ncd\tdc\r\n", source: "w.tsv")
         XCTAssertEqual(pairs.pairs.map(\.output), ["ba", "dc"])
         let series = try LabeledSeries(tsText: "\u{FEFF}@classLabel true x\r\n@data\r\n1,2:x\r\n", source: "w.ts")
         XCTAssertEqual(series.values, [[1, 2]])
+    }
+
+    /// Rows with class numbers need whole numbers from 0 as labels, and one length.
+    func testRowsNeedClassNumbersAndOneLength() throws {
+        let words = try LabeledSeries(csvText: "a,1,2\nb,3,4\n", source: "w.csv", labelColumn: .first)
+        XCTAssertThrowsError(try LabeledRows(words, source: "w.csv")) {
+            XCTAssertTrue("\($0)".contains("w.csv: series 1: label a is not a class number"), "\($0)")
+        }
+        let ragged = LabeledSeries(channels: 1, values: [[1, 2], [3]], labels: ["0", "1"])
+        XCTAssertThrowsError(try LabeledRows(ragged, source: "r.ts")) {
+            XCTAssertTrue("\($0)".contains("r.ts: series 2 has 1 steps, the first has 2"), "\($0)")
+        }
+        let rows = LabeledRows(features: Tensor([1, 2, 3, 4], shape: [2, 2]), labels: [1, 0])
+        let series = LabeledSeries(rows: rows)
+        XCTAssertEqual(series.labels!, ["1", "0"])
+        XCTAssertEqual(try LabeledRows(series, source: "s").features.scalars, rows.features.scalars)
     }
 
     /// CSV rows as series: string labels first or last, a header, no labels; errors name the place.

@@ -3,6 +3,7 @@ import Feedforward
 import Foundation
 import Framings
 import SeqTensor
+import Training
 import XCTest
 
 /// Each task framing learns its demo at small size.
@@ -15,14 +16,10 @@ final class FramingLearningTests: XCTestCase {
         let curves = Tensor(
             (0..<10).flatMap { r in (0..<100).map { rows.features.pointer[r * 1000 + 10 * $0] } }, shape: [10, 100])
         let model = SequenceGenerator(cell: .lstm, hidden: 64, classCount: 10, random: RandomSource(seed: 2))
-        let steps = 1500
-        let optimizer = Adam(model.parameters, learningRate: 1e-2)
-        let schedule = LearningRateSchedule(base: 1e-2, decay: .cosine(totalSteps: steps, minimum: 1e-4))
-        for s in 0..<steps {
-            optimizer.learningRate = schedule.rate(at: s)
-            let loss = model.loss(curves: curves, classes: Array(0..<10))
-            try optimizer.minimize(loss, clip: 1, step: s + 1)
-        }
+        var options = GeneratorTask.defaultOptions(steps: 1500)
+        options.schedule.decay = .cosine(totalSteps: 1500, minimum: 1e-4)
+        let task = GeneratorTask(model: model, curves: LabeledRows(features: curves, labels: Array(0..<10)))
+        try TrainingSession(task: task, options: options).run()
         for k in 0..<10 {
             let drawn = model.generate(classIndex: k, length: 100)
             var mse: Float = 0
@@ -36,9 +33,13 @@ final class FramingLearningTests: XCTestCase {
     func testForecasterBeatsTheNaiveForecast() throws {
         var g = SeededGenerator(seed: 3)
         let series = SineDataset.random(count: 2, points: 400, tMax: 40, noise: 0.1, generator: &g)
-        let result = try ForecastExperiment.run(
-            series: (0..<series.count).map { r in Array(series.features.scalars[(r * 400)..<(r * 400 + 400)]) },
-            horizon: 50, window: 100, cell: .lstm, hidden: 64, steps: 2000, seed: 4)
+        var options = ForecastExperiment.defaultOptions(steps: 2000)
+        options.schedule.decay = .cosine(totalSteps: 2000, minimum: 1e-4)
+        let experiment = try ForecastExperiment(
+            series: (0..<series.count).map { series.features[$0].scalars }, horizon: 50, window: 100, cell: .lstm,
+            hidden: 64, options: options, seed: 4)
+        try experiment.session.run()
+        let result = experiment.result()
         XCTAssertLessThanOrEqual(
             result.model.rmse * 3, result.naive.rmse, "model \(result.model), naive \(result.naive)")
     }
@@ -51,17 +52,10 @@ final class FramingLearningTests: XCTestCase {
         let model = Seq2Seq(
             cell: .lstm, characters: characters, embedding: 16, hidden: hidden, layers: 1, random: RandomSource(seed: 5)
         )
-        let sources = try train.pairs.map { try model.encode($0.input, source: "train") },
-            targets = try train.pairs.map { try model.encode($0.output, source: "train") }
-        let optimizer = Adam(model.parameters, learningRate: 5e-3)
-        let schedule = LearningRateSchedule(base: 5e-3, decay: .cosine(totalSteps: steps, minimum: 1e-4))
-        var g = SeededGenerator(seed: 6)
-        for s in 0..<steps {
-            let rows = (0..<64).map { _ in g.nextInt(below: sources.count) }
-            optimizer.learningRate = schedule.rate(at: s)
-            let loss = model.loss(sources: rows.map { sources[$0] }, targets: rows.map { targets[$0] })
-            try optimizer.minimize(loss, clip: 1, step: s + 1)
-        }
+        var options = Seq2SeqTask.defaultOptions(steps: steps)
+        options.schedule = LearningRateSchedule(base: 5e-3, decay: .cosine(totalSteps: steps, minimum: 1e-4))
+        let task = try Seq2SeqTask(model: model, pairs: train, source: "train", batch: 64, seed: 6)
+        try TrainingSession(task: task, options: options).run()
         let decoded = model.greedy(try test.pairs.map { try model.encode($0.input, source: "test") }, maxLength: 20)
         return Double(zip(decoded, test.pairs).filter { model.decode($0.0) == $0.1.output }.count)
             / Double(test.pairs.count)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (one binary per loader) with AddressSanitizer, by compiling the
 # library modules with swiftc directly (SwiftPM would link its own main into an executable).
-#   Tests/Fuzz/build.sh            -> .build-fuzz/fuzz-{safetensors,csv,corpus,pairs,tokens}
+#   Tests/Fuzz/build.sh            -> .build-fuzz/fuzz-<target> for every target below
 #   .build-fuzz/fuzz-csv Tests/Fuzz/corpus/csv -max_total_time=600 -rss_limit_mb=2048
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+targets="safetensors csv ts corpus pairs tokens classifier generator seq2seq"
 out=.build-fuzz
 mkdir -p "$out"
 # The C kernels: objects, and a module map for swiftc (SwiftPM writes its own).
@@ -18,15 +19,15 @@ for source in Sources/CKernels/*.c; do
 done
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$out" -I "$out/CKernels" -I Sources/COpenBLAS $(pkg-config --cflags openblas | sed 's/^/-Xcc /'))
 # The modules the loaders live in, each on the ones before it (Package.swift's order).
-modules=(SeqTensor Feedforward Recurrent Datasets LanguageModel Fuzzing)
+modules=(SeqTensor Feedforward Recurrent Training Datasets LanguageModel Classification Framings Fuzzing)
 objects=()
 for module in "${modules[@]}"; do
     objects+=("$out/$module.o")
     swiftc "${flags[@]}" -swift-version 6 -module-name "$module" -wmo -emit-module \
         -emit-module-path "$out/$module.swiftmodule" -c $(find Sources/"$module" -name '*.swift') -o "$out/$module.o"
 done
-for target in safetensors csv corpus pairs tokens; do
+for target in $targets; do
     swiftc "${flags[@]}" -module-name "Fuzz_$target" Tests/Fuzz/targets/"$target".swift \
         "${objects[@]}" "${ckernels[@]}" $(pkg-config --libs openblas) -o "$out/fuzz-$target"
 done
-echo "built $out/fuzz-{safetensors,csv,corpus,pairs,tokens}"
+echo "built $(for t in $targets; do printf '%s ' "$out/fuzz-$t"; done)"

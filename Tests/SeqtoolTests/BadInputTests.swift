@@ -40,9 +40,11 @@ final class BadInputTests: XCTestCase {
 
     func testCSVProblems() throws {
         let ragged = try write("ragged.csv", "0,1,2,3\n1,1,2\n")
-        try runner.expectFailure(["classify", "--train", ragged], mentioning: "ragged.csv:2: has 3 fields")
+        try runner.expectFailure(
+            ["classify", "--train", ragged], mentioning: "ragged.csv:2: has 2 values, earlier rows have 3")
         let word = try write("word.csv", "0,1,2\n1,1,abc\n")
-        try runner.expectFailure(["classify", "--train", word], mentioning: "word.csv:2:3: \"abc\" is not a number")
+        try runner.expectFailure(
+            ["classify", "--train", word], mentioning: "word.csv:2:3: value \"abc\" is not a number")
         let nan = try write("nan.csv", "0,1,nan\n")
         try runner.expectFailure(["classify", "--train", nan], mentioning: "nan.csv:1:3")
         // Labels are strings ("0.5" is a class name); an empty one is an error at its place.
@@ -50,7 +52,9 @@ final class BadInputTests: XCTestCase {
         try runner.expectFailure(["classify", "--train", label], mentioning: "label.csv:2:1")
         let train = try write("train.csv", "0,1,2\n1,2,3\n")
         let test = try write("test.csv", "0,1,2\n5,2,3\n")
-        try runner.expectFailure(["classify", "--train", train, "--test", test], mentioning: "label 5 does not occur")
+        try runner.expectFailure(
+            ["classify", "--train", train, "--test", test],
+            mentioning: "label \"5\" is not one of the model's classes (0, 1)")
         try runner.expectFailure(["classify", "--train", runner.folder], mentioning: "is a folder")
     }
 

@@ -39,7 +39,7 @@ final class TimeSeriesCommandTests: XCTestCase {
         let train = try writeTS("train.ts", count: 40, seed: 1), test = try writeTS("test.ts", count: 20, seed: 2)
         let r = try runner.run([
             "classify", "--train", train, "--test", test, "--model", "gru", "--hidden", "16", "--epochs", "25",
-            "--out", "m.safetensors", "--plot", "c.svg", "--json",
+            "--val-split", "0.2", "--out", "m.safetensors", "--plot", "c.svg", "--json",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("per-class accuracy (test): fall:"), r.stdout)
@@ -101,7 +101,7 @@ final class TimeSeriesCommandTests: XCTestCase {
         try runner.expectFailure(
             ["predict", "--model", "m.safetensors", "--input", "jump.ts"], mentioning: "label \"jump\" is not one of")
         try runner.expectFailure(
-            ["classify", "--train", train, "--model", "mlp"], mentioning: "--model mlp reads CSV rows")
+            ["classify", "--train", train, "--model", "mlp"], mentioning: "--model mlp: mlp needs series of one length")
         try "@dimensions 2\n@classLabel true rise fall\n@data\n1,?:3,4:rise\n".write(
             toFile: runner.path("missing.ts"), atomically: true, encoding: .utf8)
         try runner.expectFailure(
@@ -140,6 +140,6 @@ final class TimeSeriesCommandTests: XCTestCase {
             accuracy: 1e-9)
         try runner.expectFailure(
             ["predict", "--model", "rows.safetensors", "--input", try writeTS("x.ts", count: 2, seed: 9)],
-            mentioning: "classifies CSV rows")
+            mentioning: "x.ts: series have 2 channel(s), the model takes 1")
     }
 }

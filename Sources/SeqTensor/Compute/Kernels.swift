@@ -51,12 +51,6 @@ public enum Kernels {
         return (Float(mean), variance > 0 ? Float(variance.squareRoot()) : 1)
     }
 
-    /// y[i] += a * x[i].
-    @inlinable
-    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] += a * x[i] }
-    }
-
     /// Sum of squares, accumulated in double so a norm over millions of values stays exact to float.
     @inlinable
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {

@@ -40,7 +40,7 @@ public enum Parallel {
         set { minimumRowWorkSetting.store(newValue, ordering: .relaxed) }
     }
 
-    /// The multiply-adds per step below which a batch-1 stepper (`CharStepper`) stays on one
+    /// The multiply-adds per step below which a batch-1 stepper (one token at a time) stays on one
     /// thread: under it, the hand-offs cost more than the split saves. Tests lower it.
     public static var minimumStepWork: Int {
         get { minimumStepWorkSetting.load(ordering: .relaxed) }

@@ -81,10 +81,10 @@ public struct DivergenceError: Error, CustomStringConvertible {
         self.gradientNorm = gradientNorm
     }
 
-    /// A sentence with the step, the loss and the norm, and what to try.
+    /// A sentence with the step, the loss and the norm, and the likely cause.
     public var description: String {
-        "training diverged at step \(step): loss \(loss), gradient norm \(gradientNorm) (learning rate too high? try a "
-            + "lower --lr or a smaller --clip)"
+        "training diverged at step \(step): loss \(loss), gradient norm \(gradientNorm) (a learning rate too high, or "
+            + "gradients not clipped enough)"
     }
 }
 

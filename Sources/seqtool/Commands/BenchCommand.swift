@@ -5,6 +5,7 @@ import Foundation
 import LanguageModel
 import Recurrent
 import SeqTensor
+import Training
 
 /// `seqtool bench`: throughput and memory of the workloads `../shared/bench` measures in PyTorch,
 /// timed the same way so the two can run side by side.
@@ -78,34 +79,42 @@ struct CharLMBench: ParsableCommand {
         var options = CharTrainer.Options()
         options.batch = batch
         options.steps = seq
-        options.clip = clip
-        options.schedule = LearningRateSchedule(base: lr)
         let trainer = CharTrainer(model: model, options: options, training: training, validation: validation)
+        var trainingOptions = CharTrainer.defaultOptions
+        (trainingOptions.schedule, trainingOptions.clip, trainingOptions.steps) = (
+            LearningRateSchedule(base: lr), clip, steps
+        )
+        (trainingOptions.evaluateEvery, trainingOptions.checkpointEvery) = (0, 0)
+        let session = TrainingSession(task: trainer, options: trainingOptions)
         printError(
-            "bench charlm: \(cell.rawValue) \(layers)x\(hidden), E=\(embed), V=\(vocabulary.count), T=\(seq), "
+            "bench charlm: \(cell.name) \(layers)x\(hidden), E=\(embed), V=\(vocabulary.count), T=\(seq), "
                 + "B=\(batch), \(steps) steps, "
                 + "\(compute.threads) threads, \(InstructionSet.current.rawValue), \(model.parameterCount) params")
 
+        // Each whole step is timed from the end of the one before (the first from the start).
         var stepTimes: [Double] = [], losses: [Float] = []
-        for s in 0..<steps {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let loss = try reporting { try trainer.trainStep().loss }
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        var last = DispatchTime.now().uptimeNanoseconds
+        session.onEvent = { event in
+            guard case .step(let s, let loss, _, _) = event else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let dt = Double(now - last) / 1e9
             losses.append(loss)
-            if s >= warmup { stepTimes.append(dt) }
-            if (s + 1) % 50 == 0 || s == 0 {
+            if s > warmup { stepTimes.append(dt) }
+            if s % 50 == 0 || s == 1 {
                 printError(
                     String(
-                        format: "step %5d  loss %.4f  step %7.1f ms  %8.0f tok/s", s + 1, loss, dt * 1e3,
+                        format: "step %5d  loss %.4f  step %7.1f ms  %8.0f tok/s", s, loss, dt * 1e3,
                         Double(batch * seq) / dt))
             }
+            last = DispatchTime.now().uptimeNanoseconds
         }
+        try reporting { try session.run() }
         let sorted = stepTimes.sorted()
         let median = sorted[sorted.count / 2]
         let tokensPerSecond = Double(batch * seq) / median
-        let last = losses.suffix(20)
-        let finalLoss = last.reduce(0, +) / Float(last.count)
-        let valLoss = trainer.validationLoss()
+        let recent = losses.suffix(20)
+        let finalLoss = recent.reduce(0, +) / Float(recent.count)
+        let valLoss = session.lastEvaluation?.scores["val_loss"].map { Float($0) }
 
         var generator = SeededGenerator(seed: seed + 1)
         var sampled = String.UnicodeScalarView()
@@ -133,7 +142,7 @@ struct CharLMBench: ParsableCommand {
                 Double(sampleLength) / sampleSeconds, rss))
         print("-----\n" + String(String(sampled).prefix(300)) + "\n-----")
         output.emit([
-            "benchmark": "seqtool_charlm", "cell": cell.rawValue, "hidden": hidden, "layers": layers, "embed": embed,
+            "benchmark": "seqtool_charlm", "cell": cell.name, "hidden": hidden, "layers": layers, "embed": embed,
             "vocab": vocabulary.count, "seq": seq, "batch": batch, "steps": steps, "warmup": warmup,
             "threads": compute.threads, "isa": InstructionSet.current.rawValue, "params": model.parameterCount,
             "tokens_per_s": tokensPerSecond, "ms_per_step": median * 1e3, "final_loss": finalLoss,
@@ -171,13 +180,13 @@ struct LayerBench: ParsableCommand {
     func run() throws {
         compute.apply()
         let random = RandomSource(seed: 1)
-        let layer = RecurrentLayer(cell, inputSize: inputSize, hiddenSize: hidden, random: random)
+        let layer = cell.makeLayer(inputSize: inputSize, hiddenSize: hidden, random: random)
         let x = Parameter(Tensor(uniform: [seq, batch, inputSize], low: -1, high: 1, generator: &random.generator))
         let seed = Tensor(uniform: [seq, batch, hidden], low: -1, high: 1, generator: &random.generator)
         var forward: [Double] = [], backward: [Double] = []
         for r in 0..<(repeats + 3) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let y = layer(x).output
+            let y = layer(x, state: nil).output
             let t1 = DispatchTime.now().uptimeNanoseconds
             y.backward(seed: seed)
             let t2 = DispatchTime.now().uptimeNanoseconds
@@ -191,12 +200,12 @@ struct LayerBench: ParsableCommand {
         let flops = Double(2 * cell.gateCount * hidden * (inputSize + hidden) * seq * batch)
         print(
             String(
-                format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): ", cell.rawValue, inputSize, hidden, batch, seq,
+                format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): ", cell.name, inputSize, hidden, batch, seq,
                 compute.threads)
                 + String(
                     format: "forward %.2f ms (%.1f GFLOP/s), backward %.2f ms (%.1f GFLOP/s), median of %d", f,
                     flops / f / 1e6, b, 2 * flops / b / 1e6, repeats))
-        output.emit(["cell": cell.rawValue, "forward_ms": f, "backward_ms": b, "threads": compute.threads])
+        output.emit(["cell": cell.name, "forward_ms": f, "backward_ms": b, "threads": compute.threads])
     }
 }
 

@@ -4,9 +4,14 @@ import Foundation
 import Framings
 import Recurrent
 import SeqTensor
+import Training
 
 /// `seqtool forecast`: many-to-many regression on series; multi-step forecasts of held-out tails.
 struct ForecastCommand: ParsableCommand {
+    enum Defaults: TrainingDefaults {
+        static var options: TrainingOptions { ForecastExperiment.defaultOptions() }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "forecast",
         abstract: "Train a next-value forecaster on series (CSV, one per row) and forecast each series' held-out tail.",
@@ -18,13 +23,15 @@ struct ForecastCommand: ParsableCommand {
 
     @Option(help: "CSV of series, one per row.") var train: String
     @Option(name: .customLong("label-column"), help: "A label column to ignore.")
-    var labelColumn: LabeledRows.LabelColumn = .none
+    var labelColumn: LabelColumn = .none
     @Option(help: "Values held out at the end of every series and forecast.") var horizon = 50
     @Option(help: "Training window length (values per training sequence).") var window = 100
-    @Option(help: "The cell.") var model: CellKind = .lstm
+    @Option(help: "Recurrent cell.") var cell: CellKind = .lstm
+    @Option(name: .customLong("model"), help: .hidden) var olderCell: CellKind?
     @Option(help: "Hidden units.") var hidden = 64
-    @Option(help: "Training steps (32 windows each).") var steps = 2000
-    @Option(help: "Learning rate.") var lr: Float = 1e-2
+    @Option(help: "Training steps (32 windows each).") var steps = Defaults.options.steps
+    @OptionGroup var optimization: OptimizerFlags<Defaults>
+    @OptionGroup var scheduling: ScheduleFlags<Defaults>
     @Flag(inversion: .prefixedNo, help: "Standardise values with the training mean and deviation.") var normalize = true
     @OptionGroup var seeding: SeedOptions
     @OptionGroup var compute: ThreadOptions
@@ -36,27 +43,29 @@ struct ForecastCommand: ParsableCommand {
         try require(horizon > 0, "--horizon", "must be positive")
         try require(window > 1, "--window", "must be at least 2")
         try require(hidden > 0 && steps > 0, "--hidden/--steps", "must be positive")
-        try require(lr > 0 && lr.isFinite, "--lr", "must be positive")
     }
 
     func run() throws {
         compute.apply()
+        if olderCell != nil { noteOlderSpelling("forecast --model", "forecast --cell") }
+        let cell = olderCell ?? self.cell
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
-        let series = try reporting { try readSeries() }
+        let rows = try reporting { try LabeledSeries(csv: train, labelColumn: labelColumn) }
+        let series = rows.values
         printError(
             "forecast: \(series.count) series of \(series[0].count) values; horizon \(horizon), window \(window), "
-                + "\(model.rawValue) H=\(hidden), \(steps) steps"
-        )
-        let progress = Progress(total: steps, logEvery: max(1, steps / 10))
-        let result = try reporting {
-            try ForecastExperiment.run(
-                series: series, horizon: horizon, window: window, cell: model, hidden: hidden, steps: steps,
-                learningRate: lr, normalize: normalize, seed: seeding.seed
-            ) { step, loss in
-                progress.update(step: step, fields: [("mse", String(format: "%.5f", loss))], tokensPerSecond: nil)
-            }
+                + "\(cell.name) H=\(hidden), \(steps) steps")
+        var options = ForecastExperiment.defaultOptions(steps: steps)
+        optimization.apply(to: &options)
+        options.schedule = scheduling.schedule(base: optimization.lr, totalSteps: steps, epochSteps: 1)
+        let experiment = try reporting {
+            try ForecastExperiment(
+                series: series, horizon: horizon, window: window, cell: cell, hidden: hidden, options: options,
+                normalize: normalize, seed: seeding.seed)
         }
-        progress.finish()
+        let progress = TrainingProgress(totalSteps: steps, logEvery: max(1, steps / 10))
+        _ = try runTraining(experiment.session, progress: progress, what: "")
+        let result = experiment.result()
         print("\(horizon)-step forecast of the held-out tails: model \(result.model); naive last value \(result.naive)")
         if let plot, let first = result.forecasts.first {
             let h = first.history.count
@@ -83,11 +92,5 @@ struct ForecastCommand: ParsableCommand {
             "rmse": result.model.rmse, "mae": result.model.mae, "naive_rmse": result.naive.rmse,
             "naive_mae": result.naive.mae, "horizon": horizon, "series": series.count, "steps": steps,
         ])
-    }
-
-    func readSeries() throws -> [[Float]] {
-        let rows = try LabeledRows(csv: train, labelColumn: labelColumn)
-        let F = rows.featureCount
-        return (0..<rows.count).map { r in Array(rows.features.scalars[(r * F)..<((r + 1) * F)]) }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Framings
 import Recurrent
 import SeqTensor
+import Training
 
 /// `seqtool generate`: one-to-many. `train` fits a generator that draws each class's curve from
 /// the class alone (teacher forcing); `draw` draws a curve freely from a trained one.
@@ -27,15 +28,21 @@ struct GenerateCommand: CommandWithModes {
 
 /// `seqtool generate train`.
 struct GenerateTrain: ParsableCommand {
+    enum Defaults: TrainingDefaults {
+        static var options: TrainingOptions { GeneratorTask.defaultOptions() }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a generator on a CSV of labelled curves.")
 
     @Option(help: "CSV of curves to learn, label (class) first; every row of a class is a sample of its curve.")
     var train: String
-    @Option(help: "The cell.") var cell: CellKind = .lstm
+    @Option(help: "Recurrent cell.") var cell: CellKind = .lstm
     @Option(help: "Hidden units.") var hidden = 64
-    @Option(help: "Training steps (whole data set per step).") var steps = 1500
-    @Option(help: "Learning rate (cosine-annealed to 1/100 of it).") var lr: Float = 1e-2
+    @Option(help: "Training steps (every curve each step).") var steps = Defaults.options.steps
+    @OptionGroup var optimization: OptimizerFlags<Defaults>
+    @OptionGroup var scheduling: ScheduleFlags<Defaults>
+    @OptionGroup var checkpoints: CheckpointFlags<Defaults>
     @OptionGroup var seeding: SeedOptions
     @OptionGroup var compute: ThreadOptions
     @Option(help: "Model file to write after training.") var out: String?
@@ -44,59 +51,43 @@ struct GenerateTrain: ParsableCommand {
 
     func validate() throws {
         try require(hidden > 0 && steps > 0, "--hidden/--steps", "must be positive")
-        try require(lr > 0 && lr.isFinite, "--lr", "must be positive")
+        try require(!checkpoints.resume || out != nil, "--resume", "needs --out (the run saved there)")
     }
 
     func run() throws {
         compute.apply()
-        try overwrite.check(out, flag: "--out") { isSafeTensors($0, format: SequenceGenerator.format) }
+        try overwrite.check(out, flag: "--out") {
+            checkpoints.resume || isSafeTensors($0, format: SequenceGenerator.format)
+        }
         let rows = try reporting { try LabeledRows(csv: train) }
         let classes = rows.classCount
         let generator = SequenceGenerator(
             cell: cell, hidden: hidden, classCount: classes, random: RandomSource(seed: seeding.seed))
-        let optimizer = Adam(generator.parameters, learningRate: lr)
-        let schedule = LearningRateSchedule(base: lr, decay: .cosine(totalSteps: steps, minimum: lr / 100))
+        var options = GeneratorTask.defaultOptions(steps: steps)
+        optimization.apply(to: &options)
+        options.schedule = scheduling.schedule(base: optimization.lr, totalSteps: steps, epochSteps: 1)
+        options.checkpointEvery = checkpoints.checkpointEvery
+        let session = TrainingSession(task: GeneratorTask(model: generator, curves: rows), options: options)
+        session.checkpointPath = out
+        if checkpoints.resume, let out { try resumeSession(session, from: out) }
         printError(
             "generate: \(rows.count) curves of \(rows.featureCount) values, \(classes) classes; "
-                + "\(cell.rawValue) H=\(hidden), \(steps) steps")
-        let progress = Progress(total: steps, logEvery: max(1, steps / 10))
-        var loss: Float = .nan
-        for s in 0..<steps {
-            optimizer.learningRate = schedule.rate(at: s)
-            loss = try reporting {
-                try optimizer.minimize(
-                    generator.loss(curves: rows.features, classes: rows.labels), clip: 1, step: s + 1
-                ).loss
-            }
-            progress.update(step: s + 1, fields: [("mse", String(format: "%.5f", loss))], tokensPerSecond: nil)
-        }
-        progress.finish()
+                + "\(cell.name) H=\(hidden), \(steps) steps")
+        _ = try runTraining(
+            session, progress: TrainingProgress(totalSteps: steps, logEvery: max(1, steps / 10)), what: "")
+        let loss = session.curves.train.last?.loss ?? .nan
         // Free-running error per class against the class's first training curve.
-        var errors: [Double] = []
-        var reference = Tensor(zeros: [classes, rows.featureCount])
-        for k in 0..<classes {
-            guard let r = rows.labels.firstIndex(of: k) else {
-                errors.append(.nan)
-                continue
-            }
-            let truth = Array(rows.features.scalars[(r * rows.featureCount)..<((r + 1) * rows.featureCount)])
-            (reference.mutablePointer + k * rows.featureCount).update(from: truth, count: truth.count)
-            let drawn = generator.generate(classIndex: k, length: truth.count)
-            errors.append(
-                zip(drawn, truth).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(truth.count))
-        }
-        print(String(format: "trained %d steps; teacher-forced MSE %.5f", steps, loss))
+        let (errors, reference) = generator.freeRunningErrors(on: rows)
+        print(String(format: "trained %d steps; teacher-forced MSE %.5f", session.step, loss))
         print(
             "free-running MSE per class: "
                 + errors.enumerated().map { String(format: "%d: %.5f", $0.offset, $0.element) }.joined(separator: "  "))
         if let out {
-            try reporting {
-                try generator.save(to: out, reference: reference, extra: ["length": String(rows.featureCount)])
-            }
+            try reporting { try generator.save(to: out, reference: reference, extra: session.summaryMetadata) }
             print("model written to \(out)")
         }
         output.emit([
-            "steps": steps, "teacher_forced_mse": loss, "free_running_mse": errors,
+            "steps": session.step, "teacher_forced_mse": loss, "free_running_mse": errors,
             "max_free_running_mse": errors.max() ?? Double.nan,
         ])
     }

@@ -18,48 +18,30 @@ struct InfoCommand: ParsableCommand {
     static let trainingKeys = ["steps", "train_loss", "val_loss", "corpus", "optimizer", "lr", "ranks"]
 
     func run() throws {
-        let format = try reporting { try SafeTensors.read(path: model) }.metadata["format"] ?? ""
-        switch format {
-        case SeriesClassifier.format: try describeClassifier(try reporting { try SeriesClassifier.load(path: model) })
-        case SequenceClassifier.format:
-            try describeClassifier(try reporting { try SequenceClassifier.load(path: model) }, format: format)
-        default: try describeCharModel()
+        let file = try reporting { try SafeTensors.read(path: model) }
+        if Classifier.isClassifier(file.metadata) {
+            try describeClassifier(try reporting { try Classifier.load(file, path: model) }, file.metadata)
+        } else {
+            try describeCharModel()
         }
     }
 
     /// A classifier: its architecture, classes, parameters and training summary.
-    func describeClassifier(_ loaded: SeriesClassifier) throws {
-        let metadata = try reporting { try SafeTensors.read(path: model) }.metadata
+    func describeClassifier(_ loaded: Classifier, _ metadata: [String: String]) throws {
+        let trainingKeys = ["steps", "epochs", "best_epoch", "train_accuracy"]
         let summary: [String: Any] = [
-            "format": SeriesClassifier.format, "model": metadata["model"] ?? "", "channels": loaded.channels,
+            "format": metadata["format"] ?? "", "model": loaded.architecture.name, "channels": loaded.channels,
             "classes": loaded.classNames, "params": loaded.parameterCount,
-            "training": metadata.filter { ["epochs", "best_epoch"].contains($0.key) },
+            "training": metadata.filter { trainingKeys.contains($0.key) },
         ]
         if json { return print(jsonLine(summary)) }
-        print("\(model): \(SeriesClassifier.format)")
-        print(
-            "architecture: \(metadata["model"] ?? "") over \(loaded.channels) channel(s), "
-                + (metadata["hidden"].map { "hidden \($0)" } ?? "FCN 128-256-128"))
+        print("\(model): \(metadata["format"] ?? "")")
+        let length = loaded.length.map { " of \($0) steps" } ?? ""
+        print("architecture: \(loaded.architecture.name) over \(loaded.channels) channel(s)\(length)")
         print("classes (\(loaded.classCount)): " + loaded.classNames.joined(separator: ", "))
         print("parameters: \(loaded.parameterCount)")
-        print("training: epochs \(metadata["epochs"] ?? "?"), kept epoch \(metadata["best_epoch"] ?? "?")")
-        for (name, v) in loaded.stateDict {
-            print("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v.shape)")
-        }
-    }
-
-    /// A classifier of CSV rows.
-    func describeClassifier(_ loaded: SequenceClassifier, format: String) throws {
-        let metadata = try reporting { try SafeTensors.read(path: model) }.metadata
-        let summary: [String: Any] = [
-            "format": format, "model": metadata["model"] ?? "", "features": loaded.featureCount,
-            "classes": loaded.classCount, "params": loaded.parameterCount,
-        ]
-        if json { return print(jsonLine(summary)) }
-        print("\(model): \(format)")
-        print("architecture: \(metadata["model"] ?? "") over rows of \(loaded.featureCount) values")
-        print("classes: \(loaded.classCount) (0...\(loaded.classCount - 1))")
-        print("parameters: \(loaded.parameterCount)")
+        let training = trainingKeys.compactMap { k in metadata[k].map { "\(k) \($0)" } }
+        print("training: " + (training.isEmpty ? "no summary" : training.joined(separator: ", ")))
         for (name, v) in loaded.stateDict {
             print("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v.shape)")
         }
@@ -81,7 +63,7 @@ struct InfoCommand: ParsableCommand {
         if json {
             print(
                 jsonLine([
-                    "format": metadata["format"] ?? "", "cell": c.cell.rawValue, "embed": c.embedding,
+                    "format": metadata["format"] ?? "", "cell": c.cell.name, "embed": c.embedding,
                     "hidden": c.hidden,
                     "layers": c.layers, "vocab_size": c.vocabularySize, "params": loaded.parameterCount,
                     "vocab": loaded.vocabulary.characters.map { String($0) },
@@ -92,7 +74,7 @@ struct InfoCommand: ParsableCommand {
         print("\(model): \(metadata["format"] ?? "")")
         let dropout = c.dropout > 0 ? ", dropout \(c.dropout)" : ""
         print(
-            "architecture: Embedding(\(c.vocabularySize), \(c.embedding)) -> \(c.cell.rawValue.uppercased())"
+            "architecture: Embedding(\(c.vocabularySize), \(c.embedding)) -> \(c.cell.name.uppercased())"
                 + "(\(c.embedding) -> \(c.hidden), layers \(c.layers)\(dropout)) -> Linear(\(c.hidden), "
                 + "\(c.vocabularySize))"
         )

@@ -33,6 +33,8 @@ struct SampleCommand: ParsableCommand {
         let loaded = try reporting { try CharLanguageModel.load(path: model).model }
         let options = SamplingOptions(temperature: temperature, topK: topK, topP: topP, greedy: greedy)
         var generator = SeededGenerator(seed: seeding.seed)
+        // The prime is checked before anything is printed: an unknown character is only an error.
+        _ = try reporting { try loaded.vocabulary.encode(Array(prime.unicodeScalars), source: "--prime") }
         let out = FileHandle.standardOutput
         out.write(Data(prime.utf8))
         var buffer = String.UnicodeScalarView()

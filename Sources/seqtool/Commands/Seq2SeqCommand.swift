@@ -5,6 +5,7 @@ import Foundation
 import Framings
 import Recurrent
 import SeqTensor
+import Training
 
 /// `seqtool seq2seq`: train an encoder-decoder on string pairs, or translate with one.
 struct Seq2SeqCommand: CommandWithModes {
@@ -24,37 +25,27 @@ struct Seq2SeqCommand: CommandWithModes {
         subcommands: [Seq2SeqTrain.self, Seq2SeqTranslate.self, OlderSpelling<Self>.self],
         defaultSubcommand: OlderSpelling<Self>.self
     )
-
-    /// The fraction of `pairs` whose greedy decoding equals the expected output exactly.
-    static func exactMatch(_ m: Seq2Seq, _ pairs: StringPairs, source: String) throws -> Double {
-        var correct = 0
-        var start = 0
-        let all = try pairs.pairs.map { try m.encode($0.input, source: source) }
-        while start < all.count {
-            let end = min(all.count, start + 256)
-            let decoded = m.greedy(
-                Array(all[start..<end]), maxLength: 2 * (all[start..<end].map(\.count).max() ?? 0) + 10)
-            for (k, d) in decoded.enumerated() where m.decode(d) == pairs.pairs[start + k].output { correct += 1 }
-            start = end
-        }
-        return Double(correct) / Double(pairs.pairs.count)
-    }
 }
 
 /// `seqtool seq2seq train`.
 struct Seq2SeqTrain: ParsableCommand {
+    enum Defaults: TrainingDefaults {
+        static var options: TrainingOptions { Seq2SeqTask.defaultOptions() }
+    }
+
     static let configuration = CommandConfiguration(commandName: "train", abstract: "Train an encoder-decoder.")
 
     @Option(help: "Training pairs (TSV: input<TAB>output).") var train: String
     @Option(help: "Test pairs; exact-match accuracy is reported.") var test: String?
-    @Option(help: "The cell.") var cell: CellKind = .lstm
+    @Option(help: "Recurrent cell.") var cell: CellKind = .lstm
     @Option(help: "Hidden units.") var hidden = 256
     @Option(help: "Embedding size.") var embed = 32
     @Option(help: "Layers of the encoder and of the decoder.") var layers = 1
-    @Option(help: "Training steps.") var steps = 4000
-    @Option(help: "Pairs per step.") var batch = 64
-    @Option(help: "Learning rate (cosine-annealed).") var lr: Float = 3e-3
-    @Option(help: "Gradient norm clip.") var clip: Float = 1
+    @Option(help: "Training steps.") var steps = Defaults.options.steps
+    @Option(help: "Pairs per step.") var batch = Seq2SeqTask.defaultBatch
+    @OptionGroup var optimization: OptimizerFlags<Defaults>
+    @OptionGroup var scheduling: ScheduleFlags<Defaults>
+    @OptionGroup var checkpoints: CheckpointFlags<Defaults>
     @OptionGroup var seeding: SeedOptions
     @OptionGroup var compute: ThreadOptions
     @Option(help: "Model file to write after training.") var out: String?
@@ -67,12 +58,12 @@ struct Seq2SeqTrain: ParsableCommand {
         ] {
             try require(v > 0, flag, "must be positive")
         }
-        try require(lr > 0 && lr.isFinite, "--lr", "must be positive")
+        try require(!checkpoints.resume || out != nil, "--resume", "needs --out (the run saved there)")
     }
 
     func run() throws {
         compute.apply()
-        try overwrite.check(out, flag: "--out") { isSafeTensors($0, format: Seq2Seq.format) }
+        try overwrite.check(out, flag: "--out") { checkpoints.resume || isSafeTensors($0, format: Seq2Seq.format) }
         let trainPairs = try reporting { try StringPairs(tsv: train) }
         let testPairs = try test.map { path in try reporting { try StringPairs(tsv: path) } }
         let characters = Set(
@@ -83,22 +74,32 @@ struct Seq2SeqTrain: ParsableCommand {
         let m = Seq2Seq(
             cell: cell, characters: characters, embedding: embed, hidden: hidden, layers: layers,
             random: RandomSource(seed: seeding.seed))
+        var options = Seq2SeqTask.defaultOptions(steps: steps)
+        optimization.apply(to: &options)
+        options.schedule = scheduling.schedule(base: optimization.lr, totalSteps: steps, epochSteps: 1)
+        options.checkpointEvery = checkpoints.checkpointEvery
+        let task = try reporting {
+            try Seq2SeqTask(model: m, pairs: trainPairs, source: train, batch: batch, seed: seeding.seed &+ 1)
+        }
+        let session = TrainingSession(task: task, options: options)
+        session.checkpointPath = out
+        if checkpoints.resume, let out { try resumeSession(session, from: out) }
         printError(
             "seq2seq: \(trainPairs.pairs.count) pairs, vocabulary \(characters.count) + <bos>/<eos>, "
-                + "\(cell.rawValue) \(layers)x\(hidden), \(steps) steps of \(batch)")
-        let start = Date()
-        let loss = try fit(m, trainPairs)
-        let seconds = Date().timeIntervalSince(start)
+                + "\(cell.name) \(layers)x\(hidden), \(steps) steps of \(batch)")
+        let (_, seconds) = try runTraining(
+            session, progress: TrainingProgress(totalSteps: steps, logEvery: max(1, steps / 20)), what: "")
+        let loss = session.curves.train.last?.loss ?? .nan
         let trainAccuracy = try reporting {
-            try Seq2SeqCommand.exactMatch(m, StringPairs(pairs: Array(trainPairs.pairs.prefix(2000))), source: train)
+            try m.exactMatch(StringPairs(pairs: Array(trainPairs.pairs.prefix(2000))), source: train)
         }
         print(
             String(
                 format: "trained %d steps in %.1f s; final loss %.4f; exact match on (up to 2000) training pairs %.4f",
-                steps, seconds, loss, trainAccuracy))
+                session.step, seconds, loss, trainAccuracy))
         var testAccuracy: Double?
         if let testPairs, let test {
-            testAccuracy = try reporting { try Seq2SeqCommand.exactMatch(m, testPairs, source: test) }
+            testAccuracy = try reporting { try m.exactMatch(testPairs, source: test) }
             print(String(format: "exact match on %d test pairs: %.4f", testPairs.pairs.count, testAccuracy!))
             for pair in testPairs.pairs.prefix(3) {
                 let got = m.decode(
@@ -107,43 +108,15 @@ struct Seq2SeqTrain: ParsableCommand {
             }
         }
         if let out {
-            try reporting { try m.save(to: out, extra: ["steps": String(steps)]) }
+            try reporting { try session.saveModel(to: out) }
             print("model written to \(out)")
         }
         var summary: [String: Any] = [
-            "steps": steps, "seconds": seconds, "final_loss": loss, "train_exact_match": trainAccuracy,
+            "steps": session.step, "seconds": seconds, "final_loss": loss, "train_exact_match": trainAccuracy,
         ]
         if let testAccuracy { summary["test_exact_match"] = testAccuracy }
         if let out { summary["out"] = out }
         output.emit(summary)
-    }
-
-    /// Trains on batches of pairs drawn at random; Ctrl-C saves --out and exits with 130.
-    /// Returns the last step's loss.
-    func fit(_ m: Seq2Seq, _ pairs: StringPairs) throws -> Float {
-        let sources = try pairs.pairs.map { try m.encode($0.input, source: train) }
-        let targets = try pairs.pairs.map { try m.encode($0.output, source: train) }
-        let optimizer = Adam(m.parameters, learningRate: lr)
-        let schedule = LearningRateSchedule(base: lr, decay: .cosine(totalSteps: steps, minimum: lr / 50))
-        var generator = SeededGenerator(seed: seeding.seed &+ 1)
-        Interrupt.install()
-        let progress = Progress(total: steps, logEvery: max(1, steps / 20))
-        var loss: Float = .nan
-        for s in 0..<steps {
-            let rows = (0..<batch).map { _ in generator.nextInt(below: sources.count) }
-            optimizer.learningRate = schedule.rate(at: s)
-            let l = m.loss(sources: rows.map { sources[$0] }, targets: rows.map { targets[$0] })
-            loss = try reporting { try optimizer.minimize(l, clip: clip, step: s + 1).loss }
-            progress.update(step: s + 1, fields: [("loss", String(format: "%.4f", loss))], tokensPerSecond: nil)
-            if Interrupt.isRequested {
-                progress.finish()
-                if let out { try reporting { try m.save(to: out) } }
-                printError("interrupted at step \(s + 1)" + (out.map { "; model saved to \($0)" } ?? ""))
-                throw ExitCode(130)
-            }
-        }
-        progress.finish()
-        return loss
     }
 }
 
@@ -171,7 +144,7 @@ struct Seq2SeqTranslate: ParsableCommand {
         }
         if let test {
             let pairs = try reporting { try StringPairs(tsv: test) }
-            let accuracy = try reporting { try Seq2SeqCommand.exactMatch(m, pairs, source: test) }
+            let accuracy = try reporting { try m.exactMatch(pairs, source: test) }
             print(String(format: "exact match on %d test pairs: %.4f", pairs.pairs.count, accuracy))
             output.emit(["test_exact_match": accuracy, "test_pairs": pairs.pairs.count])
         }

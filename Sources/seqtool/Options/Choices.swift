@@ -3,50 +3,46 @@ import Datasets
 import Recurrent
 import SeqTensor
 
-// The choices flags take, as enums the parser checks and lists in --help.
+// The choices flags take, as types the parser checks and lists in --help.
 
+/// A cell by its registered name (`CellKind.all`), or an alias (`rnn` is `rnn_tanh`).
 extension CellKind: ExpressibleByArgument {
-    /// `lstm`, `gru`, `rnn` (tanh), `rnn_tanh`, `rnn_relu`.
-    public init?(argument: String) {
-        switch argument.lowercased() {
-        case "lstm": self = .lstm
-        case "gru": self = .gru
-        case "rnn", "rnn_tanh", "rnn-tanh": self = .rnnTanh
-        case "rnn_relu", "rnn-relu": self = .rnnRelu
-        default: return nil
-        }
-    }
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { all.map(\.name) }
 }
 
 extension OptimizerKind: ExpressibleByArgument {}
 
-extension LabeledRows.LabelColumn: ExpressibleByArgument {}
+extension LabelColumn: ExpressibleByArgument {}
 
-/// `--schedule` of train-char.
+/// `--schedule`.
 enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
     /// Multiplied by --lr-decay every --lr-decay-every steps.
     case step
-    /// Cosine-annealed to 0 over the run.
+    /// Cosine-annealed to --min-lr over the run.
     case cosine
     case constant
 }
 
-/// `--model` of classify.
-enum ClassifierChoice: String, ExpressibleByArgument, CaseIterable {
-    case lstm, gru, rnn
-    case rnnRelu = "rnn_relu"
-    case mlp, cnn1d, cnn2d
-    case fcn
-    case lstmFCN = "lstm-fcn"
+/// `--model` of classify: an architecture's name (a recurrent cell's name for a recurrent model).
+struct ArchitectureName: ExpressibleByArgument, Sendable {
+    /// The feedforward and convolutional architectures' names.
+    static let others = ["fcn", "lstm-fcn", "mlp", "cnn1d", "cnn2d"]
+    /// The canonical name (`rnn_tanh` for `rnn`).
+    let name: String
 
-    /// The cell of a recurrent choice; nil for the feedforward ones.
-    var cell: CellKind? {
-        switch self {
-        case .lstm: .lstm
-        case .gru: .gru
-        case .rnn: .rnnTanh
-        case .rnnRelu: .rnnRelu
-        case .mlp, .cnn1d, .cnn2d, .fcn, .lstmFCN: nil
+    init(name: String) { self.name = name }
+
+    init?(argument: String) {
+        if let cell = CellKind(name: argument) {
+            name = cell.name
+        } else if Self.others.contains(argument.lowercased()) {
+            name = argument.lowercased()
+        } else {
+            return nil
         }
     }
+
+    static var allValueStrings: [String] { CellKind.all.map(\.name) + others }
+    var defaultValueDescription: String { name }
 }

@@ -29,3 +29,9 @@ struct OlderSpelling<Command: CommandWithModes>: ParsableCommand {
         try command.run()
     }
 }
+
+/// Says on standard error that flag `older` is now spelled `newer` (older spellings keep working
+/// for one release, hidden from `--help`).
+func noteOlderSpelling(_ older: String, _ newer: String) {
+    printError("note: \(older) is now \(newer); the older spelling will go in the next release")
+}

@@ -15,3 +15,8 @@ func jsonLine(_ object: [String: Any]) -> String {
         withJSONObject: clean(object), options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
 }
+
+/// `value` as a whole number when it is one ("4"), otherwise with two decimals ("4.25").
+func wholeOrFraction(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+}
