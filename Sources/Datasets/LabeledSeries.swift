@@ -153,7 +153,8 @@ public struct LabeledSeries {
             if !inData {
                 guard trimmed.hasPrefix("@") else { throw fail("expected a @ header line or @data before the data") }
                 let parts = trimmed.dropFirst().split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-                let key = parts[0].lowercased(), rest = Array(parts.dropFirst())
+                guard let first = parts.first else { throw fail("\"@\" names no header attribute") }
+                let key = first.lowercased(), rest = Array(parts.dropFirst())
                 switch key {
                 case "data":
                     inData = true

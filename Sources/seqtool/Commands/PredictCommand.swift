@@ -10,7 +10,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Classify the series of a .ts or CSV file with a trained classifier.",
         discussion: """
-            One line per series: its index, the predicted label and that label's probability (and the
+            One line per series: its index, the predicted label and that label's probability (and the \
             true label when the file has labels). With labels, the accuracy follows.
               seqtool classify --train GunPoint_TRAIN.ts --model fcn --out gun.safetensors
               seqtool predict --model gun.safetensors --input GunPoint_TEST.ts --csv predictions.csv

@@ -10,11 +10,11 @@ struct PrepareCommand: ParsableCommand {
         commandName: "prepare",
         abstract: "Store a corpus's vocabulary and token ids for train-char and eval to map (large corpora).",
         discussion: """
-            The file holds one byte per character for a vocabulary of up to 256 (two up to 65,536,
-            four beyond); give it as --corpus to train-char or eval. Its layout is described in
+            The file holds one byte per character for a vocabulary of up to 256 (two up to 65,536, \
+            four beyond); give it as --corpus to train-char or eval. Its layout is described in \
             Sources/Datasets/PreparedCorpus.swift.
               seqtool prepare --corpus enwik8 --out enwik8.tokens
-              seqtool train-char --corpus enwik8.tokens --val-frac 0.05
+              seqtool train-char --corpus enwik8.tokens --val-split 0.05
             """
     )
 
