@@ -108,7 +108,7 @@ struct CharLMBench: ParsableCommand {
             }
             last = DispatchTime.now().uptimeNanoseconds
         }
-        try reporting { try session.run() }
+        _ = try reporting { try session.run() }
         let sorted = stepTimes.sorted()
         let median = sorted[sorted.count / 2]
         let tokensPerSecond = Double(batch * seq) / median
