@@ -171,12 +171,16 @@ public final class Conv2D: Layer {
     public func callAsFunction(_ x: Variable) -> Variable { conv2d(x, weight: weight, bias: bias, window: window) }
 }
 
-/// PyTorch's `nn.Conv1d`: input (N, C, L), weight (out, in, k); runs as a 2-D convolution of height 1.
+/// PyTorch's `nn.Conv1d`: input (N, C, L), weight (out, in, k). Stride 1 and dilation 1 run as
+/// one GEMM over the batch without an im2col copy (`conv1d(_:weight:bias:padding:)`); other
+/// strides and dilations as a 2-D convolution of height 1.
 public final class Conv1D: Layer {
     /// Channels of the input (C) and of the output (one per filter), and the filters' length.
     public let inChannels: Int, outChannels: Int, kernelSize: Int
-    /// The window as a 2-D one of height 1.
+    /// The window as a 2-D one of height 1 (its padding is the padding before each series).
     public let window: Window2D
+    /// Zeros added before and after each series.
+    public let padding: (before: Int, after: Int)
     /// The filters (out, in, k).
     public let weight: Parameter
     /// One value per output channel, or nil without bias.
@@ -184,15 +188,34 @@ public final class Conv1D: Layer {
     public var isTraining = true
 
     /// `nn.Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, bias)`.
-    public init(
+    public convenience init(
         inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
         bias: Bool = true, random: RandomSource
     ) {
+        self.init(inChannels, outChannels, kernelSize, stride, (padding, padding), dilation, bias, random)
+    }
+
+    /// A convolution of stride 1 with `padding.before` zeros before each series and
+    /// `padding.after` after it: `samePadding(kernelSize:dilation:)` gives PyTorch's `padding='same'`.
+    public convenience init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, padding: (before: Int, after: Int), bias: Bool = true,
+        random: RandomSource
+    ) {
+        self.init(inChannels, outChannels, kernelSize, 1, padding, 1, bias, random)
+    }
+
+    private init(
+        _ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, _ stride: Int, _ padding: (before: Int, after: Int),
+        _ dilation: Int, _ bias: Bool, _ random: RandomSource
+    ) {
         precondition(inChannels > 0 && outChannels > 0, "Conv1D: channel counts must be positive")
+        precondition(padding.after >= 0, "Conv1D: negative padding \(padding)")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
-        window = Window2D(kernel: (1, kernelSize), stride: (1, stride), padding: (0, padding), dilation: (1, dilation))
+        window = Window2D(
+            kernel: (1, kernelSize), stride: (1, stride), padding: (0, padding.before), dilation: (1, dilation))
+        self.padding = padding
         let fanIn = inChannels * kernelSize
         weight = Parameter(
             defaultUniform([outChannels, inChannels, kernelSize], fanIn: fanIn, random: random), name: "weight")
@@ -201,18 +224,27 @@ public final class Conv1D: Layer {
 
     public var directParameters: [(String, Parameter)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     public var summaryName: String {
-        "Conv1D(\(inChannels)->\(outChannels), k=\(kernelSize), s=\(window.stride.1), p=\(window.padding.1))"
+        let pad = padding.before == padding.after ? "\(padding.before)" : "(\(padding.before), \(padding.after))"
+        return "Conv1D(\(inChannels)->\(outChannels), k=\(kernelSize), s=\(window.stride.1), p=\(pad))"
     }
 
-    /// x (N, C, L) -> (N, out, L'), L' = floor((L + 2p - d(k - 1) - 1) / s) + 1.
-    public func callAsFunction(_ x: Variable) -> Variable { conv1d(x, weight: weight, bias: bias, window: window) }
+    /// x (N, C, L) -> (N, out, L'), L' = floor((L + before + after - d(k - 1) - 1) / s) + 1.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        window.stride.1 == 1 && window.dilation.1 == 1
+            ? conv1d(x, weight: weight, bias: bias, padding: padding)
+            : conv1d(x, weight: weight, bias: bias, window: window)
+    }
 }
 
-/// conv1d on x (N, C, L) with weight (O, C, k): the 2-D convolution of x as (N, C, 1, L).
+/// conv1d on x (N, C, L) with weight (O, C, k): stride 1 and dilation 1 as
+/// `conv1d(_:weight:bias:padding:)`, others as the 2-D convolution of x as (N, C, 1, L).
 public func conv1d(_ x: Variable, weight: Variable, bias: Variable?, window: Window2D) -> Variable {
     precondition(
         x.value.rank == 3 && weight.value.rank == 3,
         "conv1d: input \(x.shape) and weight \(weight.shape) must be rank 3")
+    if window.stride.1 == 1 && window.dilation.1 == 1 {
+        return conv1d(x, weight: weight, bias: bias, padding: (window.padding.1, window.padding.1))
+    }
     let n = x.shape[0], c = x.shape[1], l = x.shape[2]
     let w4 = weight.reshaped([weight.shape[0], weight.shape[1], 1, weight.shape[2]])
     let y = conv2d(x.reshaped([n, c, 1, l]), weight: w4, bias: bias, window: window)

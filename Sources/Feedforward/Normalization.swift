@@ -23,61 +23,136 @@ public func batchNorm(
     precondition(runningMean.shape == [C] && runningVar.shape == [C], "batchNorm: running statistics are not (\(C))")
     let n = N * L
     precondition(!training || n > 1, "batchNorm: training needs more than one value per channel, got \(shape)")
-    let xp = x.value.pointer
-    let weightValue = weight?.value
-    // x[b][c][l] is at b * C * L + c * L + l.
-    func forEach(_ c: Int, _ body: (Int) -> Void) {
-        for b in 0..<N { for l in 0..<L { body(b * C * L + c * L + l) } }
-    }
-    var mean = [Float](repeating: 0, count: C), invStd = [Float](repeating: 0, count: C)
-    for c in 0..<C {
-        if training {
-            var sum = 0.0
-            forEach(c) { sum += Double(xp[$0]) }
-            let m = sum / Double(n)
-            var squares = 0.0
-            forEach(c) { squares += (Double(xp[$0]) - m) * (Double(xp[$0]) - m) }
-            let variance = squares / Double(n)
-            mean[c] = Float(m)
-            invStd[c] = Float(1 / (variance + Double(eps)).squareRoot())
-            let rm = runningMean.value.mutablePointer, rv = runningVar.value.mutablePointer
-            rm[c] = (1 - momentum) * rm[c] + momentum * Float(m)
-            rv[c] = (1 - momentum) * rv[c] + momentum * Float(variance * Double(n) / Double(n - 1))
-        } else {
+    let runs = ChannelRuns(N: N, C: C, L: L)
+    // mean[c] and 1 / sqrt(var[c] + eps): sums in double, one pass for the mean and one for the
+    // squared deviations; channels split over the threads.
+    var statistics = Tensor(uninitialized: [2, C])
+    let mean = statistics.mutablePointer, invStd = mean + C
+    if training {
+        let rm = runningMean.value.mutablePointer, rv = runningVar.value.mutablePointer
+        Parallel.forEach(runs.threads, sharing: (x.value.pointer, mean, rm, rv)) { shared, part, parts in
+            let (xp, mean, rm, rv) = shared
+            for c in Parallel.range(of: C, part: part, of: parts) {
+                var sum = 0.0
+                runs.forEach(c) { i, count in sum += Kernels.sum(xp + i, count: count) }
+                let m = sum / Double(n)
+                var squares = 0.0
+                runs.forEach(c) { i, count in squares += Kernels.sumOfSquaredDeviations(xp + i, count: count, from: m) }
+                let variance = squares / Double(n)
+                mean[c] = Float(m)
+                mean[C + c] = Float(1 / (variance + Double(eps)).squareRoot())
+                rm[c] = (1 - momentum) * rm[c] + momentum * Float(m)
+                rv[c] = (1 - momentum) * rv[c] + momentum * Float(variance * Double(n) / Double(n - 1))
+            }
+        }
+    } else {
+        for c in 0..<C {
             mean[c] = runningMean.value.pointer[c]
             invStd[c] = 1 / (runningVar.value.pointer[c] + eps).squareRoot()
         }
     }
+    let weightValue = weight?.value
     var normalized = Tensor(uninitialized: shape)
     var y = Tensor(uninitialized: shape)
-    let np = normalized.mutablePointer, yp = y.mutablePointer
-    let wp = weightValue?.pointer, bp = bias?.value.pointer
-    for c in 0..<C {
-        let (w, b) = (wp?[c] ?? 1, bp?[c] ?? 0)
-        forEach(c) { i in
-            np[i] = (xp[i] - mean[c]) * invStd[c]
-            yp[i] = np[i] * w + b
+    let shared = (x.value.pointer, normalized.mutablePointer, y.mutablePointer, statistics.pointer)
+    let (wp, bp) = (weightValue?.pointer, bias?.value.pointer)
+    // x^ = (x - mean) invStd, y = x^ weight + bias.
+    Parallel.forEach(runs.threads, sharing: (shared, wp, bp)) { shared, part, parts in
+        let ((xp, np, yp, statistics), wp, bp) = shared
+        for c in Parallel.range(of: C, part: part, of: parts) {
+            let (m, s, w, b) = (statistics[c], statistics[C + c], wp?[c] ?? 1, bp?[c] ?? 0)
+            runs.forEach(c) { i, count in
+                ChannelRuns.map(count, (xp + i, np + i, yp + i)) { x in
+                    let normal = (x - m) * s
+                    return (normal, normal * w + b)
+                }
+            }
         }
     }
     return Graph.output(y, inputs: [x, weight, bias]) { g in
-        let gp = g.pointer, np = normalized.pointer
-        for c in 0..<C {
-            var sumDy = 0.0, sumDyX = 0.0
-            forEach(c) { i in
-                sumDy += Double(gp[i])
-                sumDyX += Double(gp[i]) * Double(np[i])
+        // Per channel: sum dy and sum dy x^ (in double), then dx.
+        let dw = weight?.requiresGrad == true ? weight!.gradPointer() : nil
+        let db = bias?.requiresGrad == true ? bias!.gradPointer() : nil
+        let dx = x.requiresGrad ? x.gradPointer() : nil
+        let shared = (g.pointer, normalized.pointer, statistics.pointer, weightValue?.pointer)
+        Parallel.forEach(runs.threads, sharing: (shared, dw, db, dx)) { shared, part, parts in
+            let ((gp, np, statistics, wp), dw, db, dx) = shared
+            for c in Parallel.range(of: C, part: part, of: parts) {
+                var sumDy = 0.0, sumDyX = 0.0
+                runs.forEach(c) { i, count in
+                    sumDy += Kernels.sum(gp + i, count: count)
+                    sumDyX += Kernels.dot(gp + i, np + i, count: count)
+                }
+                dw?[c] += Float(sumDyX)
+                db?[c] += Float(sumDy)
+                guard let dx else { continue }
+                let scale = (wp?[c] ?? 1) * statistics[C + c]
+                // In training, sum dx^ = w sum dy and sum dx^ x^ = w sum dy x^ (the statistics
+                // depend on x); in inference only the scale does.
+                let meanDy = training ? Float(sumDy / Double(n)) : 0, meanDyX = training ? Float(sumDyX / Double(n)) : 0
+                runs.forEach(c) { i, count in
+                    ChannelRuns.accumulate(count, (gp + i, np + i, dx + i)) { g, normal in
+                        scale * (g - meanDy - normal * meanDyX)
+                    }
+                }
             }
-            if let weight, weight.requiresGrad { weight.gradPointer()[c] += Float(sumDyX) }
-            if let bias, bias.requiresGrad { bias.gradPointer()[c] += Float(sumDy) }
-            guard x.requiresGrad else { continue }
-            let w = weightValue?.pointer[c] ?? 1, dx = x.gradPointer()
-            if training {
-                // sum dx^ = w sum dy, sum dx^ x^ = w sum dy x^.
-                let meanDy = Float(sumDy / Double(n)), meanDyX = Float(sumDyX / Double(n))
-                forEach(c) { i in dx[i] += w * invStd[c] * (gp[i] - meanDy - np[i] * meanDyX) }
-            } else {
-                forEach(c) { i in dx[i] += w * invStd[c] * gp[i] }
-            }
+        }
+    }
+}
+
+/// Where channel c's values lie in x (N, C, L): N runs of L contiguous floats, C L apart; and how
+/// many threads a pass over them takes.
+struct ChannelRuns: Sendable {
+    let N: Int, C: Int, L: Int
+
+    var threads: Int { min(C, Parallel.elementThreads(N * C * L)) }
+
+    /// Calls `body(start, count)` for each run of channel c.
+    @inline(__always)
+    func forEach(_ c: Int, _ body: (Int, Int) -> Void) {
+        for b in 0..<N { body((b * C + c) * L, L) }
+    }
+
+    /// For i < count: (a[i], b[i]) = f(x[i]), eight lanes at a time.
+    @inline(__always)
+    static func map(
+        _ count: Int, _ p: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
+        _ f: (SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)
+    ) {
+        let (x, a, b) = p
+        var i = 0
+        while i + 8 <= count {
+            let (u, v) = f(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+            UnsafeMutableRawPointer(a + i).storeBytes(of: u, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(b + i).storeBytes(of: v, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            let (u, v) = f(SIMD8(repeating: x[i]))
+            (a[i], b[i]) = (u[0], v[0])
+            i += 1
+        }
+    }
+
+    /// For i < count: d[i] += f(g[i], x[i]), eight lanes at a time.
+    @inline(__always)
+    static func accumulate(
+        _ count: Int, _ p: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>),
+        _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>
+    ) {
+        let (g, x, d) = p
+        var i = 0
+        while i + 8 <= count {
+            let v = f(
+                UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self),
+                UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+            let old = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + i).storeBytes(of: old + v, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            d[i] += f(SIMD8(repeating: g[i]), SIMD8(repeating: x[i]))[0]
+            i += 1
         }
     }
 }

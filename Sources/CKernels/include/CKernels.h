@@ -59,6 +59,11 @@ void st_lstm_backward(const float *gates, const float *c, const float *c_prev, c
 void st_gru_forward(float *gx, float *gh, const float *bias_hh, const float *h_prev, float *h,
                     long rows, long hidden, int save_gates);
 
+/// dst (cols, rows) = src (rows, cols)^T, or dst += it when `add` is set: dst[c * ldd + r] (+)=
+/// src[r * lds + c]. `isa` as for the GEMM (0: portable loops). Copies and additions only: the
+/// same bits on every instruction set.
+void st_transpose(int isa, const float *src, long rows, long cols, long lds, float *dst, long ldd, int add);
+
 /// y = tanh(x) over `count` floats (x and y may be the same), the tanh RNN's step.
 void st_tanh(const float *x, float *y, long count);
 

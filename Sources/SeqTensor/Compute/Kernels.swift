@@ -1,3 +1,5 @@
+import CKernels
+
 /// Small loops over raw buffers that several operations share. Shapes are in the argument names.
 public enum Kernels {
     /// into[j] += sum over rows r of m[r, j], m (rows, columns) row-major.
@@ -64,6 +66,73 @@ public enum Kernels {
         var s = lanes.sum()
         while i < count {
             s += Double(x[i]) * Double(x[i])
+            i += 1
+        }
+        return s
+    }
+
+    /// dst (columns, rows) = src (rows, columns)^T, or dst += it `adding`: dst[c * dstStride + r]
+    /// (+)= src[r * srcStride + c]. In 8 x 8 blocks in AVX registers where the CPU has them
+    /// (`CKernels`' st_transpose); copies and additions only, so the bits are the same everywhere.
+    public static func transpose(
+        _ src: UnsafePointer<Float>, rows: Int, columns: Int, srcStride: Int? = nil,
+        into dst: UnsafeMutablePointer<Float>, dstStride: Int? = nil, adding: Bool = false
+    ) {
+        st_transpose(
+            InstructionSet.current.kernelCode, src, rows, columns, srcStride ?? columns, dst, dstStride ?? rows,
+            adding ? 1 : 0)
+    }
+
+    /// Sum of `count` floats, accumulated in double (eight lanes, then across them).
+    @inlinable
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var lanes = SIMD8<Double>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            lanes += SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+            i += 8
+        }
+        var s = lanes.sum()
+        while i < count {
+            s += Double(x[i])
+            i += 1
+        }
+        return s
+    }
+
+    /// Sum of (x - mean)^2 over `count` floats, in double: the second pass of a variance.
+    @inlinable
+    public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, from mean: Double) -> Double {
+        var lanes = SIMD8<Double>(repeating: 0)
+        let m = SIMD8<Double>(repeating: mean)
+        var i = 0
+        while i + 8 <= count {
+            let d = SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)) - m
+            lanes += d * d
+            i += 8
+        }
+        var s = lanes.sum()
+        while i < count {
+            s += (Double(x[i]) - mean) * (Double(x[i]) - mean)
+            i += 1
+        }
+        return s
+    }
+
+    /// Sum of x[i] y[i] over `count` floats, in double.
+    @inlinable
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
+        var lanes = SIMD8<Double>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            lanes +=
+                SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+                * SIMD8<Double>(UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self))
+            i += 8
+        }
+        var s = lanes.sum()
+        while i < count {
+            s += Double(x[i]) * Double(y[i])
             i += 1
         }
         return s
