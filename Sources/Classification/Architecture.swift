@@ -23,9 +23,13 @@ public enum Architecture: Equatable, Sendable {
     /// LSTM-FCN (Karim et al. 2018): an LSTM of `hidden` units over the series (dropout 0.8 on
     /// its final state) beside the FCN, their features concatenated, Linear. Any length.
     case lstmFCN(hidden: Int)
+    /// The residual network of Wang et al. 2017: three residual blocks of three
+    /// Conv1D-BatchNorm-ReLU layers (64, 128, 128 filters of 8, 5, 3 steps), global average
+    /// pooling over each series' own steps, Linear. Any length.
+    case resnet
 
     /// The name on the command line and in model files: `mlp`, `cnn1d`, `cnn2d`, the cell's name
-    /// for recurrent models, `fcn`, `lstm-fcn`.
+    /// for recurrent models, `fcn`, `lstm-fcn`, `resnet`.
     public var name: String {
         switch self {
         case .mlp: "mlp"
@@ -34,6 +38,7 @@ public enum Architecture: Equatable, Sendable {
         case .recurrent(let cell, _, _, _): cell.name
         case .fcn: "fcn"
         case .lstmFCN: "lstm-fcn"
+        case .resnet: "resnet"
         }
     }
 
@@ -41,7 +46,7 @@ public enum Architecture: Equatable, Sendable {
     public var needsEqualLength: Bool {
         switch self {
         case .mlp, .cnn1d, .cnn2d: true
-        case .recurrent, .fcn, .lstmFCN: false
+        case .recurrent, .fcn, .lstmFCN, .resnet: false
         }
     }
 
@@ -50,7 +55,7 @@ public enum Architecture: Equatable, Sendable {
     public var isRecurrent: Bool {
         switch self {
         case .recurrent, .lstmFCN: true
-        case .mlp, .cnn1d, .cnn2d, .fcn: false
+        case .mlp, .cnn1d, .cnn2d, .fcn, .resnet: false
         }
     }
 
@@ -63,6 +68,7 @@ public enum Architecture: Equatable, Sendable {
         case .recurrent: RecurrentNetwork.self
         case .fcn: FCN.self
         case .lstmFCN: LSTMFCN.self
+        case .resnet: ResNet.self
         }
     }
 
@@ -70,9 +76,16 @@ public enum Architecture: Equatable, Sendable {
     /// or nil when they do.
     public func problem(channels: Int, length: Int?) -> String? {
         if needsEqualLength && length == nil {
-            return "\(name) needs series of one length (recurrent models, fcn and lstm-fcn take any lengths)"
+            return "\(name) needs series of one length (recurrent models, fcn, resnet and lstm-fcn take any lengths)"
         }
         return network.problem(self, channels: channels, length: length ?? 0)
+    }
+
+    /// The multiply-adds of one forward pass over a series of `steps` steps of `channels`
+    /// channels (recurrent layers reading every `subsample`-th step), or nil where the network
+    /// gives no estimate: `ClassifierNetwork.forwardMultiplyAdds`.
+    public func forwardMultiplyAdds(channels: Int, steps: Double, subsample: Int = 1) -> Double? {
+        network.forwardMultiplyAdds(self, channels: channels, steps: steps, subsample: subsample)
     }
 }
 
@@ -94,8 +107,20 @@ public protocol ClassifierNetwork: Module {
 
     /// Why series of `channels` and `length` do not fit this network (nil: they do).
     static func problem(_ architecture: Architecture, channels: Int, length: Int) -> String?
+
+    /// The multiply-adds of one forward pass over a series of `steps` steps (a mean, so it may
+    /// be fractional) of `channels` channels, recurrent layers reading every `subsample`-th step:
+    /// its convolutions', recurrent and dense layers' (the rest is small beside them). Training
+    /// costs about three times this per series. Nil (the default): no estimate, and the default
+    /// budget is counted in epochs alone.
+    static func forwardMultiplyAdds(_ architecture: Architecture, channels: Int, steps: Double, subsample: Int)
+        -> Double?
 }
 
 extension ClassifierNetwork {
     public static func problem(_ architecture: Architecture, channels: Int, length: Int) -> String? { nil }
+
+    public static func forwardMultiplyAdds(
+        _ architecture: Architecture, channels: Int, steps: Double, subsample: Int
+    ) -> Double? { nil }
 }

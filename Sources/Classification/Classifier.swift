@@ -1,6 +1,5 @@
 import Datasets
 import Feedforward
-import Foundation
 import SeqTensor
 
 /// A classifier of series into named classes: any number of channels per step, lengths that may
@@ -55,9 +54,6 @@ public final class Classifier: Module {
     /// The network's layers, under the names the model file uses.
     public var children: [(String, any Module)] { network.children }
 
-    /// Classes (K).
-    public var classCount: Int { classNames.count }
-
     /// Sets `channelMean` and `channelStd` from every step of every series of `data` (in double,
     /// two passes; a constant channel gets deviation 1).
     public func standardise(from data: LabeledSeries) {
@@ -107,7 +103,7 @@ public final class Classifier: Module {
     }
 
     /// Class probabilities (N, K) of every series of `data`, in inference mode, `batch` at a time.
-    public func probabilities(_ data: LabeledSeries, batch: Int = 64) -> [[Float]] {
+    public func probabilities(_ data: LabeledSeries, batch: Int) -> [[Float]] {
         var out: [[Float]] = []
         inferenceMode {
             for start in stride(from: 0, to: data.count, by: batch) {
@@ -117,40 +113,5 @@ public final class Classifier: Module {
             }
         }
         return out
-    }
-
-    /// The class index of each label (labels the model does not know are left out: check first
-    /// with `unknownLabels`).
-    public func classIndices(_ labels: [String]) -> [Int] {
-        let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
-        return labels.compactMap { index[$0] }
-    }
-
-    /// The labels of `data` that are not among the model's classes, in order of appearance.
-    public func unknownLabels(_ data: LabeledSeries) -> [String] {
-        let known = Set(classNames)
-        var seen = Set<String>(), out: [String] = []
-        for label in data.labels ?? [] where !known.contains(label) && seen.insert(label).inserted { out.append(label) }
-        return out
-    }
-
-    /// The predicted class index of every series, in inference mode.
-    public func predict(_ data: LabeledSeries) -> [Int] { probabilities(data).map(Self.argmax) }
-
-    /// The index of the largest of `values` (the first on ties).
-    static func argmax(_ values: [Float]) -> Int {
-        values.withUnsafeBufferPointer { Kernels.argmax($0.baseAddress!, count: values.count) }
-    }
-
-    /// The accuracy and the mean cross-entropy (nats) on `data`'s labelled series, in inference mode.
-    public func evaluate(on data: LabeledSeries) -> (accuracy: Double, loss: Double) {
-        let truth = classIndices(data.labels ?? [])
-        guard truth.count == data.count, !truth.isEmpty else { return (0, .nan) }
-        var right = 0, loss = 0.0
-        for (i, p) in probabilities(data).enumerated() {
-            if Self.argmax(p) == truth[i] { right += 1 }
-            loss -= Double(Foundation.log(max(p[truth[i]], Float.leastNormalMagnitude)))
-        }
-        return (Double(right) / Double(truth.count), loss / Double(truth.count))
     }
 }

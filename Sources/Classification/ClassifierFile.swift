@@ -29,7 +29,7 @@ extension Classifier {
         m["channel_std"] = channelStd.map { String($0) }.joined(separator: ",")
         switch architecture {
         case .mlp(let hidden): m["hidden"] = hidden.map(String.init).joined(separator: ",")
-        case .cnn1d, .fcn: break
+        case .cnn1d, .fcn, .resnet: break
         case .cnn2d(let height, let width): m["image"] = "\(height)x\(width)"
         case .recurrent(_, let hidden, let layers, let bidirectional):
             (m["hidden"], m["layers"], m["bidirectional"]) = (String(hidden), String(layers), String(bidirectional))
@@ -137,6 +137,7 @@ struct MetadataReader {
             }
             return .cnn2d(height: parts[0], width: parts[1])
         case "fcn": return .fcn
+        case "resnet": return .resnet
         case "lstm-fcn": return .lstmFCN(hidden: try integer("hidden", limit: 1 << 16))
         default:
             guard let cell = CellKind(name: name) else { throw failure("metadata model \"\(name)\" is unknown") }

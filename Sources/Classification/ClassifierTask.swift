@@ -4,7 +4,9 @@ import SeqTensor
 import Training
 
 /// A classifier's training task: epochs over the training series in an order drawn anew each
-/// epoch, minibatches padded to their longest series, softmax cross-entropy; the training
+/// epoch, dealt into minibatches of at most `batchSize` series whose sizes differ by at most one
+/// (50 series of batch 16 train as 12, 13, 12, 13: a last batch of 2 would give batch norm the
+/// statistics of 2), each padded to its longest series, softmax cross-entropy; the training
 /// accuracy as trained, and the accuracy and loss on validation series when there are any. A
 /// `TrainingSession` runs it (`ClassifierTraining` sets one up as `seqtool classify` does).
 ///
@@ -15,7 +17,7 @@ public final class ClassifierTask: TrainingTask {
     public let model: Classifier
     /// The series trained on, and the ones scored at each evaluation (nil: none).
     public let training: LabeledSeries, validation: LabeledSeries?
-    /// Series per step (all ranks together).
+    /// The most series per step (all ranks together).
     public let batchSize: Int
     /// The ranks training together (`SingleProcess` unless data-parallel).
     public let group: any ProcessGroup
@@ -45,9 +47,9 @@ public final class ClassifierTask: TrainingTask {
     public var stepsPerEpoch: Int? { (training.count + batchSize - 1) / batchSize }
 
     public func batch(step: Int) throws -> TrainingBatch {
-        let k = step % stepsPerEpoch!
-        if k == 0 || order.isEmpty { order = group.permutation(training.count, drawnBy: &model.random.generator) }
-        let items = order[(k * batchSize)..<min(training.count, (k + 1) * batchSize)]
+        let steps = stepsPerEpoch!, k = step % steps, n = training.count
+        if k == 0 || order.isEmpty { order = group.permutation(n, drawnBy: &model.random.generator) }
+        let items = order[(k * n / steps)..<((k + 1) * n / steps)]
         let (mine, share) = group.share(of: items)
         let y = mine.map { targets[$0] }
         let logits = mine.isEmpty ? nil : model.logits(training, mine)

@@ -3,12 +3,17 @@ import Foundation
 import SeqTensor
 import Training
 
-/// A classifier's training as `seqtool classify` runs it, with the same defaults: a validation
-/// split of the training series (when asked), the run sized from the data, the classifier built
-/// and standardised on the series it trains on, selection and early stopping, in a
-/// `TrainingSession`.
+/// A classifier's training as `seqtool classify` runs it, with the same defaults: every training
+/// series trains (a validation split only when asked or when the file is large), the run sized
+/// from the data, the classifier built and standardised on the series it trains on, the learning
+/// rate lowered on plateaus of the training loss and the best epoch kept, in a `TrainingSession`.
 ///
-///     let plan = try ClassifierTraining.Plan(data: training, validationSplit: 0, seed: 1)
+/// The defaults follow the published FCN and ResNet runs (Fawaz et al. 2019: Adam at 1e-3,
+/// batch 16, ~1500 epochs on every training series, ReduceLROnPlateau on the training loss,
+/// factor 0.5, patience 50, minimum 1e-4; the epoch of the lowest training loss kept), with the
+/// budget capped by compute so that long series and large files still train in minutes.
+///
+///     let plan = try ClassifierTraining.Plan(data: training, seed: 1)
 ///     let run = ClassifierTraining(plan: plan, architecture: .fcn)
 ///     try run.session.run()
 ///     let accuracy = run.classifier.evaluate(on: test).accuracy
@@ -28,9 +33,13 @@ public final class ClassifierTraining {
         /// Steps of the longest series of the training file.
         public let longest: Int
 
-        /// Holds out a seeded `validationSplit` of `data` (at least one series when not 0) to
-        /// choose the best epoch on; the rest trains, `batch` series a step.
-        public init(data: LabeledSeries, validationSplit: Double = 0, batch: Int = 32, seed: UInt64 = 1) throws {
+        /// Holds out a seeded `validationSplit` of `data` (at least one series when not 0; nil:
+        /// `defaultValidationSplit(seriesCount:)`) to choose the best epoch on; the rest trains,
+        /// `batch` series a step.
+        public init(
+            data: LabeledSeries, validationSplit: Double? = nil, batch: Int = Plan.defaultBatch, seed: UInt64 = 1
+        ) throws {
+            let validationSplit = validationSplit ?? Self.defaultValidationSplit(seriesCount: data.count)
             precondition(validationSplit >= 0 && validationSplit < 1 && batch > 0, "Plan: split or batch out of range")
             guard let labels = data.labels else {
                 throw DataError(file: "the training series", problem: "have no class labels")
@@ -54,37 +63,79 @@ public final class ClassifierTraining {
         /// Steps in one pass over the training series.
         public var stepsPerEpoch: Int { (training.count + batch - 1) / batch }
 
-        /// The default budget: about 1500 steps, but 100 to 300 epochs.
-        public var defaultSteps: Int {
-            min(300, max(100, (1500 + stepsPerEpoch - 1) / stepsPerEpoch)) * stepsPerEpoch
+        /// Series per step by default, as the published FCN and ResNet runs.
+        public static let defaultBatch = 16
+
+        /// From this many training series on, a tenth is held out by default (`defaultValidationSplit`).
+        public static let largeFile = 1000
+
+        /// The share held out to select the epoch on when none is asked for: none below
+        /// `largeFile` series, a tenth from there on. A small file needs every series to train
+        /// on, and a tenth of it is too few to rank epochs by (10 series score in steps of 10
+        /// points, so the "best" epoch is mostly noise); from 1000 series a tenth is at least 100,
+        /// where one series is one point, and losing it costs the training little.
+        public static func defaultValidationSplit(seriesCount: Int) -> Double { seriesCount >= largeFile ? 0.1 : 0 }
+
+        /// The most epochs of the default budget, as the published ResNet runs (FCN's ran 2000).
+        public static let maximumEpochs = 1500
+        /// The fewest epochs of the default budget, however costly an epoch.
+        public static let minimumEpochs = 10
+        /// The multiply-adds the default budget spends at most: forward and backward over the
+        /// training series, counted as three forward passes (about two minutes on two cores).
+        public static let computeBudget = 6e12
+
+        /// The default budget of `architecture` (recurrent layers reading every `subsample`-th
+        /// step; by default `defaultSubsample`), in steps: `maximumEpochs` epochs, or as many
+        /// as `computeBudget` pays for when that is fewer (long series, many series), but never
+        /// fewer than `minimumEpochs`. Small files train enough; large ones in minutes.
+        public func defaultSteps(for architecture: Architecture, subsample: Int? = nil) -> Int {
+            defaultEpochs(for: architecture, subsample: subsample) * stepsPerEpoch
+        }
+
+        /// The epochs of `defaultSteps(for:subsample:)`.
+        public func defaultEpochs(for architecture: Architecture, subsample: Int? = nil) -> Int {
+            let meanLength = Double(training.lengths.reduce(0, +)) / Double(max(training.count, 1))
+            guard
+                let forward = architecture.forwardMultiplyAdds(
+                    channels: training.channels, steps: meanLength, subsample: subsample ?? defaultSubsample)
+            else { return Self.maximumEpochs }
+            let perEpoch = 3 * forward * Double(training.count)
+            let affordable = perEpoch > 0 ? Self.computeBudget / perEpoch : Double(Self.maximumEpochs)
+            return max(Self.minimumEpochs, min(Self.maximumEpochs, Int(affordable)))
         }
 
         /// Recurrent layers read about 50 steps of the longest series: every this-many-th step.
         public var defaultSubsample: Int { max(1, longest / 50) }
     }
 
-    /// `classify`'s training defaults for a run of `steps` steps: Adam at 3e-3 annealed to 0 by
-    /// a cosine over the run, clip 1, an evaluation every epoch of `epochSteps` steps.
+    /// `classify`'s training defaults for a run of `steps` steps: Adam at 1e-3, clip 1, an
+    /// evaluation every epoch of `epochSteps` steps, and the learning rate halved whenever the
+    /// epoch's training loss has not improved for `plateauPatience(epochs:)` epochs, down to 1e-4.
     public static func defaultOptions(steps: Int, epochSteps: Int) -> TrainingOptions {
-        var options = TrainingOptions(
-            schedule: LearningRateSchedule(base: 3e-3, decay: .cosine(totalSteps: steps, minimum: 0)), clip: 1,
-            steps: steps)
+        var options = TrainingOptions(schedule: LearningRateSchedule(base: 1e-3), clip: 1, steps: steps)
         options.evaluateEvery = epochSteps
+        options.plateau = PlateauReduction(
+            score: .trainLoss, factor: 0.5, patience: plateauPatience(epochs: steps / max(epochSteps, 1)),
+            minimum: 1e-4)
         return options
     }
 
+    /// Epochs without a better training loss before the learning rate is halved, in a run of
+    /// `epochs`: a thirtieth of the run, as the published runs' 50 of 1500, within 5...50.
+    public static func plateauPatience(epochs: Int) -> Int { min(50, max(5, epochs / 30)) }
+
     /// `classify`'s selection: with validation series, the weights of the epoch of the best
-    /// validation accuracy (the lowest validation loss among equals) are kept; without, the last
-    /// ones, and the training loss is watched. Either stops after `patience` epochs without a better
-    /// score (0: never).
+    /// validation accuracy (the lowest validation loss among equals); without, those of the epoch
+    /// of the lowest training loss (as the published FCN and ResNet runs). Either stops after
+    /// `patience` epochs without a better score (0: never; the budget ends the run).
     public static func selection(validating: Bool, patience: Int) -> Selection {
         validating
             ? Selection(scores: [.validationAccuracy, .validationLoss], patience: patience)
-            : Selection(scores: [.trainLoss], patience: patience, keepsBest: false)
+            : Selection(scores: [.trainLoss], patience: patience)
     }
 
-    /// The default early stop: 50 epochs without a better one.
-    public static let defaultPatience = 50
+    /// The default early stop: none, the budget ends the run.
+    public static let defaultPatience = 0
 
     /// The series.
     public let plan: Plan
@@ -96,8 +147,8 @@ public final class ClassifierTraining {
     /// A fresh `architecture` classifier for `plan`'s series (standardised on its training series
     /// unless `standardises` is false; recurrent layers read every `subsample`-th step, by default
     /// `plan.defaultSubsample`), trained with `options` (by default `defaultOptions` for the
-    /// plan's default budget) and `selection` (by default `selection(validating:patience: 50)`), on
-    /// the ranks of `group`.
+    /// plan's default budget) and `selection` (by default `selection(validating:patience:)` with
+    /// `defaultPatience`), on the ranks of `group`.
     public init(
         plan: Plan, architecture: Architecture, options: TrainingOptions? = nil, selection: Selection? = nil,
         subsample: Int? = nil, standardises: Bool = true, group: any ProcessGroup = SingleProcess()
@@ -111,7 +162,10 @@ public final class ClassifierTraining {
         if standardises { classifier.standardise(from: plan.training) }
         task = ClassifierTask(
             model: classifier, training: plan.training, validation: plan.validation, batch: plan.batch, group: group)
-        var options = options ?? Self.defaultOptions(steps: plan.defaultSteps, epochSteps: plan.stepsPerEpoch)
+        var options =
+            options
+            ?? Self.defaultOptions(
+                steps: plan.defaultSteps(for: architecture, subsample: subsample), epochSteps: plan.stepsPerEpoch)
         options.selection =
             selection ?? Self.selection(validating: plan.validation != nil, patience: Self.defaultPatience)
         session = TrainingSession(task: task, options: options, group: group)

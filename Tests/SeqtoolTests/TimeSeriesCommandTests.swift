@@ -43,8 +43,10 @@ final class TimeSeriesCommandTests: XCTestCase {
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("per-class accuracy (test): fall:"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("kept epoch"), r.stdout)
-        XCTAssertTrue(r.stderr.contains("epoch 1  loss"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("kept the weights of epoch"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("the best validation accuracy"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("epoch 1/25  training loss"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("training 25 epochs of 2 steps (50 steps of 16 series)"), r.stderr)
         XCTAssertTrue(r.stderr.contains("val acc"), r.stderr)
         let accuracy = try XCTUnwrap(r.json["test_accuracy"] as? Double, r.stdout)
         XCTAssertGreaterThanOrEqual(accuracy, 0.9)
@@ -141,5 +143,62 @@ final class TimeSeriesCommandTests: XCTestCase {
         try runner.expectFailure(
             ["predict", "--model", "rows.safetensors", "--input", try writeTS("x.ts", count: 2, seed: 9)],
             mentioning: "x.ts: series have 2 channel(s), the model takes 1")
+    }
+
+    /// ResNet, an ensemble of two saved as one file that predict and info read, the epochs chosen by
+    /// k-fold cross-validation, and the flags that do not go together.
+    func testResNetEnsembleAndFolds() throws {
+        let train = try writeTS("train.ts", count: 24, seed: 11), test = try writeTS("test.ts", count: 10, seed: 12)
+        let r = try runner.run([
+            "classify", "--train", train, "--test", test, "--model", "resnet", "--epochs", "3", "--ensemble", "2",
+            "--out", "e.safetensors", "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.json["ensemble"] as? Int, 2, r.stdout)
+        XCTAssertEqual(r.json["model"] as? String, "resnet")
+        XCTAssertEqual((r.json["members"] as? [[String: Any]])?.compactMap { $0["seed"] as? Int }, [1, 2])
+        XCTAssertTrue(r.stdout.contains("ensemble of 2 resnet models (seeds 1-2)"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("member 2 of 2 (seed 2): training 3 epochs"), r.stderr)
+        let accuracy = try XCTUnwrap(r.json["test_accuracy"] as? Double)
+        let p = try runner.run(["predict", "--model", "e.safetensors", "--input", test, "--json"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertEqual(try XCTUnwrap(p.json["accuracy"] as? Double), accuracy, accuracy: 1e-9)
+        let info = try runner.run(["info", "--model", "e.safetensors", "--json"])
+        XCTAssertEqual(info.json["format"] as? String, "seqtool.classifier-ensemble.v1", info.stdout)
+        XCTAssertEqual((info.json["members"] as? [Any])?.count, 2)
+        XCTAssertEqual(info.json["model"] as? String, "2 x resnet")
+
+        let f = try runner.run([
+            "classify", "--train", train, "--model", "fcn", "--epochs", "2", "--folds", "2", "--json",
+        ])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertEqual(f.json["folds"] as? Int, 2, f.stdout)
+        XCTAssertNotNil(f.json["cv_accuracy"] as? Double)
+        XCTAssertTrue(f.stdout.contains("2-fold cross-validation chose"), f.stdout)
+        XCTAssertTrue(f.stderr.contains("fold 2 of 2: 12 series train, 12 held out"), f.stderr)
+
+        try runner.expectFailure(
+            ["classify", "--train", train, "--ensemble", "2", "--resume", "--out", "e.safetensors"],
+            mentioning: "--ensemble")
+        try runner.expectFailure(["classify", "--train", train, "--ensemble", "0"], mentioning: "--ensemble")
+        try runner.expectFailure(
+            ["classify", "--train", train, "--folds", "2", "--val-split", "0.2"], mentioning: "--folds")
+        try runner.expectFailure(["classify", "--train", train, "--folds", "40"], mentioning: "40 folds")
+        try runner.expectFailure(["classify", "--train", train, "--plateau-patience=-1"], mentioning: "--plateau")
+    }
+
+    /// The convolution benchmark times the step and reports it as JSON; a --torch script that is
+    /// not there is an error.
+    func testBenchConv() throws {
+        let r = try runner.run([
+            "bench", "conv", "--lengths", "12,20", "--steps", "2", "--warmup", "0", "--rounds", "1", "--threads", "1",
+            "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let results = try XCTUnwrap(r.json["results"] as? [[String: Any]], r.stdout)
+        XCTAssertEqual(results.compactMap { $0["length"] as? Int }, [12, 20])
+        XCTAssertGreaterThan(try XCTUnwrap(results[0]["ms_per_step"] as? Double), 0)
+        try runner.expectFailure(["bench", "conv", "--torch", "nowhere.py"], mentioning: "--torch")
+        try runner.expectFailure(["bench", "conv", "--model", "lstm"], mentioning: "--model")
     }
 }

@@ -32,4 +32,10 @@ final class ConvNetwork1D: ClassifierNetwork {
             ("net.3.bias", [32]), ("net.7.weight", [classCount, 32 * (length / 4)]), ("net.7.bias", [classCount]),
         ]
     }
+
+    static func forwardMultiplyAdds(_ architecture: Architecture, channels: Int, steps: Double, subsample: Int)
+        -> Double?
+    {
+        steps * Double(channels * 16 * 5) + steps / 2 * Double(16 * 32 * 5)
+    }
 }

@@ -22,6 +22,12 @@ final class FCN: ClassifierNetwork {
         ConvolutionBlocks.stateShapes(channels: channels)
             + [("head.weight", [classCount, ConvolutionBlocks.filters.last!]), ("head.bias", [classCount])]
     }
+
+    static func forwardMultiplyAdds(_ architecture: Architecture, channels: Int, steps: Double, subsample: Int)
+        -> Double?
+    {
+        steps * ConvolutionBlocks.multiplyAddsPerStep(channels: channels)
+    }
 }
 
 /// The FCN's convolutions: Conv1D(k) - BatchNorm - ReLU with 128, 256, 128 filters of 8, 5 and 3
@@ -35,8 +41,9 @@ struct ConvolutionBlocks {
         var convolutions: [Conv1D] = [], norms: [BatchNorm1d] = []
         for (filters, kernel) in zip(Self.filters, Self.kernels) {
             convolutions.append(
-                Conv1D(inChannels: width, outChannels: filters, kernelSize: kernel, padding: kernel / 2, random: random)
-            )
+                Conv1D(
+                    inChannels: width, outChannels: filters, kernelSize: kernel,
+                    padding: samePadding(kernelSize: kernel), random: random))
             norms.append(BatchNorm1d(numFeatures: filters))
             width = filters
         }
@@ -54,18 +61,23 @@ struct ConvolutionBlocks {
     /// (B, 128): the blocks over `batch`'s every step, averaged over each series' own steps.
     func callAsFunction(_ batch: SeriesBatch) -> Variable {
         var x = Variable(batch.channelMajor)
-        let T = batch.steps, padded = !batch.isFull
+        let padded = !batch.isFull
         for (conv, norm) in zip(convolutions, norms) {
-            var y = conv(x)
-            // An even kernel k padded by k/2 on both sides gives T + 1 steps; "same" padding
-            // (k/2 - 1 before, k/2 after, as Keras and PyTorch pad) is the last T of them.
-            if y.shape[2] > T { y = narrowLastAxis(y, (y.shape[2] - T)..<y.shape[2]) }
-            x = norm(y).relu()
+            // "Same" padding: an even kernel k pads k/2 - 1 before and k/2 after, as Keras and PyTorch.
+            x = norm(conv(x)).relu()
             // Steps past a series' end are zeroed again, so that the next convolution sees the
             // zeros "same" padding puts there, whatever batch the series is in.
             if padded { x = x * Variable(batch.mask(channels: x.shape[1])) }
         }
         return globalAveragePool1d(x, lengths: batch.lengths)
+    }
+
+    /// The convolutions' multiply-adds per step.
+    static func multiplyAddsPerStep(channels: Int) -> Double { convolutionWeights(stateShapes(channels: channels)) }
+
+    /// The convolution weights among `shapes` (the rank-3 tensors): one multiply-add each per step.
+    static func convolutionWeights(_ shapes: [(String, [Int])]) -> Double {
+        Double(shapes.filter { $0.1.count == 3 }.reduce(0) { $0 + $1.1.reduce(1, *) })
     }
 
     static func stateShapes(channels: Int) -> [(String, [Int])] {

@@ -34,4 +34,13 @@ final class LSTMFCN: ClassifierNetwork {
         } + ConvolutionBlocks.stateShapes(channels: channels)
             + [("head.weight", [classCount, hidden + ConvolutionBlocks.filters.last!]), ("head.bias", [classCount])]
     }
+
+    static func forwardMultiplyAdds(_ architecture: Architecture, channels: Int, steps: Double, subsample: Int)
+        -> Double?
+    {
+        guard case .lstmFCN(let hidden) = architecture else { return nil }
+        let lstm = RecurrentNetwork.forwardMultiplyAdds(
+            .recurrent(cell: .lstm, hidden: hidden, layers: 1), channels: channels, steps: steps, subsample: subsample)
+        return steps * ConvolutionBlocks.multiplyAddsPerStep(channels: channels) + (lstm ?? 0)
+    }
 }

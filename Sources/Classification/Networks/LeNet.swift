@@ -45,4 +45,10 @@ final class LeNet: ClassifierNetwork {
             ("net.3.bias", [32]), ("net.8.weight", [classCount, features(height, width)]), ("net.8.bias", [classCount]),
         ]
     }
+
+    static func forwardMultiplyAdds(_ architecture: Architecture, channels: Int, steps: Double, subsample: Int)
+        -> Double?
+    {
+        steps * Double(16 * 9) + steps / 4 * Double(16 * 32 * 9)
+    }
 }

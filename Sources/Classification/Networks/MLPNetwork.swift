@@ -30,4 +30,12 @@ final class MLPNetwork: ClassifierNetwork {
             [("net.\(2 * (k - 1)).weight", [widths[k], widths[k - 1]]), ("net.\(2 * (k - 1)).bias", [widths[k]])]
         }
     }
+
+    static func forwardMultiplyAdds(_ architecture: Architecture, channels: Int, steps: Double, subsample: Int)
+        -> Double?
+    {
+        guard case .mlp(let hidden) = architecture else { return nil }
+        let widths = [Double(channels) * steps] + hidden.map(Double.init)
+        return zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
+    }
 }

@@ -46,4 +46,15 @@ final class RecurrentNetwork: ClassifierNetwork {
             inputSize: channels, hiddenSize: hidden, numLayers: layers, bidirectional: bidirectional
         ).map { ("rnn." + $0.0, $0.1) } + [("head.weight", [classCount, features]), ("head.bias", [classCount])]
     }
+
+    /// One multiply-add per weight of the stack at every step it reads.
+    static func forwardMultiplyAdds(_ architecture: Architecture, channels: Int, steps: Double, subsample: Int)
+        -> Double?
+    {
+        guard case .recurrent(let cell, let hidden, let layers, let bidirectional) = architecture else { return nil }
+        let weights = cell.parameterShapes(
+            inputSize: channels, hiddenSize: hidden, numLayers: layers, bidirectional: bidirectional
+        ).filter { $0.1.count == 2 }.reduce(0) { $0 + $1.1.reduce(1, *) }
+        return (steps / Double(max(subsample, 1))).rounded(.up) * Double(weights)
+    }
 }

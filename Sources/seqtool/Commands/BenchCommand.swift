@@ -7,13 +7,13 @@ import Recurrent
 import SeqTensor
 import Training
 
-/// `seqtool bench`: throughput and memory of the workloads `../shared/bench` measures in PyTorch,
+/// `seqtool bench`: throughput and memory of the workloads `../shared/bench` (and `scripts/`) measure in PyTorch,
 /// timed the same way so the two can run side by side.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark training, sampling and GEMM throughput (release build).",
-        subcommands: [CharLMBench.self, LayerBench.self, GemmBench.self, AllReduceBench.self]
+        subcommands: [CharLMBench.self, LayerBench.self, GemmBench.self, ConvBench.self, AllReduceBench.self]
     )
 }
 

@@ -17,20 +17,29 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Train a classifier of series: recurrent (lstm, gru, rnn, ...), fcn, lstm-fcn, mlp, cnn1d or cnn2d.",
+        abstract:
+            "Train a classifier of series: recurrent (lstm, gru, rnn, ...), fcn, resnet, lstm-fcn, mlp, cnn1d or cnn2d.",
         discussion: """
             --train and --test are .ts files of the UCR/UEA archives (any number of channels, series of \
             different lengths, class labels as strings) or CSV rows (one series per row, the label first \
             or last), which are one-channel series. Inputs are standardised per channel with the training \
             series. Recurrent models read every --subsample-th step (by default about 50 steps of the \
-            longest series) and classify from the last state; fcn and lstm-fcn convolve every step; mlp, \
-            cnn1d and cnn2d read series of one length as features, a signal or an image.
+            longest series) and classify from the last state; fcn, resnet and lstm-fcn convolve every step; \
+            mlp, cnn1d and cnn2d read series of one length as features, a signal or an image.
 
-            Training runs about 1500 steps (100 to 300 epochs) unless --epochs or --steps says, Adam at \
-            --lr annealed to 0 by a cosine. With --val-split a share of the training series selects the \
-            epoch whose weights are kept; otherwise the last weights are kept. Either way training stops \
-            after --patience epochs without a better score (validation accuracy, or the training loss).
+            The regime, after the published FCN and ResNet runs (Fawaz et al. 2019), works from 30 series \
+            to thousands: every training series trains (below 1000 series; from 1000 a tenth is held out to \
+            choose the epoch, as --val-split 0.1), batch 16, Adam at 1e-3, the learning rate halved whenever \
+            the epoch's training loss has not improved for a thirtieth of the epochs (5 to 50; \
+            --plateau-patience), down to 1e-4, and the weights of the epoch of the lowest training loss kept \
+            (of the best validation accuracy with a validation split). The budget is in steps: up to 1500 \
+            epochs, fewer where an epoch is costly (at most about 6e12 multiply-adds, two minutes on two \
+            cores, but at least 10 epochs), so that 30 series train enough and 3000 in minutes; --epochs or \
+            --steps set it. --folds K chooses the epochs by K-fold cross-validation instead (K + 1 runs). \
+            --ensemble N trains N models from seeds --seed ... --seed + N - 1 and averages their class \
+            probabilities (as InceptionTime), saved as one file that predict and info read.
               seqtool classify --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --model fcn
+              seqtool classify --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --model resnet --ensemble 5
               seqtool make-sine --out train.csv --phases random --count 200 --seed 1
               seqtool classify --train train.csv --test-split 0.2 --model lstm
 
@@ -51,7 +60,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         name: .customLong("model"),
         help: ArgumentHelp(
             "The architecture: a recurrent cell (\(CellKind.all.map(\.name).joined(separator: ", "))), fcn, "
-                + "lstm-fcn, mlp, cnn1d or cnn2d. Over the four UCR/UEA sets of ../shared/data/timeseries LSTM-FCN "
+                + "resnet, lstm-fcn, mlp, cnn1d or cnn2d. Over the four UCR/UEA sets of ../shared/data/timeseries LSTM-FCN "
                 + "did best (mean test accuracy 0.94; FCN 0.91, LSTM 0.83).", valueName: "model"))
     var model: ArchitectureName = ArchitectureName(name: "lstm-fcn")
     @Option(help: "Recurrent models and lstm-fcn: hidden units.") var hidden = 64
@@ -64,15 +73,28 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
     @Option(help: "Recurrent models: read every K-th step (default: about 50 steps of the longest series).")
     var subsample: Int?
     @OptionGroup var budget: BudgetFlags
-    @Option(help: "Series per step.") var batch = 32
+    @Option(help: "Series per step.") var batch = ClassifierTraining.Plan.defaultBatch
     @OptionGroup var optimization: OptimizerFlags<Defaults>
     @OptionGroup var scheduling: ScheduleFlags<Defaults>
     @Option(
         name: .customLong("val-split"),
-        help: "The share of --train held out to choose the epoch whose weights are kept (0: keep the last).")
-    var valSplit = 0.0
-    @Option(help: "Stop after this many epochs without a better score (0: never).")
+        help: ArgumentHelp(
+            "The share of --train held out to choose the epoch whose weights are kept (default: none below "
+                + "\(ClassifierTraining.Plan.largeFile) training series, 0.1 from there; 0: none, the epoch of the "
+                + "lowest training loss is kept).", valueName: "share"))
+    var valSplit: Double?
+    @Option(help: "Stop after this many epochs without a better score (0: never; the budget ends the run).")
     var patience = ClassifierTraining.defaultPatience
+    @Option(
+        name: .customLong("plateau-patience"),
+        help: ArgumentHelp(
+            "Halve the learning rate after this many epochs without a lower training loss, down to 1e-4 "
+                + "(default: a thirtieth of the epochs, 5 to 50; 0: never).", valueName: "epochs"))
+    var plateauPatience: Int?
+    @Option(help: "Choose the epochs by K-fold cross-validation on --train, then train on all of it.")
+    var folds: Int?
+    @Option(help: "Train N models from seeds --seed, --seed + 1, ... and average their class probabilities.")
+    var ensemble = 1
     @Flag(inversion: .prefixedNo, help: "Standardise each channel with the training mean and deviation.")
     var normalize = true
     @OptionGroup var checkpoints: CheckpointFlags<Defaults>
@@ -88,7 +110,16 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         try require(hidden > 0, "--hidden", "must be positive")
         try require(batch > 0, "--batch", "must be positive")
         try require(patience >= 0, "--patience", "must not be negative")
-        try require(valSplit >= 0 && valSplit < 1, "--val-split", "must be in [0, 1)")
+        try require(valSplit.map { $0 >= 0 && $0 < 1 } ?? true, "--val-split", "must be in [0, 1)")
+        try require(plateauPatience.map { $0 >= 0 } ?? true, "--plateau-patience", "must not be negative")
+        try require(folds.map { $0 >= 2 } ?? true, "--folds", "must be at least 2")
+        try require(folds == nil || valSplit == nil, "--folds", "and --val-split cannot both be given")
+        try require(
+            ensemble >= 1 && ensemble <= ClassifierEnsemble.maximumMembers, "--ensemble",
+            "must be in 1...\(ClassifierEnsemble.maximumMembers)")
+        try require(
+            ensemble == 1 || (!checkpoints.resume && checkpoints.checkpointEvery == 0), "--ensemble",
+            "trains its members in one run: --resume and --checkpoint-every work with a single model")
         try require(subsample.map { $0 > 0 } ?? true, "--subsample", "must be positive")
         try require(testSplit.map { $0 > 0 && $0 < 1 } ?? true, "--test-split", "must be in (0, 1)")
         try require(test == nil || testSplit == nil, "--test", "and --test-split cannot both be given")
@@ -124,6 +155,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             }
             return .cnn2d(height: p[0], width: p[1])
         case "fcn": return .fcn
+        case "resnet": return .resnet
         case "lstm-fcn": return .lstmFCN(hidden: hidden)
         default:
             guard let stacked = rnnLayers ?? Int(layers), stacked > 0 else {
@@ -146,48 +178,12 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
         let architecture = try architecture()
         let (data, testSet) = try readSeries()
-        let plan = try reporting {
-            try ClassifierTraining.Plan(data: data, validationSplit: valSplit, batch: batch, seed: seeding.seed)
+        var members: [TrainedMember] = []
+        for k in 0..<ensemble {
+            members.append(
+                try trainMember(k, architecture: architecture, data: data, testSet: testSet, group: group))
         }
-        let lengths = Set(plan.training.lengths)
-        if let problem = architecture.problem(channels: data.channels, length: lengths.count == 1 ? lengths.first : nil)
-        {
-            throw CommandError("--model \(model.name): \(problem)")
-        }
-        var options = ClassifierTraining.defaultOptions(steps: 1, epochSteps: plan.stepsPerEpoch)
-        optimization.apply(to: &options)
-        options.steps = budget.totalSteps(epochSteps: plan.stepsPerEpoch, default: plan.defaultSteps)
-        options.schedule = scheduling.schedule(
-            base: optimization.lr, totalSteps: options.steps, epochSteps: plan.stepsPerEpoch)
-        options.checkpointEvery = checkpoints.checkpointEvery
-        let run = ClassifierTraining(
-            plan: plan, architecture: architecture, options: options,
-            selection: ClassifierTraining.selection(validating: plan.validation != nil, patience: patience),
-            subsample: subsample, standardises: normalize, group: group)
-        let classifier = run.classifier, session = run.session
-        if let testSet, let problem = classifier.problem(with: testSet, source: test ?? train) {
-            throw CommandError(problem)
-        }
-        session.checkpointPath = out
-        if checkpoints.resume, let out { try resumeSession(session, from: out) }
-        let steps = lengths.count == 1 ? "\(lengths.first!) steps" : "\(lengths.min()!)-\(lengths.max()!) steps"
-        printError(
-            "classify: \(architecture.name), \(data.count) series of \(steps) x \(data.channels) channel(s) "
-                + "(\(plan.training.count) to train, \(plan.validation?.count ?? 0) to validate), "
-                + "\(plan.classNames.count) classes" + (testSet.map { ", \($0.count) test series" } ?? "")
-                + "; \(classifier.parameterCount) parameters; \(options.steps) steps of \(batch) "
-                + "(\(plan.stepsPerEpoch) an epoch)")
-
-        let progress = TrainingProgress(totalSteps: options.steps, logEvery: max(1, options.steps / 20)) {
-            evaluation in
-            var line = String(format: "epoch %d", Int((evaluation.epochs ?? 0).rounded()))
-            for (key, label) in [("train_loss", "loss"), ("train_accuracy", "train acc"), ("val_accuracy", "val acc")] {
-                if let v = evaluation.scores[key] { line += String(format: "  %@ %.4f", label, v) }
-            }
-            return line + (evaluation.isBest && plan.validation != nil ? "  (best)" : "")
-        }
-        let (reason, seconds) = try runTraining(session, progress: progress, what: "")
-        report(run, testSet: testSet, reason: reason, seconds: seconds, group: group)
+        report(members, data: data, testSet: testSet, group: group)
     }
 
     /// The training series and, from --test or --test-split, the test series.
@@ -200,29 +196,44 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         return (data, testSet)
     }
 
-    /// Prints the outcome, writes the model and the plot, and emits the JSON summary.
-    func report(
-        _ run: ClassifierTraining, testSet: LabeledSeries?, reason: StopReason, seconds: Double,
-        group: any ProcessGroup
-    ) {
-        let (classifier, session, plan) = (run.classifier, run.session, run.plan)
-        let names = classifier.classNames
-        let epochs = session.epochs(at: session.step) ?? 0
-        let lastLoss = session.lastEvaluation?.scores["train_loss"] ?? .nan
+    /// The model the members make (the one, or their ensemble), reported as `reportOutcome` does,
+    /// with the training summary: epochs, steps and the epoch kept (each member's, for an ensemble).
+    func report(_ members: [TrainedMember], data: LabeledSeries, testSet: LabeledSeries?, group: any ProcessGroup) {
+        let seconds = members.reduce(0) { $0 + $1.seconds }
+        guard members.count > 1 else {
+            let member = members[0]
+            reportOutcome(
+                member.run.classifier, data: data, testSet: testSet, seconds: seconds, summary: member.summary,
+                group: group
+            ) { try member.run.session.saveModel(to: $0, extra: $1) }
+            return
+        }
+        let ensemble = ClassifierEnsemble(
+            members: members.map(\.run.classifier),
+            summaries: members.enumerated().map { k, member in
+                member.run.session.summaryMetadata.merging(["seed": String(seeding.seed &+ UInt64(k))]) { $1 }
+            })
         print(
-            "trained \(wholeOrFraction(epochs)) epochs in "
-                + String(format: "%.1f s; final loss %.4f", seconds, lastLoss))
-        if reason == .patience {
-            print("stopped early: \(patience) epochs without a better score")
+            "ensemble of \(members.count) \(members[0].run.classifier.architecture.name) models (seeds \(seeding.seed)-"
+                + "\(seeding.seed &+ UInt64(members.count - 1))): their class probabilities averaged")
+        let summary: [String: Any] = [
+            "ensemble": members.count, "members": members.map(\.summary),
+            "epochs": members.reduce(0) { $0 + $1.run.session.step / $1.run.plan.stepsPerEpoch },
+            "steps": members.reduce(0) { $0 + $1.run.session.step },
+        ]
+        reportOutcome(ensemble, data: data, testSet: testSet, seconds: seconds, summary: summary, group: group) {
+            try ensemble.save(to: $0, extra: $1)
         }
-        let best = session.bestEvaluation
-        if plan.validation != nil, let best {
-            print(
-                String(
-                    format: "kept epoch %d (validation accuracy %.4f)", Int((best.epochs ?? 0).rounded()),
-                    best.scores["val_accuracy"] ?? .nan))
-        }
-        let all = plan.data
+    }
+
+    /// The report every model shares, after its training: accuracies, per-class accuracy and the
+    /// confusion matrix (of the test series, or of the training series without them); the model
+    /// written with `save(path, extra metadata)` and the plot; the JSON summary, `summary` and the rest.
+    func reportOutcome(
+        _ classifier: any SeriesClassifier, data all: LabeledSeries, testSet: LabeledSeries?, seconds: Double,
+        summary: [String: Any], group: any ProcessGroup, save: (String, [String: String]) throws -> Void
+    ) {
+        let names = classifier.classNames
         let reported = testSet ?? all, split = testSet == nil ? "train" : "test"
         let predictions = classifier.predict(reported)
         let truth = classifier.classIndices(reported.labels ?? [])
@@ -239,7 +250,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         print(report.confusionTable)
         if let out, group.isMain {
             do {
-                try session.saveModel(to: out, extra: ["train_accuracy": String(trainAccuracy)])
+                try save(out, ["train_accuracy": String(trainAccuracy)])
                 print("model written to \(out)")
             } catch { printError("Error: \(error)", always: true) }
         }
@@ -260,16 +271,12 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
                 print("plot written to \(plot)")
             } catch { printError("Error: \(error)", always: true) }
         }
-        var summary: [String: Any] = [
-            "train_accuracy": trainAccuracy, "epochs": epochs == epochs.rounded() ? Int(epochs) : epochs,
-            "steps": session.step, "seconds": seconds,
-            "model": classifier.architecture.name, "final_loss": lastLoss, "classes": names.count,
-            "train_rows": all.count,
-        ]
-        if let best, plan.validation != nil {
-            summary["best_epoch"] = Int((best.epochs ?? 0).rounded())
-            summary["validation_accuracy"] = best.scores["val_accuracy"] ?? Double.nan
-        }
+        var summary = summary
+        summary["train_accuracy"] = trainAccuracy
+        summary["seconds"] = seconds
+        summary["model"] = model.name
+        summary["classes"] = names.count
+        summary["train_rows"] = all.count
         if let testSet {
             summary["test_accuracy"] = report.accuracy
             summary["test_rows"] = testSet.count
@@ -283,7 +290,9 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
     func checkOverwrite(_ path: String?, flag: String) throws {
         guard let path else { return }
         try seqtool.checkOverwrite(path, force: overwrite.force || checkpoints.resume, flag: flag) {
-            (try? SafeTensors.read(path: $0)).map { Classifier.isClassifier($0.metadata) } ?? false
+            (try? SafeTensors.read(path: $0)).map {
+                Classifier.isClassifier($0.metadata) || ClassifierEnsemble.isEnsemble($0.metadata)
+            } ?? false
         }
     }
 }

@@ -21,6 +21,8 @@ struct InfoCommand: ParsableCommand {
         let file = try reporting { try SafeTensors.read(path: model) }
         if Classifier.isClassifier(file.metadata) {
             try describeClassifier(try reporting { try Classifier.load(file, path: model) }, file.metadata)
+        } else if ClassifierEnsemble.isEnsemble(file.metadata) {
+            describeEnsemble(try reporting { try ClassifierEnsemble.load(file, path: model) }, file.metadata)
         } else {
             try describeCharModel()
         }
@@ -44,6 +46,34 @@ struct InfoCommand: ParsableCommand {
         print("training: " + (training.isEmpty ? "no summary" : training.joined(separator: ", ")))
         for (name, v) in loaded.stateDict {
             print("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v.shape)")
+        }
+    }
+
+    /// An ensemble: its members' architectures, classes, parameters and training summaries.
+    func describeEnsemble(_ loaded: ClassifierEnsemble, _ metadata: [String: String]) {
+        let trainingKeys = ["steps", "epochs", "best_epoch", "seed"]
+        let members = loaded.members.enumerated().map { k, member -> [String: Any] in
+            [
+                "model": member.architecture.name, "params": member.parameterCount,
+                "training": loaded.memberSummaries[k].filter { trainingKeys.contains($0.key) },
+            ]
+        }
+        if json {
+            return print(
+                jsonLine([
+                    "format": metadata["format"] ?? "", "model": loaded.modelName, "channels": loaded.channels,
+                    "classes": loaded.classNames, "params": loaded.members.reduce(0) { $0 + $1.parameterCount },
+                    "members": members, "training": metadata.filter { $0.key == "train_accuracy" },
+                ]))
+        }
+        print("\(model): \(metadata["format"] ?? "") (\(loaded.modelName), class probabilities averaged)")
+        print("classes (\(loaded.classCount)): " + loaded.classNames.joined(separator: ", "))
+        for (k, member) in loaded.members.enumerated() {
+            let training = trainingKeys.compactMap { key in loaded.memberSummaries[k][key].map { "\(key) \($0)" } }
+            print(
+                "member \(k): \(member.architecture.name) over \(member.channels) channel(s), "
+                    + "\(member.parameterCount) parameters; "
+                    + (training.isEmpty ? "no summary" : training.joined(separator: ", ")))
         }
     }
 

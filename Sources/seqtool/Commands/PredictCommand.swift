@@ -16,7 +16,7 @@ struct PredictCommand: ParsableCommand {
               seqtool predict --model gun.safetensors --input GunPoint_TEST.ts --csv predictions.csv
             """)
 
-    @Option(help: "Classifier file written by classify --out.") var model: String
+    @Option(help: "Classifier file written by classify --out (one model or an --ensemble).") var model: String
     @Option(help: "Series to classify: a .ts file, or CSV (one series per row).") var input: String
     @Option(
         name: .customLong("label-column"),
@@ -30,7 +30,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         compute.apply()
         try overwrite.check(csv, flag: "--csv") { $0.lowercased().hasSuffix(".csv") }
-        let classifier = try reporting { try Classifier.load(path: model) }
+        let classifier = try reporting { try loadSeriesClassifier(path: model) }
         let data = try reporting { try LabeledSeries.read(path: input, labelColumn: labelColumn) }
         if let problem = classifier.problem(with: data, source: input) { throw CommandError(problem) }
         let names = classifier.classNames, probabilities = classifier.probabilities(data)

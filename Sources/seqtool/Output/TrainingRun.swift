@@ -13,7 +13,12 @@ func runTraining(_ session: TrainingSession, progress: TrainingProgress, what: S
         Interrupt.install()
         session.interruptRequested = { Interrupt.isRequested }
     }
-    session.onEvent = progress.report
+    // Whatever the session reported to before (a caller's recorder) still hears every event.
+    let earlier = session.onEvent
+    session.onEvent = { event in
+        earlier(event)
+        progress.report(event)
+    }
     let start = Date()
     let reason: StopReason
     do {
@@ -43,23 +48,34 @@ final class TrainingProgress {
     let bar: Progress
     /// Characters (or items) per step, for a rate; nil to show none.
     let tokensPerStep: Int?
+    /// Steps per epoch, to show the epoch a step is in as "epoch e/E"; nil shows the epochs so far.
+    let epochSteps: Int?
     /// Formats an evaluation's line; nil prints none.
     let describe: ((Evaluation) -> String?)?
     let start = Date()
     var tokens = 0
 
     /// Progress of `totalSteps` steps (a line every `logEvery` when standard error is not a terminal).
-    init(totalSteps: Int, logEvery: Int, tokensPerStep: Int? = nil, describe: ((Evaluation) -> String?)? = nil) {
+    init(
+        totalSteps: Int, logEvery: Int, tokensPerStep: Int? = nil, epochSteps: Int? = nil,
+        describe: ((Evaluation) -> String?)? = nil
+    ) {
         bar = Progress(total: totalSteps, logEvery: logEvery)
-        (self.tokensPerStep, self.describe) = (tokensPerStep, describe)
+        (self.tokensPerStep, self.epochSteps, self.describe) = (tokensPerStep, epochSteps, describe)
     }
 
     func report(_ event: TrainingEvent) {
         switch event {
         case .step(let step, let loss, _, let epochs):
             var fields: [(String, String)] = []
-            if let epochs { fields.append(("epoch", String(format: "%.2f", epochs))) }
-            fields.append(("loss", String(format: "%.4f", loss)))
+            if let epochSteps {
+                let total = (bar.total + epochSteps - 1) / epochSteps
+                fields.append(("epoch", "\((step + epochSteps - 1) / epochSteps)/\(total)"))
+                fields.append(("batch loss", String(format: "%.4f", loss)))
+            } else {
+                if let epochs { fields.append(("epoch", String(format: "%.2f", epochs))) }
+                fields.append(("loss", String(format: "%.4f", loss)))
+            }
             var rate: Double? = nil
             if let tokensPerStep {
                 tokens += tokensPerStep
