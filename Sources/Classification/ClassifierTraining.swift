@@ -78,6 +78,10 @@ public final class ClassifierTraining {
 
         /// The most epochs of the default budget, as the published ResNet runs (FCN's ran 2000).
         public static let maximumEpochs = 1500
+        /// The most steps of the default budget: a large file (many steps an epoch) trains fewer
+        /// epochs, and a recurrent model, whose steps cost more time than their multiply-adds
+        /// say, stays within minutes.
+        public static let maximumSteps = 10_000
         /// The fewest epochs of the default budget, however costly an epoch.
         public static let minimumEpochs = 10
         /// The multiply-adds the default budget spends at most: forward and backward over the
@@ -86,8 +90,9 @@ public final class ClassifierTraining {
 
         /// The default budget of `architecture` (recurrent layers reading every `subsample`-th
         /// step; by default `defaultSubsample`), in steps: `maximumEpochs` epochs, or as many
-        /// as `computeBudget` pays for when that is fewer (long series, many series), but never
-        /// fewer than `minimumEpochs`. Small files train enough; large ones in minutes.
+        /// as fit `maximumSteps` and `computeBudget` when that is fewer (many series, long
+        /// series), but never fewer than `minimumEpochs`. Small files train enough; large ones in
+        /// minutes.
         public func defaultSteps(for architecture: Architecture, subsample: Int? = nil) -> Int {
             defaultEpochs(for: architecture, subsample: subsample) * stepsPerEpoch
         }
@@ -95,13 +100,14 @@ public final class ClassifierTraining {
         /// The epochs of `defaultSteps(for:subsample:)`.
         public func defaultEpochs(for architecture: Architecture, subsample: Int? = nil) -> Int {
             let meanLength = Double(training.lengths.reduce(0, +)) / Double(max(training.count, 1))
+            let epochs = min(Self.maximumEpochs, Self.maximumSteps / stepsPerEpoch)
             guard
                 let forward = architecture.forwardMultiplyAdds(
                     channels: training.channels, steps: meanLength, subsample: subsample ?? defaultSubsample)
-            else { return Self.maximumEpochs }
+            else { return max(Self.minimumEpochs, epochs) }
             let perEpoch = 3 * forward * Double(training.count)
-            let affordable = perEpoch > 0 ? Self.computeBudget / perEpoch : Double(Self.maximumEpochs)
-            return max(Self.minimumEpochs, min(Self.maximumEpochs, Int(affordable)))
+            let affordable = perEpoch > 0 ? Self.computeBudget / perEpoch : Double(epochs)
+            return max(Self.minimumEpochs, min(epochs, Int(affordable)))
         }
 
         /// Recurrent layers read about 50 steps of the longest series: every this-many-th step.

@@ -75,9 +75,9 @@ public func conv1d(
             OverlappingRows.read(gcl.pointer, rows: N * Lp, stride: O, width: k * O) { a, lda in
                 gemm(m: N * Lp, n: C, k: k * O, a, lda: lda, flipped.pointer, dxcl.mutablePointer)
             }
-            ChannelsLast.addUnpadded(
+            ChannelsLast.unpad(
                 dxcl.pointer + padding.before * C, series: N, rowsPerSeries: Lp, channels: C, length: L,
-                into: x.gradPointer())
+                into: x.gradPointer(), adding: true)
         }
     }
 }
@@ -110,28 +110,15 @@ enum ChannelsLast {
         }
     }
 
-    /// dst (N, C, L) from src's rows n Lp + t (t < L) of C channels.
+    /// dst (N, C, L) = (or += when `adding`) src's rows n Lp + t (t < L) of C channels.
     static func unpad(
         _ src: UnsafePointer<Float>, series N: Int, rowsPerSeries Lp: Int, channels C: Int, length L: Int,
-        into dst: UnsafeMutablePointer<Float>
+        into dst: UnsafeMutablePointer<Float>, adding: Bool = false
     ) {
         Parallel.forEach(Parallel.elementThreads(N * L * C), sharing: (src, dst)) { shared, part, parts in
             let (src, dst) = shared
             for n in Parallel.range(of: N, part: part, of: parts) {
-                Kernels.transpose(src + n * Lp * C, rows: L, columns: C, into: dst + n * C * L)
-            }
-        }
-    }
-
-    /// dst (N, C, L) += src's rows n Lp + t (t < L) of C channels.
-    static func addUnpadded(
-        _ src: UnsafePointer<Float>, series N: Int, rowsPerSeries Lp: Int, channels C: Int, length L: Int,
-        into dst: UnsafeMutablePointer<Float>
-    ) {
-        Parallel.forEach(Parallel.elementThreads(N * L * C), sharing: (src, dst)) { shared, part, parts in
-            let (src, dst) = shared
-            for n in Parallel.range(of: N, part: part, of: parts) {
-                Kernels.transpose(src + n * Lp * C, rows: L, columns: C, into: dst + n * C * L, adding: true)
+                Kernels.transpose(src + n * Lp * C, rows: L, columns: C, into: dst + n * C * L, adding: adding)
             }
         }
     }

@@ -44,6 +44,13 @@ final class RegimeTests: XCTestCase {
         XCTAssertLessThan(costly.defaultEpochs(for: .resnet), costly.defaultEpochs(for: .fcn))
         let huge = try ClassifierTraining.Plan(data: Self.series(count: 5000, length: 2000))
         XCTAssertEqual(huge.defaultEpochs(for: .resnet), 10)
+        // Many cheap series: at most 10,000 steps.
+        let many = try ClassifierTraining.Plan(data: Self.series(count: 1600, length: 8))
+        XCTAssertNotNil(many.validation)
+        XCTAssertEqual(many.stepsPerEpoch, 90)
+        XCTAssertEqual(many.defaultEpochs(for: .fcn), 111)
+        let mlp = Architecture.mlp(hidden: [4])
+        XCTAssertEqual(cheap.defaultEpochs(for: mlp), 1500)
         // A recurrent layer reading every 40th step costs a fortieth.
         let lstm = Architecture.recurrent(cell: .lstm, hidden: 8, layers: 1)
         XCTAssertEqual(

@@ -37,9 +37,17 @@ struct ConvolutionBlocks {
     let convolutions: [Conv1D], norms: [BatchNorm1d]
 
     init(channels: Int, random: RandomSource) {
+        (convolutions, norms) = Self.stack(
+            channels: channels, filters: Self.filters, kernels: Self.kernels, random: random)
+    }
+
+    /// Conv1D-BatchNorm pairs ("same" padding) from `channels` through `filters` of `kernels` steps.
+    static func stack(channels: Int, filters: [Int], kernels: [Int], random: RandomSource) -> (
+        [Conv1D], [BatchNorm1d]
+    ) {
         var width = channels
         var convolutions: [Conv1D] = [], norms: [BatchNorm1d] = []
-        for (filters, kernel) in zip(Self.filters, Self.kernels) {
+        for (filters, kernel) in zip(filters, kernels) {
             convolutions.append(
                 Conv1D(
                     inChannels: width, outChannels: filters, kernelSize: kernel,
@@ -47,7 +55,7 @@ struct ConvolutionBlocks {
             norms.append(BatchNorm1d(numFeatures: filters))
             width = filters
         }
-        (self.convolutions, self.norms) = (convolutions, norms)
+        return (convolutions, norms)
     }
 
     /// Features out (the last block's filters).

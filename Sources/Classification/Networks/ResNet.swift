@@ -71,17 +71,8 @@ final class ResidualBlock: Module {
     let shortcutNorm: BatchNorm1d
 
     init(inChannels: Int, filters: Int, random: RandomSource) {
-        var width = inChannels
-        var convolutions: [Conv1D] = [], norms: [BatchNorm1d] = []
-        for kernel in ResNet.kernels {
-            convolutions.append(
-                Conv1D(
-                    inChannels: width, outChannels: filters, kernelSize: kernel,
-                    padding: samePadding(kernelSize: kernel), random: random))
-            norms.append(BatchNorm1d(numFeatures: filters))
-            width = filters
-        }
-        (self.convolutions, self.norms) = (convolutions, norms)
+        (convolutions, norms) = ConvolutionBlocks.stack(
+            channels: inChannels, filters: ResNet.kernels.map { _ in filters }, kernels: ResNet.kernels, random: random)
         shortcutConvolution =
             inChannels == filters
             ? nil : Conv1D(inChannels: inChannels, outChannels: filters, kernelSize: 1, random: random)

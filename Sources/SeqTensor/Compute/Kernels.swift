@@ -55,21 +55,7 @@ public enum Kernels {
 
     /// Sum of squares, accumulated in double so a norm over millions of values stays exact to float.
     @inlinable
-    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        var lanes = SIMD8<Double>(repeating: 0)
-        var i = 0
-        while i + 8 <= count {
-            let v = SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
-            lanes += v * v
-            i += 8
-        }
-        var s = lanes.sum()
-        while i < count {
-            s += Double(x[i]) * Double(x[i])
-            i += 1
-        }
-        return s
-    }
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double { dot(x, x, count: count) }
 
     /// dst (columns, rows) = src (rows, columns)^T, or dst += it `adding`: dst[c * dstStride + r]
     /// (+)= src[r * srcStride + c]. In 8 x 8 blocks in AVX registers where the CPU has them

@@ -33,9 +33,9 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             the epoch's training loss has not improved for a thirtieth of the epochs (5 to 50; \
             --plateau-patience), down to 1e-4, and the weights of the epoch of the lowest training loss kept \
             (of the best validation accuracy with a validation split). The budget is in steps: up to 1500 \
-            epochs, fewer where an epoch is costly (at most about 6e12 multiply-adds, two minutes on two \
-            cores, but at least 10 epochs), so that 30 series train enough and 3000 in minutes; --epochs or \
-            --steps set it. --folds K chooses the epochs by K-fold cross-validation instead (K + 1 runs). \
+            epochs, fewer where they would take more than 10,000 steps or an epoch is costly (at most about \
+            6e12 multiply-adds, two minutes on two cores), but at least 10 epochs, so that 30 series train \
+            enough and 3000 in minutes; --epochs or --steps set it. --folds K chooses the epochs by K-fold cross-validation instead (K + 1 runs). \
             --ensemble N trains N models from seeds --seed ... --seed + N - 1 and averages their class \
             probabilities (as InceptionTime), saved as one file that predict and info read.
               seqtool classify --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --model fcn
