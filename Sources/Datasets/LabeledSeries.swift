@@ -18,9 +18,11 @@ import SeqTensor
 ///     0.07,0.08,...:0.30,0.29,...:...:Standing
 ///
 /// one case per line after `@data`: the channels separated by `:`, the values of a channel by `,`,
-/// the class label last (when `@classLabel true`). Header keys are case-insensitive; `@timeStamps
-/// true` is refused with a clear error. A missing value (`?` or `NaN`) is an error that names the
-/// line, the case and the channel; the channels of one case must have the same length.
+/// the class label last (when `@classLabel true`). Lines starting with `#` or `%` are comments (the
+/// archives' descriptions use both). Header keys are case-insensitive; `@timeStamps true` is refused
+/// with a clear error, and so is `@targetLabel true`, which marks a file of the regression archive
+/// (a number to predict per case, not a class). A missing value (`?` or `NaN`) is an error that
+/// names the line, the case and the channel; the channels of one case must have the same length.
 public struct LabeledSeries {
     /// Channels per step (C).
     public let channels: Int
@@ -146,7 +148,7 @@ public struct LabeledSeries {
         var labels: [String] = []
         for (lineNumber, line) in nonBlankLines(text) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("%") { continue }
             func fail(_ problem: String, column: Int? = nil) -> DataError {
                 DataError(file: source, line: lineNumber, column: column, problem: problem)
             }
@@ -169,6 +171,11 @@ public struct LabeledSeries {
                     }
                 case "timestamps" where rest.first?.lowercased() == "true":
                     throw fail("@timeStamps true (values with time stamps) is not supported")
+                case "targetlabel" where rest.first?.lowercased() == "true":
+                    throw fail(
+                        "@targetLabel true: this is a regression file (a numeric target per case, as in the "
+                            + "regression archive), not a classification file; classification needs "
+                            + "@classLabel true and the class names")
                 case "dimensions":
                     guard let d = rest.first.flatMap(Int.init), d > 0 else {
                         throw fail("@dimensions must be a positive whole number")
