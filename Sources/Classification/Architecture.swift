@@ -23,9 +23,13 @@ public enum Architecture: Equatable, Sendable {
     /// LSTM-FCN (Karim et al. 2018): an LSTM of `hidden` units over the series (dropout 0.8 on
     /// its final state) beside the FCN, their features concatenated, Linear. Any length.
     case lstmFCN(hidden: Int)
+    /// MiniRocket (Dempster et al. 2021): `features` (rounded down to a multiple of 84) proportions
+    /// of positive values of 84 fixed dilated kernels, at most `maxDilations` dilations, then a
+    /// ridge classifier; fitted in closed form (`Classifier.fit`), not trained. Any length.
+    case miniRocket(features: Int = 10_000, maxDilations: Int = 32)
 
     /// The name on the command line and in model files: `mlp`, `cnn1d`, `cnn2d`, the cell's name
-    /// for recurrent models, `fcn`, `lstm-fcn`.
+    /// for recurrent models, `fcn`, `lstm-fcn`, `minirocket`.
     public var name: String {
         switch self {
         case .mlp: "mlp"
@@ -34,6 +38,7 @@ public enum Architecture: Equatable, Sendable {
         case .recurrent(let cell, _, _, _): cell.name
         case .fcn: "fcn"
         case .lstmFCN: "lstm-fcn"
+        case .miniRocket: "minirocket"
         }
     }
 
@@ -41,7 +46,7 @@ public enum Architecture: Equatable, Sendable {
     public var needsEqualLength: Bool {
         switch self {
         case .mlp, .cnn1d, .cnn2d: true
-        case .recurrent, .fcn, .lstmFCN: false
+        case .recurrent, .fcn, .lstmFCN, .miniRocket: false
         }
     }
 
@@ -50,7 +55,7 @@ public enum Architecture: Equatable, Sendable {
     public var isRecurrent: Bool {
         switch self {
         case .recurrent, .lstmFCN: true
-        case .mlp, .cnn1d, .cnn2d, .fcn: false
+        case .mlp, .cnn1d, .cnn2d, .fcn, .miniRocket: false
         }
     }
 
@@ -63,6 +68,7 @@ public enum Architecture: Equatable, Sendable {
         case .recurrent: RecurrentNetwork.self
         case .fcn: FCN.self
         case .lstmFCN: LSTMFCN.self
+        case .miniRocket: MiniRocketNetwork.self
         }
     }
 

@@ -12,7 +12,8 @@ import SeqTensor
 ///     let probabilities = model.probabilities(test)      // [[Float]], one row per series
 ///
 /// Train it with a `ClassifierTask` in a `TrainingSession` (or `ClassifierTraining`, which also
-/// splits off validation series and sizes the run). Parameters are named as the architecture's
+/// splits off validation series and sizes the run); fit a closed-form architecture (MiniRocket)
+/// with `fit(_:)` instead. Parameters are named as the architecture's
 /// network names them (`rnn.weight_ih_l0`, `conv.0.weight`, `net.0.weight`, `head.weight`).
 public final class Classifier: Module {
     /// The network between the series and the logits.

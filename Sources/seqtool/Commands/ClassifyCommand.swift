@@ -17,7 +17,9 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Train a classifier of series: recurrent (lstm, gru, rnn, ...), fcn, lstm-fcn, mlp, cnn1d or cnn2d.",
+        abstract:
+            "Train a classifier of series: recurrent (lstm, gru, rnn, ...), fcn, lstm-fcn, mlp, cnn1d, cnn2d "
+            + "or minirocket.",
         discussion: """
             --train and --test are .ts files of the UCR/UEA archives (any number of channels, series of \
             different lengths, class labels as strings) or CSV rows (one series per row, the label first \
@@ -25,6 +27,12 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             series. Recurrent models read every --subsample-th step (by default about 50 steps of the \
             longest series) and classify from the last state; fcn and lstm-fcn convolve every step; mlp, \
             cnn1d and cnn2d read series of one length as features, a signal or an image.
+
+            minirocket (Dempster et al. 2021: 84 fixed dilated kernels, proportions of positive values, a \
+            ridge classifier with its penalty chosen by leave-one-out) is fitted in closed form on the raw \
+            values of every training series, of any lengths and channels; the training flags below (--lr, \
+            --epochs, --batch, --val-split, ...) do not apply to it and are refused with it.
+              seqtool classify --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --model minirocket
 
             Training runs about 1500 steps (100 to 300 epochs) unless --epochs or --steps says, Adam at \
             --lr annealed to 0 by a cosine. With --val-split a share of the training series selects the \
@@ -51,8 +59,9 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         name: .customLong("model"),
         help: ArgumentHelp(
             "The architecture: a recurrent cell (\(CellKind.all.map(\.name).joined(separator: ", "))), fcn, "
-                + "lstm-fcn, mlp, cnn1d or cnn2d. Over the four UCR/UEA sets of ../shared/data/timeseries LSTM-FCN "
-                + "did best (mean test accuracy 0.94; FCN 0.91, LSTM 0.83).", valueName: "model"))
+                + "lstm-fcn, mlp, cnn1d, cnn2d or minirocket. Over the four UCR/UEA sets of "
+                + "../shared/data/timeseries LSTM-FCN did best (mean test accuracy 0.94; FCN 0.91, LSTM 0.83).",
+            valueName: "model"))
     var model: ArchitectureName = ArchitectureName(name: "lstm-fcn")
     @Option(help: "Recurrent models and lstm-fcn: hidden units.") var hidden = 64
     @Option(help: "Recurrent models: stacked layers.") var layers = "1"
@@ -61,6 +70,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
     @Option(name: .customLong("mlp-hidden"), help: "mlp: hidden layer sizes, e.g. 500,125,50.")
     var mlpHidden = "128,64"
     @Option(help: "cnn2d: the image's size HxW, e.g. 8x8 (H*W steps).") var image: String?
+    @Option(help: "minirocket: features, rounded down to a multiple of 84 (default 10000, aeon's n_kernels).")
+    var features: Int?
     @Option(help: "Recurrent models: read every K-th step (default: about 50 steps of the longest series).")
     var subsample: Int?
     @OptionGroup var budget: BudgetFlags
@@ -94,12 +105,15 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         try require(test == nil || testSplit == nil, "--test", "and --test-split cannot both be given")
         try require(!checkpoints.resume || out != nil, "--resume", "needs --out (the run saved there)")
         let architecture = try architecture()
+        if architecture.isFitted { try refuseTrainingFlags(for: architecture) }
         try require(
             !bidirectional || architecture.name == CellKind(name: model.name)?.name, "--bidirectional",
             "works with the recurrent models (\(CellKind.all.map(\.name).joined(separator: ", ")))")
         try require(
             subsample == nil || architecture.isRecurrent, "--subsample", "works with recurrent models and lstm-fcn")
         try require(image == nil || model.name == "cnn2d", "--image", "works with --model cnn2d")
+        try require(features == nil || architecture.isFitted, "--features", "works with --model minirocket")
+        try require(features.map { $0 >= 84 && $0 <= 1 << 20 } ?? true, "--features", "must be in 84...1048576")
     }
 
     /// `--layers` as the older spelling of `--mlp-hidden` (a list, for mlp), or the stacked layers.
@@ -125,6 +139,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             return .cnn2d(height: p[0], width: p[1])
         case "fcn": return .fcn
         case "lstm-fcn": return .lstmFCN(hidden: hidden)
+        case "minirocket": return .miniRocket(features: features ?? 10_000)
         default:
             guard let stacked = rnnLayers ?? Int(layers), stacked > 0 else {
                 throw CommandError("--layers must be a positive number of stacked layers")
@@ -146,6 +161,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
         let architecture = try architecture()
         let (data, testSet) = try readSeries()
+        if architecture.isFitted { return try fit(architecture, data: data, testSet: testSet, group: group) }
         let plan = try reporting {
             try ClassifierTraining.Plan(data: data, validationSplit: valSplit, batch: batch, seed: seeding.seed)
         }
@@ -206,7 +222,6 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         group: any ProcessGroup
     ) {
         let (classifier, session, plan) = (run.classifier, run.session, run.plan)
-        let names = classifier.classNames
         let epochs = session.epochs(at: session.step) ?? 0
         let lastLoss = session.lastEvaluation?.scores["train_loss"] ?? .nan
         print(
@@ -222,7 +237,26 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
                     format: "kept epoch %d (validation accuracy %.4f)", Int((best.epochs ?? 0).rounded()),
                     best.scores["val_accuracy"] ?? .nan))
         }
-        let all = plan.data
+        var summary: [String: Any] = [
+            "epochs": epochs == epochs.rounded() ? Int(epochs) : epochs, "steps": session.step, "final_loss": lastLoss,
+        ]
+        if let best, plan.validation != nil {
+            summary["best_epoch"] = Int((best.epochs ?? 0).rounded())
+            summary["validation_accuracy"] = best.scores["val_accuracy"] ?? Double.nan
+        }
+        reportOutcome(classifier, data: plan.data, testSet: testSet, seconds: seconds, summary: summary, group: group) {
+            try session.saveModel(to: $0, extra: $1)
+        }
+    }
+
+    /// The report every model shares, after its training or fit: accuracies, per-class accuracy and
+    /// the confusion matrix (of the test series, or of the training series without them); the model
+    /// written with `save(path, extra metadata)` and the plot; the JSON summary, `summary` and the rest.
+    func reportOutcome(
+        _ classifier: Classifier, data all: LabeledSeries, testSet: LabeledSeries?, seconds: Double,
+        summary: [String: Any], group: any ProcessGroup, save: (String, [String: String]) throws -> Void
+    ) {
+        let names = classifier.classNames
         let reported = testSet ?? all, split = testSet == nil ? "train" : "test"
         let predictions = classifier.predict(reported)
         let truth = classifier.classIndices(reported.labels ?? [])
@@ -239,7 +273,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         print(report.confusionTable)
         if let out, group.isMain {
             do {
-                try session.saveModel(to: out, extra: ["train_accuracy": String(trainAccuracy)])
+                try save(out, ["train_accuracy": String(trainAccuracy)])
                 print("model written to \(out)")
             } catch { printError("Error: \(error)", always: true) }
         }
@@ -260,16 +294,12 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
                 print("plot written to \(plot)")
             } catch { printError("Error: \(error)", always: true) }
         }
-        var summary: [String: Any] = [
-            "train_accuracy": trainAccuracy, "epochs": epochs == epochs.rounded() ? Int(epochs) : epochs,
-            "steps": session.step, "seconds": seconds,
-            "model": classifier.architecture.name, "final_loss": lastLoss, "classes": names.count,
-            "train_rows": all.count,
-        ]
-        if let best, plan.validation != nil {
-            summary["best_epoch"] = Int((best.epochs ?? 0).rounded())
-            summary["validation_accuracy"] = best.scores["val_accuracy"] ?? Double.nan
-        }
+        var summary = summary
+        summary["train_accuracy"] = trainAccuracy
+        summary["seconds"] = seconds
+        summary["model"] = classifier.architecture.name
+        summary["classes"] = names.count
+        summary["train_rows"] = all.count
         if let testSet {
             summary["test_accuracy"] = report.accuracy
             summary["test_rows"] = testSet.count

@@ -27,7 +27,7 @@ enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
 /// `--model` of classify: an architecture's name (a recurrent cell's name for a recurrent model).
 struct ArchitectureName: ExpressibleByArgument, Sendable {
     /// The feedforward and convolutional architectures' names.
-    static let others = ["fcn", "lstm-fcn", "mlp", "cnn1d", "cnn2d"]
+    static let others = ["fcn", "lstm-fcn", "mlp", "cnn1d", "cnn2d", "minirocket"]
     /// The canonical name (`rnn_tanh` for `rnn`).
     let name: String
 
