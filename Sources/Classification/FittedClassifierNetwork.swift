@@ -12,7 +12,8 @@ import SeqTensor
 public protocol FittedClassifierNetwork: ClassifierNetwork {
     /// Solves every parameter from `batch` (all the training series, as the classifier reads them)
     /// and their class indices `targets`, drawing what is random from `random`. Returns what the
-    /// fit chose, by name, for reports (MiniRocket: `features`, `dilations`, `ridge_alpha`).
+    /// fit chose, by name, for reports (MiniRocket: `features`, `dilations`, `ridge_alpha`), and
+    /// `train_accuracy`, the fitted model's accuracy on `batch`.
     func fit(_ batch: SeriesBatch, targets: [Int], random: RandomSource) throws -> [String: Double]
 
     /// The fitted settings that are not tensors, for the model file's metadata (empty unfitted).
@@ -33,7 +34,8 @@ extension Classifier {
     /// Fits a closed-form classifier (`architecture.isFitted`: MiniRocket) to `data`, every series
     /// labelled with one of `classNames`, on the values as `batch` gives them (standardised only if
     /// `standardise(from:)` was called; MiniRocket reads raw values, as its authors' code does).
-    /// Returns what the fit chose, by name (MiniRocket: `features`, `dilations`, `ridge_alpha`).
+    /// Returns what the fit chose, by name (MiniRocket: `features`, `dilations`, `ridge_alpha`), and
+    /// `train_accuracy`, the fitted model's accuracy on `data`.
     ///
     ///     let model = Classifier(
     ///         .miniRocket(), channels: 1, length: nil, classNames: names, random: RandomSource(seed: 1))

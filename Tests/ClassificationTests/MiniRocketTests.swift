@@ -249,6 +249,7 @@ final class MiniRocketTests: XCTestCase {
         let chosen = try model.fit(data)
         XCTAssertEqual(chosen["features"], Double(MiniRocketParameters.featureCount(requested: features)))
         XCTAssertNotNil(chosen["ridge_alpha"])
+        XCTAssertEqual(chosen["train_accuracy"], model.evaluate(on: data).accuracy)
         return (model, data)
     }
 

@@ -52,15 +52,21 @@ final class MiniRocketNetwork: FittedClassifierNetwork {
         let parameters = MiniRocketParameters.fit(
             batch, features: requestedFeatures, maxDilations: maxDilations, generator: &random.generator)
         transform.set(parameters)
-        var scaled = scaler.fit(transform(batch))
+        let features = transform(batch)
+        var scaled = scaler.fit(features)
         let ridge = try RidgeClassifierCV(
             &scaled, rows: batch.count, columns: transform.featureCount, targets: targets, classCount: classCount)
         head.weight.value = Tensor(ridge.weight, shape: [classCount, transform.featureCount])
         head.bias?.value = Tensor(ridge.bias)
         ridgeAlpha = ridge.alpha
+        // The training series' predictions from their features, as `Classifier.predict` makes them.
+        let probabilities = Graph.withoutRecording { head(Variable(scaler(features))).softmax().value }
+        let right = targets.enumerated().filter { i, k in
+            Kernels.argmax(probabilities.pointer + i * classCount, count: classCount) == k
+        }.count
         return [
             "features": Double(transform.featureCount), "dilations": Double(parameters.dilations.count),
-            "ridge_alpha": ridge.alpha,
+            "ridge_alpha": ridge.alpha, "train_accuracy": Double(right) / Double(targets.count),
         ]
     }
 

@@ -252,9 +252,11 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
     /// The report every model shares, after its training or fit: accuracies, per-class accuracy and
     /// the confusion matrix (of the test series, or of the training series without them); the model
     /// written with `save(path, extra metadata)` and the plot; the JSON summary, `summary` and the rest.
+    /// `trainAccuracy`, when the fit knows it already, spares predicting the training series again.
     func reportOutcome(
         _ classifier: Classifier, data all: LabeledSeries, testSet: LabeledSeries?, seconds: Double,
-        summary: [String: Any], group: any ProcessGroup, save: (String, [String: String]) throws -> Void
+        summary: [String: Any], trainAccuracy known: Double? = nil, group: any ProcessGroup,
+        save: (String, [String: String]) throws -> Void
     ) {
         let names = classifier.classNames
         let reported = testSet ?? all, split = testSet == nil ? "train" : "test"
@@ -262,7 +264,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         let truth = classifier.classIndices(reported.labels ?? [])
         let report = ClassificationReport(predictions: predictions, labels: truth, classCount: names.count)
         // Without a test file the report is of the training series: their accuracy is computed once.
-        let trainAccuracy = testSet == nil ? report.accuracy : classifier.evaluate(on: all).accuracy
+        let trainAccuracy = known ?? (testSet == nil ? report.accuracy : classifier.evaluate(on: all).accuracy)
         print(
             String(format: "train accuracy %.4f", trainAccuracy)
                 + (testSet == nil ? "" : String(format: ", test accuracy %.4f", report.accuracy)))

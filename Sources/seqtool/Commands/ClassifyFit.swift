@@ -59,13 +59,15 @@ extension ClassifyCommand {
                 + "channel(s), \(classifier.classCount) classes" + (testSet.map { ", \($0.count) test series" } ?? "")
                 + "; fitted in closed form")
         let start = Date()
-        let chosen = try reporting { try classifier.fit(data) }
+        var chosen = try reporting { try classifier.fit(data) }
         let seconds = Date().timeIntervalSince(start)
+        let trainAccuracy = chosen.removeValue(forKey: "train_accuracy")
         print(
             "fitted \(architecture.name) in " + String(format: "%.2f s", seconds)
                 + chosen.sorted { $0.key < $1.key }.map { "; \($0.key) " + String(format: "%g", $0.value) }.joined())
         reportOutcome(
-            classifier, data: data, testSet: testSet, seconds: seconds, summary: chosen, group: group
+            classifier, data: data, testSet: testSet, seconds: seconds, summary: chosen, trainAccuracy: trainAccuracy,
+            group: group
         ) { try classifier.save(to: $0, extra: $1) }
     }
 }
