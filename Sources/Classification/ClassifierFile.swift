@@ -17,7 +17,7 @@ extension SequenceClassifier {
         m["input_std"] = String(inputStd)
         switch architecture {
         case .recurrent(let cell, let hidden, let layers, let subsample):
-            m["model"] = cell.rawValue
+            m["model"] = cell.name
             m["hidden"] = String(hidden)
             m["layers"] = String(layers)
             m["subsample"] = String(subsample)
@@ -55,7 +55,7 @@ extension SequenceClassifier {
             guard parts.allSatisfy({ $0 > 0 && $0 <= 1 << 12 }) else { throw fail("metadata image is not HxW") }
             architecture = .cnn2d(height: parts[0], width: parts[1])
         case let name:
-            guard let cell = CellKind(rawValue: name) else { throw fail("metadata model \"\(name)\" is unknown") }
+            guard let cell = CellKind(name: name) else { throw fail("metadata model \"\(name)\" is unknown") }
             architecture = .recurrent(
                 cell: cell, hidden: try int("hidden"), layers: try int("layers"), subsample: try int("subsample"))
         }
@@ -72,7 +72,7 @@ extension SequenceClassifier {
         switch architecture {
         case .recurrent(let cell, let hidden, let layers, _):
             try ModelFile.check(
-                RecurrentLayer.parameterShapes(cell, inputSize: 1, hiddenSize: hidden, numLayers: layers).map {
+                cell.parameterShapes(inputSize: 1, hiddenSize: hidden, numLayers: layers).map {
                     ("rnn." + $0.0, $0.1)
                 },
                 in: file, path: path)

@@ -27,7 +27,7 @@ public final class SequenceClassifier: Module {
     public let featureCount: Int, classCount: Int
     /// Standardisation applied to every input value: (x - mean) / std.
     public var inputMean: Float = 0, inputStd: Float = 1
-    let rnn: RecurrentLayer?
+    let rnn: (any RecurrentStack)?
     let network: Sequential
     /// The source of the initial weights and the dropout masks.
     public let random: RandomSource
@@ -40,8 +40,8 @@ public final class SequenceClassifier: Module {
         self.random = random
         switch architecture {
         case .recurrent(let cell, let hidden, let layers, _):
-            rnn = RecurrentLayer(
-                cell, inputSize: 1, hiddenSize: hidden, numLayers: layers, forgetGateBias: cell == .lstm ? 1 : nil,
+            rnn = cell.makeLayer(
+                inputSize: 1, hiddenSize: hidden, numLayers: layers, forgetGateBias: cell == .lstm ? 1 : nil,
                 random: random)
             network = Sequential([Linear(inFeatures: hidden, outFeatures: classCount, random: random)])
         case .mlp(let hidden):

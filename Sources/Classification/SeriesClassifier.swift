@@ -40,7 +40,7 @@ public final class SeriesClassifier: Module {
     public var channelMean: [Float], channelStd: [Float]
     /// The recurrent branch reads steps 0, k, 2k, ... of each series.
     public let subsample: Int
-    let rnn: RecurrentLayer?
+    let rnn: (any RecurrentStack)?
     let convolutions: [Conv1D], norms: [BatchNorm1d]
     let rnnDropout: Dropout?
     let head: Linear
@@ -63,13 +63,13 @@ public final class SeriesClassifier: Module {
         var features = 0
         switch architecture {
         case .recurrent(let cell, let hidden, let layers, let bidirectional):
-            rnn = RecurrentLayer(
-                cell, inputSize: channels, hiddenSize: hidden, numLayers: layers, bidirectional: bidirectional,
+            rnn = cell.makeLayer(
+                inputSize: channels, hiddenSize: hidden, numLayers: layers, bidirectional: bidirectional,
                 forgetGateBias: cell == .lstm ? 1 : nil, random: random)
             rnnDropout = nil
             features = hidden * (bidirectional ? 2 : 1)
         case .lstmFCN(let hidden):
-            rnn = RecurrentLayer(.lstm, inputSize: channels, hiddenSize: hidden, forgetGateBias: 1, random: random)
+            rnn = CellKind.lstm.makeLayer(inputSize: channels, hiddenSize: hidden, forgetGateBias: 1, random: random)
             rnnDropout = Dropout(probability: 0.8, random: random)
             features = hidden
         case .fcn:

@@ -17,7 +17,7 @@ extension SeriesClassifier {
         m["channel_std"] = channelStd.map { String($0) }.joined(separator: ",")
         switch architecture {
         case .recurrent(let cell, let hidden, let layers, let bidirectional):
-            (m["model"], m["hidden"], m["layers"]) = (cell.rawValue, String(hidden), String(layers))
+            (m["model"], m["hidden"], m["layers"]) = (cell.name, String(hidden), String(layers))
             m["bidirectional"] = String(bidirectional)
         case .fcn: m["model"] = "fcn"
         case .lstmFCN(let hidden): (m["model"], m["hidden"]) = ("lstm-fcn", String(hidden))
@@ -53,7 +53,7 @@ extension SeriesClassifier {
         case "fcn": architecture = .fcn
         case "lstm-fcn": architecture = .lstmFCN(hidden: try int("hidden"))
         case let name:
-            guard let cell = CellKind(rawValue: name) else { throw fail("metadata model \"\(name)\" is unknown") }
+            guard let cell = CellKind(name: name) else { throw fail("metadata model \"\(name)\" is unknown") }
             architecture = .recurrent(
                 cell: cell, hidden: try int("hidden"), layers: try int("layers"),
                 bidirectional: m["bidirectional"] == "true")

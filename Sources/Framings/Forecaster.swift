@@ -12,7 +12,7 @@ public final class Forecaster: Module {
     /// Hidden units (H).
     public let hidden: Int
     /// The recurrent layer (1 -> H).
-    public let rnn: RecurrentLayer
+    public let rnn: any RecurrentStack
     /// The next value at each step (H -> 1).
     public let head: Linear
     /// The training data's mean and standard deviation, applied inside the model.
@@ -22,7 +22,7 @@ public final class Forecaster: Module {
     public init(cell: CellKind, hidden: Int, random: RandomSource) {
         self.cell = cell
         self.hidden = hidden
-        rnn = RecurrentLayer(cell, inputSize: 1, hiddenSize: hidden, random: random)
+        rnn = cell.makeLayer(inputSize: 1, hiddenSize: hidden, random: random)
         head = Linear(inFeatures: hidden, outFeatures: 1, random: random)
     }
 

@@ -22,7 +22,7 @@ public final class Seq2Seq: Module {
     /// The two embeddings (V, E).
     public let encoderEmbed: Embedding, decoderEmbed: Embedding
     /// The encoder and the decoder (E -> H, L layers each).
-    public let encoder: RecurrentLayer, decoder: RecurrentLayer
+    public let encoder: any RecurrentStack, decoder: any RecurrentStack
     /// The decoder's output to token logits (H -> V).
     public let head: Linear
     let index: [Unicode.Scalar: Int]
@@ -40,8 +40,8 @@ public final class Seq2Seq: Module {
         let V = characters.count + 2
         encoderEmbed = Embedding(count: V, dimension: embedding, random: random)
         decoderEmbed = Embedding(count: V, dimension: embedding, random: random)
-        encoder = RecurrentLayer(cell, inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
-        decoder = RecurrentLayer(cell, inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
+        encoder = cell.makeLayer(inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
+        decoder = cell.makeLayer(inputSize: embedding, hiddenSize: hidden, numLayers: layers, random: random)
         head = Linear(inFeatures: hidden, outFeatures: V, random: random)
     }
 
@@ -108,13 +108,11 @@ public final class Seq2Seq: Module {
             for _ in 0..<maxLength where finished.contains(false) {
                 let (y, next) = decoder(decoderEmbed(indices: current, shape: [1, B]), state: state)
                 state = next
-                let logits = head(y.reshaped([B, hidden])).value
-                let V = vocabularySize
+                let best = head(y.reshaped([B, hidden])).value.argmax()
                 for b in 0..<B {
-                    let best = Kernels.argmax(logits.pointer + b * V, count: V)
-                    current[b] = best
+                    current[b] = best[b]
                     if finished[b] { continue }
-                    if best == Self.endToken { finished[b] = true } else { outputs[b].append(best) }
+                    if best[b] == Self.endToken { finished[b] = true } else { outputs[b].append(best[b]) }
                 }
             }
             return outputs
@@ -128,7 +126,7 @@ public final class Seq2Seq: Module {
     public func save(to path: String, extra: [String: String] = [:]) throws {
         var m = extra
         m["format"] = Self.format
-        m["cell"] = cell.rawValue
+        m["cell"] = cell.name
         m["embed"] = String(embedding)
         m["hidden"] = String(hidden)
         m["layers"] = String(layers)
@@ -141,7 +139,7 @@ public final class Seq2Seq: Module {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
         try requireFormat(m, Self.format, kind: "an encoder-decoder", path: path)
-        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let e = m["embed"].flatMap(Int.init),
+        guard let cell = m["cell"].flatMap(CellKind.init(name:)), let e = m["embed"].flatMap(Int.init),
             let h = m["hidden"].flatMap(Int.init),
             let l = m["layers"].flatMap(Int.init), e > 0, h > 0, l > 0, max(e, h, l) <= 1 << 24,
             let vocab = m["vocab"].flatMap(CharVocabulary.init(json:))
@@ -149,7 +147,7 @@ public final class Seq2Seq: Module {
             throw DataError(file: path, problem: "metadata cell/embed/hidden/layers/vocab are missing or malformed")
         }
         let V = vocab.count + 2
-        let rnn = RecurrentLayer.parameterShapes(cell, inputSize: e, hiddenSize: h, numLayers: l)
+        let rnn = cell.parameterShapes(inputSize: e, hiddenSize: h, numLayers: l)
         try ModelFile.check(
             [
                 ("encoder_embed.weight", [V, e]), ("decoder_embed.weight", [V, e]), ("head.weight", [V, h]),

@@ -15,7 +15,7 @@ public final class SequenceGenerator: Module {
     /// Hidden units (H) and the classes it generates curves of (C).
     public let hidden: Int, classCount: Int
     /// The recurrent layer ((1 + C) -> H).
-    public let rnn: RecurrentLayer
+    public let rnn: any RecurrentStack
     /// The value at each step (H -> 1).
     public let head: Linear
     /// The source of the teacher-forcing noise.
@@ -29,7 +29,7 @@ public final class SequenceGenerator: Module {
         self.hidden = hidden
         self.classCount = classCount
         self.random = random
-        rnn = RecurrentLayer(cell, inputSize: 1 + classCount, hiddenSize: hidden, random: random)
+        rnn = cell.makeLayer(inputSize: 1 + classCount, hiddenSize: hidden, random: random)
         head = Linear(inFeatures: hidden, outFeatures: 1, random: random)
     }
 
@@ -89,7 +89,7 @@ public final class SequenceGenerator: Module {
     public func save(to path: String, reference: Tensor? = nil, extra: [String: String] = [:]) throws {
         var m = extra
         m["format"] = Self.format
-        m["cell"] = cell.rawValue
+        m["cell"] = cell.name
         m["hidden"] = String(hidden)
         m["classes"] = String(classCount)
         try save(to: path, metadata: m, tensors: reference.map { ["reference.curves": $0] } ?? [:])
@@ -100,14 +100,14 @@ public final class SequenceGenerator: Module {
         let file = try SafeTensors.read(path: path)
         let m = file.metadata
         try requireFormat(m, Self.format, kind: "a sequence generator", path: path)
-        guard let cell = m["cell"].flatMap(CellKind.init(rawValue:)), let hidden = m["hidden"].flatMap(Int.init),
+        guard let cell = m["cell"].flatMap(CellKind.init(name:)), let hidden = m["hidden"].flatMap(Int.init),
             hidden > 0, hidden <= 1 << 24,
             let classes = m["classes"].flatMap(Int.init), classes > 0, classes <= 1 << 24
         else {
             throw DataError(file: path, problem: "metadata cell/hidden/classes are missing or malformed")
         }
         try ModelFile.check(
-            RecurrentLayer.parameterShapes(cell, inputSize: 1 + classes, hiddenSize: hidden, numLayers: 1).map {
+            cell.parameterShapes(inputSize: 1 + classes, hiddenSize: hidden, numLayers: 1).map {
                 ("rnn." + $0.0, $0.1)
             }
                 + [("head.weight", [1, hidden]), ("head.bias", [1])], in: file, path: path)

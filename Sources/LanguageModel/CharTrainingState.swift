@@ -24,15 +24,16 @@ extension CharTrainer {
     /// several ranks this is collective (the carried states and generators are gathered) and rank
     /// 0 writes.
     public func saveState(to path: String, extra: [String: String] = [:]) throws {
-        let h = carried.map { group.size > 1 ? group.allGatherBatch($0.h.value) : $0.h.value }
-        let c = carried?.c.map { group.size > 1 ? group.allGatherBatch($0.value) : $0.value }
+        let carry = carried?.parts.map { group.size > 1 ? group.allGatherBatch($0.value) : $0.value }
         let generators = group.allGather(model.random.generator.stateWords)
         guard group.isMain else { return }
         var tensors: [String: SafeTensors.Entry] = [:]
         for (name, p) in model.namedParameters { tensors[name] = SafeTensors.Entry(p.value) }
         for (k, t) in optimizer.state { tensors["optimizer.\(k)"] = SafeTensors.Entry(t) }
-        if let h { tensors["carry.h"] = SafeTensors.Entry(h) }
-        if let c { tensors["carry.c"] = SafeTensors.Entry(c) }
+        // The carried state's parts by name: `carry.h`, and `carry.c` for an LSTM.
+        for (name, part) in zip(model.rnn.stateNames, carry ?? []) {
+            tensors["carry.\(name)"] = SafeTensors.Entry(part)
+        }
         var metadata = extra.merging(model.metadata) { $1 }
         metadata["state_format"] = Self.stateFormat
         metadata["step"] = String(step)
@@ -87,14 +88,18 @@ extension CharTrainer {
         }
         do { try optimizer.load(state: optimizerState) } catch { throw fail("\(error)") }
         if let h = file.tensors["carry.h"]?.tensor {
-            let c = file.tensors["carry.c"]?.tensor
-            guard h.rank == 3, h.shape[1] == options.batch, c.map({ $0.shape == h.shape }) ?? true else {
-                throw fail("carry.h has shape \(h.shape), carry.c \(c?.shape ?? []): expected (layers, batch, hidden)")
+            let expected = [model.configuration.layers, options.batch, model.configuration.hidden]
+            let parts = try model.rnn.stateNames.map { name in
+                guard let part = file.tensors["carry.\(name)"]?.tensor, part.shape == expected else {
+                    throw fail(
+                        "carry.\(name) has shape \(file.tensors["carry.\(name)"]?.shape ?? []), "
+                            + "carry.h \(h.shape): expected (layers, batch, hidden) = \(expected)")
+                }
+                return part
             }
             // This rank's streams of the whole batch's state.
             let share = group.share(of: options.batch)
-            func mine(_ t: Tensor) -> Variable { Variable(group.size > 1 ? t.selectingBatch(share) : t) }
-            carried = RecurrentState(h: mine(h), c: c.map(mine))
+            carried = RecurrentState(parts: parts.map { Variable(group.size > 1 ? $0.selectingBatch(share) : $0) })
         } else {
             carried = nil
         }

@@ -82,7 +82,7 @@ struct CharLMBench: ParsableCommand {
         options.schedule = LearningRateSchedule(base: lr)
         let trainer = CharTrainer(model: model, options: options, training: training, validation: validation)
         printError(
-            "bench charlm: \(cell.rawValue) \(layers)x\(hidden), E=\(embed), V=\(vocabulary.count), T=\(seq), "
+            "bench charlm: \(cell.name) \(layers)x\(hidden), E=\(embed), V=\(vocabulary.count), T=\(seq), "
                 + "B=\(batch), \(steps) steps, "
                 + "\(compute.threads) threads, \(InstructionSet.current.rawValue), \(model.parameterCount) params")
 
@@ -133,7 +133,7 @@ struct CharLMBench: ParsableCommand {
                 Double(sampleLength) / sampleSeconds, rss))
         print("-----\n" + String(String(sampled).prefix(300)) + "\n-----")
         output.emit([
-            "benchmark": "seqtool_charlm", "cell": cell.rawValue, "hidden": hidden, "layers": layers, "embed": embed,
+            "benchmark": "seqtool_charlm", "cell": cell.name, "hidden": hidden, "layers": layers, "embed": embed,
             "vocab": vocabulary.count, "seq": seq, "batch": batch, "steps": steps, "warmup": warmup,
             "threads": compute.threads, "isa": InstructionSet.current.rawValue, "params": model.parameterCount,
             "tokens_per_s": tokensPerSecond, "ms_per_step": median * 1e3, "final_loss": finalLoss,
@@ -147,10 +147,9 @@ struct CharLMBench: ParsableCommand {
     static func trainingFlopsPerToken(cell: CellKind, hidden H: Int, layers: Int, embed E: Int, vocabulary V: Int)
         -> Int
     {
-        let G = cell.gateCount
-        var forward = 2 * H * V
-        for l in 0..<layers { forward += 2 * G * H * (l == 0 ? E : H) + 2 * G * H * H }
-        return 3 * forward
+        // Two FLOPs per weight of every matrix: the layers' W_ih and W_hh, and the head.
+        let matrices = cell.parameterShapes(inputSize: E, hiddenSize: H, numLayers: layers).filter { $0.1.count == 2 }
+        return 3 * (2 * H * V + matrices.reduce(0) { $0 + 2 * $1.1.reduce(1, *) })
     }
 }
 
@@ -171,7 +170,7 @@ struct LayerBench: ParsableCommand {
     func run() throws {
         compute.apply()
         let random = RandomSource(seed: 1)
-        let layer = RecurrentLayer(cell, inputSize: inputSize, hiddenSize: hidden, random: random)
+        let layer = cell.makeLayer(inputSize: inputSize, hiddenSize: hidden, random: random)
         let x = Parameter(Tensor(uniform: [seq, batch, inputSize], low: -1, high: 1, generator: &random.generator))
         let seed = Tensor(uniform: [seq, batch, hidden], low: -1, high: 1, generator: &random.generator)
         var forward: [Double] = [], backward: [Double] = []
@@ -188,15 +187,16 @@ struct LayerBench: ParsableCommand {
             }
         }
         let f = forward.sorted()[forward.count / 2], b = backward.sorted()[backward.count / 2]
-        let flops = Double(2 * cell.gateCount * hidden * (inputSize + hidden) * seq * batch)
+        let weights = cell.parameterShapes(inputSize: inputSize, hiddenSize: hidden).filter { $0.1.count == 2 }
+        let flops = Double(weights.reduce(0) { $0 + 2 * $1.1.reduce(1, *) } * seq * batch)
         print(
             String(
-                format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): ", cell.rawValue, inputSize, hidden, batch, seq,
+                format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): ", cell.name, inputSize, hidden, batch, seq,
                 compute.threads)
                 + String(
                     format: "forward %.2f ms (%.1f GFLOP/s), backward %.2f ms (%.1f GFLOP/s), median of %d", f,
                     flops / f / 1e6, b, 2 * flops / b / 1e6, repeats))
-        output.emit(["cell": cell.rawValue, "forward_ms": f, "backward_ms": b, "threads": compute.threads])
+        output.emit(["cell": cell.name, "forward_ms": f, "backward_ms": b, "threads": compute.threads])
     }
 }
 

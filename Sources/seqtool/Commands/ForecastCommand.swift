@@ -45,7 +45,7 @@ struct ForecastCommand: ParsableCommand {
         let series = try reporting { try readSeries() }
         printError(
             "forecast: \(series.count) series of \(series[0].count) values; horizon \(horizon), window \(window), "
-                + "\(model.rawValue) H=\(hidden), \(steps) steps"
+                + "\(model.name) H=\(hidden), \(steps) steps"
         )
         let progress = Progress(total: steps, logEvery: max(1, steps / 10))
         let result = try reporting {

@@ -58,7 +58,7 @@ struct GenerateTrain: ParsableCommand {
         let schedule = LearningRateSchedule(base: lr, decay: .cosine(totalSteps: steps, minimum: lr / 100))
         printError(
             "generate: \(rows.count) curves of \(rows.featureCount) values, \(classes) classes; "
-                + "\(cell.rawValue) H=\(hidden), \(steps) steps")
+                + "\(cell.name) H=\(hidden), \(steps) steps")
         let progress = Progress(total: steps, logEvery: max(1, steps / 10))
         var loss: Float = .nan
         for s in 0..<steps {

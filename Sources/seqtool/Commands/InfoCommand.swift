@@ -81,7 +81,7 @@ struct InfoCommand: ParsableCommand {
         if json {
             print(
                 jsonLine([
-                    "format": metadata["format"] ?? "", "cell": c.cell.rawValue, "embed": c.embedding,
+                    "format": metadata["format"] ?? "", "cell": c.cell.name, "embed": c.embedding,
                     "hidden": c.hidden,
                     "layers": c.layers, "vocab_size": c.vocabularySize, "params": loaded.parameterCount,
                     "vocab": loaded.vocabulary.characters.map { String($0) },
@@ -92,7 +92,7 @@ struct InfoCommand: ParsableCommand {
         print("\(model): \(metadata["format"] ?? "")")
         let dropout = c.dropout > 0 ? ", dropout \(c.dropout)" : ""
         print(
-            "architecture: Embedding(\(c.vocabularySize), \(c.embedding)) -> \(c.cell.rawValue.uppercased())"
+            "architecture: Embedding(\(c.vocabularySize), \(c.embedding)) -> \(c.cell.name.uppercased())"
                 + "(\(c.embedding) -> \(c.hidden), layers \(c.layers)\(dropout)) -> Linear(\(c.hidden), "
                 + "\(c.vocabularySize))"
         )

@@ -85,7 +85,7 @@ struct Seq2SeqTrain: ParsableCommand {
             random: RandomSource(seed: seeding.seed))
         printError(
             "seq2seq: \(trainPairs.pairs.count) pairs, vocabulary \(characters.count) + <bos>/<eos>, "
-                + "\(cell.rawValue) \(layers)x\(hidden), \(steps) steps of \(batch)")
+                + "\(cell.name) \(layers)x\(hidden), \(steps) steps of \(batch)")
         let start = Date()
         let loss = try fit(m, trainPairs)
         let seconds = Date().timeIntervalSince(start)

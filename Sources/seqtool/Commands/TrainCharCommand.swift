@@ -137,7 +137,7 @@ struct TrainCharCommand: ParsableCommand, DataParallelCommand {
                 }
                     ?? ""))
         printError(
-            "model: Embedding(\(c.vocabularySize),\(c.embedding)) -> \(c.cell.rawValue.uppercased())"
+            "model: Embedding(\(c.vocabularySize),\(c.embedding)) -> \(c.cell.name.uppercased())"
                 + "(\(c.embedding)->\(c.hidden), layers=\(c.layers)) -> Linear(\(c.hidden),\(c.vocabularySize)); "
                 + "\(model.parameterCount) parameters")
         printError(
@@ -201,7 +201,7 @@ struct TrainCharCommand: ParsableCommand, DataParallelCommand {
         // (another model's state at --out, or the wrong command line).
         let c = model.configuration
         for (flag, saved, asked) in [
-            ("--cell", c.cell.rawValue, cell.rawValue), ("--hidden", String(c.hidden), String(hidden)),
+            ("--cell", c.cell.name, cell.name), ("--hidden", String(c.hidden), String(hidden)),
             ("--layers", String(c.layers), String(layers)), ("--embed", String(c.embedding), String(embed)),
             ("--dropout", String(c.dropout), String(dropout)),
         ] where saved != asked {

@@ -6,16 +6,10 @@ import SeqTensor
 // The choices flags take, as enums the parser checks and lists in --help.
 
 extension CellKind: ExpressibleByArgument {
-    /// `lstm`, `gru`, `rnn` (tanh), `rnn_tanh`, `rnn_relu`.
-    public init?(argument: String) {
-        switch argument.lowercased() {
-        case "lstm": self = .lstm
-        case "gru": self = .gru
-        case "rnn", "rnn_tanh", "rnn-tanh": self = .rnnTanh
-        case "rnn_relu", "rnn-relu": self = .rnnRelu
-        default: return nil
-        }
-    }
+    /// Every registered cell's name (`lstm`, `gru`, `rnn_tanh`, ...), and `rnn` for `rnn_tanh`.
+    public init?(argument: String) { self.init(name: argument) }
+
+    public static var allValueStrings: [String] { all.map(\.name) }
 }
 
 extension OptimizerKind: ExpressibleByArgument {}
