@@ -3,7 +3,7 @@ import XCTest
 
 /// The cells added without touching the command line (`gru_reset_before`, `layer_norm_lstm`) work
 /// wherever a cell name is accepted: train-char (with --resume, which carries their state), sample,
-/// eval and info.
+/// eval, info, classify and predict.
 final class CellCommandTests: XCTestCase {
     var runner: CommandRunner!
 
@@ -38,5 +38,18 @@ final class CellCommandTests: XCTestCase {
             XCTAssertEqual(info.status, 0, info.stderr)
             XCTAssertTrue(info.stdout.contains(cell.replacingOccurrences(of: "-", with: "_")), info.stdout)
         }
+    }
+
+    func testClassifyWithANewCell() throws {
+        XCTAssertEqual(try runner.run(["make-sine", "--out", "train.csv", "--count", "20", "--seed", "1"]).status, 0)
+        let classify = try runner.run([
+            "classify", "--train", "train.csv", "--test", "train.csv", "--model", "gru_reset_before", "--epochs", "2",
+            "--hidden", "8", "--json", "--out", "c.safetensors", "--threads", "1",
+        ])
+        XCTAssertEqual(classify.status, 0, classify.stderr)
+        XCTAssertEqual(classify.json["model"] as? String, "gru_reset_before")
+        let predict = try runner.run(["predict", "--model", "c.safetensors", "--input", "train.csv", "--json"])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        XCTAssertNotNil(predict.json["accuracy"] as? Double, predict.stdout)
     }
 }

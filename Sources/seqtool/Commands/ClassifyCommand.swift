@@ -241,7 +241,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             return .cnn2d(height: h, width: w)
         case .fcn, .lstmFCN:
             preconditionFailure("fcn and lstm-fcn run on the time-series path")
-        case .lstm, .gru, .rnn, .rnnRelu:
+        default:
             return .recurrent(
                 cell: model.cell!, hidden: hidden, layers: rnnLayers, subsample: subsample ?? max(1, F / 50))
         }

@@ -171,9 +171,8 @@ extension ClassifyCommand {
         switch model {
         case .fcn: .fcn
         case .lstmFCN: .lstmFCN(hidden: hidden)
-        case .lstm, .gru, .rnn, .rnnRelu:
-            .recurrent(cell: model.cell!, hidden: hidden, layers: rnnLayers, bidirectional: bidirectional)
         case .mlp, .cnn1d, .cnn2d: nil
+        default: .recurrent(cell: model.cell!, hidden: hidden, layers: rnnLayers, bidirectional: bidirectional)
         }
     }
 }

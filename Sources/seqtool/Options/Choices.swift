@@ -25,22 +25,31 @@ enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
     case constant
 }
 
-/// `--model` of classify.
-enum ClassifierChoice: String, ExpressibleByArgument, CaseIterable {
-    case lstm, gru, rnn
-    case rnnRelu = "rnn_relu"
-    case mlp, cnn1d, cnn2d
-    case fcn
-    case lstmFCN = "lstm-fcn"
+/// `--model` of classify: a feedforward or convolutional architecture, or any registered cell.
+struct ClassifierChoice: ExpressibleByArgument, Equatable {
+    /// The choice as the command line and the JSON summary spell it (`rnn` stays `rnn`).
+    let rawValue: String
+    static let lstm = Self(rawValue: "lstm"), gru = Self(rawValue: "gru"), rnn = Self(rawValue: "rnn")
+    static let rnnRelu = Self(rawValue: "rnn_relu")
+    static let mlp = Self(rawValue: "mlp"), cnn1d = Self(rawValue: "cnn1d"), cnn2d = Self(rawValue: "cnn2d")
+    static let fcn = Self(rawValue: "fcn"), lstmFCN = Self(rawValue: "lstm-fcn")
+    static let architectures = [mlp, cnn1d, cnn2d, fcn, lstmFCN]
 
-    /// The cell of a recurrent choice; nil for the feedforward ones.
-    var cell: CellKind? {
-        switch self {
-        case .lstm: .lstm
-        case .gru: .gru
-        case .rnn: .rnnTanh
-        case .rnnRelu: .rnnRelu
-        case .mlp, .cnn1d, .cnn2d, .fcn, .lstmFCN: nil
+    private init(rawValue: String) { self.rawValue = rawValue }
+
+    init?(argument: String) {
+        let given = argument.lowercased()
+        if let architecture = Self.architectures.first(where: { $0.rawValue == given }) {
+            self = architecture
+        } else if let cell = CellKind(name: given) {
+            rawValue = given == "rnn" ? "rnn" : cell.name
+        } else {
+            return nil
         }
     }
+
+    static var allValueStrings: [String] { ["rnn"] + CellKind.all.map(\.name) + architectures.map(\.rawValue) }
+
+    /// The cell of a recurrent choice; nil for the feedforward ones.
+    var cell: CellKind? { Self.architectures.contains(self) ? nil : CellKind(name: rawValue) }
 }
