@@ -8,6 +8,7 @@ import XCTest
 /// differences, and its relation to PyTorch's GRU.
 final class GRUResetBeforeTests: XCTestCase {
     func testParity() throws {
+        XCTAssertEqual(CellKind(name: "gru-reset-before"), .gruResetBefore)
         XCTAssertEqual(try ParityRunner.problems(kinds: ["gru_reset_before", "gru_reset_before_cell"]), [])
     }
 

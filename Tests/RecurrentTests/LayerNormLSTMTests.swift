@@ -8,6 +8,7 @@ import XCTest
 /// layer normalisation gives it.
 final class LayerNormLSTMTests: XCTestCase {
     func testParity() throws {
+        XCTAssertEqual(CellKind(name: "layer_norm_lstm")?.stateNames, ["h", "c"])
         XCTAssertEqual(try ParityRunner.problems(kinds: ["layer_norm_lstm", "layer_norm_lstm_cell"]), [])
     }
 
