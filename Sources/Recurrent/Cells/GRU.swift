@@ -1,26 +1,73 @@
 import CKernels
+import Feedforward
 import SeqTensor
 
-/// A stack of GRU layers over sequence-first input, PyTorch's `nn.GRU`: input (T, B, I) ->
-/// output (T, B, D*H) and final state h (L*D, B, H). See `RecurrentLayer`.
-public final class GRU: RecurrentLayer {
-    /// `nn.GRU(inputSize, hiddenSize, numLayers, bias, dropout=dropout, bidirectional=bidirectional)`.
+/// A stack of GRU layers, PyTorch's `nn.GRU`: input (T, B, I) (batch-first (B, T, I)) -> output
+/// (T, B, D*H) and final state h (L*D, B, H). See `RecurrentLayer`.
+public typealias GRU = RecurrentLayer<GRUCell>
+
+extension RecurrentLayer where Cell == GRUCell {
+    /// `nn.GRU(inputSize, hiddenSize, numLayers, bias, batch_first, dropout, bidirectional)`.
     /// - Parameters:
     ///   - inputSize: features per step of the input (I).
     ///   - hiddenSize: hidden units per layer and direction (H).
     ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
     ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - batchFirst: input and output (B, T, features) instead of (T, B, features).
     ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
     ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
     ///     concatenated with the forward one's.
     ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
-    public init(
-        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, dropout: Float = 0,
-        bidirectional: Bool = false, random: RandomSource
+    public convenience init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Float = 0, bidirectional: Bool = false, random: RandomSource
     ) {
-        super.init(
-            .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bidirectional: bidirectional,
-            bias: bias, dropout: dropout, random: random)
+        self.init(
+            inputSize: inputSize, numLayers: numLayers, batchFirst: batchFirst, dropout: dropout,
+            bidirectional: bidirectional, random: random
+        ) { inputSize, random in
+            GRUCell(inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, random: random)
+        }
+    }
+}
+
+extension CellKind {
+    /// The GRU (`GRUCell`).
+    public static let gru = CellKind { GRUCell($0, random: $1) }
+}
+
+/// One step of the GRU, PyTorch's `nn.GRUCell`: input (B, I) and state h (B, H) -> the next h,
+/// with parameters `weight_ih` (3H, I), `weight_hh` (3H, H), `bias_ih` and `bias_hh` (3H), gates
+/// in PyTorch's order r, z, n. Its step is the equations of `GRUKernels` in autodiff operations;
+/// a layer of it runs the fused kernels.
+public final class GRUCell: GatedCell {
+    public typealias State = HiddenState
+    public static var gateCount: Int { 3 }
+    /// W_ih, W_hh and the biases.
+    public let weights: RecurrentWeights
+
+    /// `nn.GRUCell(inputSize, hiddenSize, bias)`, drawn from `random` (uniform in ±1/sqrt(H)).
+    public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, random: RandomSource) {
+        weights = RecurrentWeights(
+            gates: Self.gateCount, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, random: random)
+    }
+
+    /// The cell of `options` (it has no forget gate: `forgetGateBias` does not apply).
+    public convenience init(_ options: CellOptions, random: RandomSource) {
+        self.init(inputSize: options.inputSize, hiddenSize: options.hiddenSize, bias: options.bias, random: random)
+    }
+
+    public var name: String { "gru" }
+    public var fusedKernels: FusedKernels? { FusedKernels(GRUKernels(), weights: weights) }
+
+    public func callAsFunction(_ x: Variable, state: HiddenState) -> HiddenState {
+        let h = state.h
+        let (xr, hr) = weights.gateBlock(0, of: 3, x: x, h: h)
+        let (xz, hz) = weights.gateBlock(1, of: 3, x: x, h: h)
+        let (xn, hn) = weights.gateBlock(2, of: 3, x: x, h: h)
+        let r = (xr + hr).sigmoid(), z = (xz + hz).sigmoid()
+        let n = (xn + r * hn).tanh()
+        return HiddenState(h: n + z * (h - n))  // (1 - z) n + z h
     }
 }
 
@@ -45,16 +92,6 @@ public struct GRUKernels: CellKernels {
     public var gateCount: Int { 3 }
     public var hasCellState: Bool { false }
     public var keepsRecurrentProjection: Bool { true }
-
-    public func referenceStep(_ x: Variable, state: RecurrentState, weights: RecurrentWeights) -> RecurrentState {
-        let h = state.h
-        let (xr, hr) = weights.gateBlock(0, of: 3, x: x, h: h)
-        let (xz, hz) = weights.gateBlock(1, of: 3, x: x, h: h)
-        let (xn, hn) = weights.gateBlock(2, of: 3, x: x, h: h)
-        let r = (xr + hr).sigmoid(), z = (xz + hz).sigmoid()
-        let n = (xn + r * hn).tanh()
-        return RecurrentState(h: n + z * (h - n))  // (1 - z) n + z h
-    }
 
     public func forward(_ step: CellStep) {
         let gh = step.recurrentProjection!

@@ -263,7 +263,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         var summary: [String: Any] = [
             "train_accuracy": trainAccuracy, "epochs": epochs == epochs.rounded() ? Int(epochs) : epochs,
             "steps": session.step, "seconds": seconds,
-            "model": classifier.architecture.name, "final_loss": lastLoss, "classes": names.count,
+            "model": model.spelled, "final_loss": lastLoss, "classes": names.count,
             "train_rows": all.count,
         ]
         if let best, plan.validation != nil {
