@@ -4,7 +4,9 @@ import XCTest
 @testable import SeqTensor
 
 /// The C twins of SeqTensor's Swift loops (CKernels/VectorMaps.h, Updates.h: 8 lanes with AVX2,
-/// 16 with AVX-512) give exactly the Swift loops' bits, on every instruction set this CPU runs.
+/// 16 with AVX-512) give exactly the Swift loops' bits, on every instruction set this CPU runs;
+/// and the fused multiply-add that the Swift kernels are built on rounds once, as the C library's
+/// `fmaf` does, on every input.
 final class VectorKernelTwinsTests: XCTestCase {
     var generator = SeededGenerator(seed: 11)
     let specials: [Float] = [
@@ -90,5 +92,58 @@ final class VectorKernelTwinsTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Inputs whose double sum lands exactly halfway between two floats (the case the emulation
+    /// redoes), denormals, signed zeros, infinities and NaN, and plain random floats.
+    func testFusedMultiplyAddRoundsOnceLikeTheCLibrary() {
+        var doubtful = 0
+        for k in 0..<20_000 {
+            var a = SIMD8<Float>(), b = a, c = a
+            for i in 0..<8 {
+                switch (k + i) % 4 {
+                case 0:
+                    (a[i], b[i], c[i]) = (
+                        .random(in: -4...4, using: &generator), .random(in: -4...4, using: &generator),
+                        .random(in: -4...4, using: &generator)
+                    )
+                case 1:
+                    // c + a b close to c + 2^-24 ulp-halfway: a b = 2^-24 (1 + e), |e| < 2^-24.
+                    c[i] = 1 + Float(Int.random(in: 0..<(1 << 23), using: &generator)) * 0x1p-23
+                    a[i] = .random(in: 1..<2, using: &generator)
+                    b[i] = 0x1p-24 / a[i] * (Bool.random(using: &generator) ? 1 : -1)
+                case 2:
+                    (a[i], b[i], c[i]) = (
+                        .random(in: -1e-20...1e-20, using: &generator), .random(in: -1e-18...1e-18, using: &generator),
+                        [0, -0.0, 0x1.2p-133, -0x1p-128, 1e-38][Int.random(in: 0..<5, using: &generator)]
+                    )
+                default:
+                    let edge: [Float] = [
+                        0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1,
+                    ]
+                    a[i] = edge[Int.random(in: 0..<edge.count, using: &generator)]
+                    b[i] = edge[Int.random(in: 0..<edge.count, using: &generator)] * 0.75
+                    c[i] = edge[Int.random(in: 0..<edge.count, using: &generator)]
+                }
+            }
+            // Every width the kernels use: 8 lanes, 16 (a b + c low, b c + a high), 4.
+            let fused = FusedMultiplyAdd.lanes(a, b, c)
+            let wide = FusedMultiplyAdd.lanes(
+                SIMD16(lowHalf: a, highHalf: b), SIMD16(lowHalf: b, highHalf: c), SIMD16(lowHalf: c, highHalf: a))
+            let narrow = FusedMultiplyAdd.lanes(a.lowHalf, b.lowHalf, c.lowHalf)
+            for i in 0..<8 {
+                let expected = c[i].addingProduct(a[i], b[i])
+                if Float(Double(a[i]) * Double(b[i]) + Double(c[i])) != expected && !expected.isNaN { doubtful += 1 }
+                var checks = [(fused[i], expected, "8 lanes"), (wide[i], expected, "16 lanes")]
+                checks.append((wide[i + 8], a[i].addingProduct(b[i], c[i]), "16 lanes, high half"))
+                if i < 4 { checks.append((narrow[i], expected, "4 lanes")) }
+                for (got, want, name) in checks where got.bitPattern != want.bitPattern && !(got.isNaN && want.isNaN) {
+                    XCTFail("\(name): fma(\(a[i]), \(b[i]), \(c[i])) gave \(got), fmaf \(want)")
+                    return
+                }
+            }
+        }
+        // The halfway cases came up: naive double rounding would have got these wrong.
+        XCTAssertGreaterThan(doubtful, 500)
     }
 }
