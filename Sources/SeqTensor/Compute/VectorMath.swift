@@ -1,7 +1,8 @@
 /// Vectorised float32 `exp`, `log`, `tanh` and `sigmoid` on SIMD vectors (generic over the
-/// width; used as `SIMD4<Float>`, `SIMD8<Float>` and `SIMD16<Float>`), accurate to a few ulps over the whole
-/// range, denormal results and ±inf/NaN included. The hot kernels call these, never
-/// `Foundation.exp` per element.
+/// width; used as `SIMD4<Float>`, `SIMD8<Float>` and `SIMD16<Float>`), accurate to a few ulps
+/// over the whole range, denormal results and ±inf/NaN included. The hot kernels call these,
+/// never `Foundation.exp` per element; with AVX2 or AVX-512 their C twins run instead
+/// (`CKernels/VectorMath.h`, the same bits).
 public enum VectorMath {
     // exp: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, ln2 split in two), exp(r) by its
     // degree-7 Taylor polynomial (truncation < 6e-9 relative), then 2^n applied as two
