@@ -84,7 +84,7 @@ public final class GRUCell: GatedCell {
 ///     dn = dh' (1 - z)(1 - n^2),  dz = dh' (h - n) z (1 - z),  dr = dn hn r (1 - r)
 ///     input side [dr dz dn], recurrent side [dr dz dn * r],  dh = dh' z + (recurrent side) W_hh
 ///
-/// With AVX-512 the 16-lane twin in `CKernels/GRUGates.c` runs the forward (bit-identical).
+/// With AVX2 or AVX-512 the C twins in `CKernels/GateKernels.h` run (8 or 16 lanes, bit-identical results).
 public struct GRUKernels: CellKernels {
     /// The cell's kernels (they hold no state).
     public init() {}
@@ -102,16 +102,34 @@ public struct GRUKernels: CellKernels {
     }
 
     public func backward(_ step: CellGradientStep) {
-        let hidden = step.hidden, g3 = 3 * hidden
-        for b in 0..<step.rows {
-            let gr = step.gates + b * g3, hr = step.recurrentProjection! + b * g3
-            let dx = step.dGates + b * g3, dhh = step.dRecurrentProjection! + b * g3, o = b * hidden
+        let isa = InstructionSet.current
+        if isa != .portable {
+            st_gru_backward(
+                isa.kernelCode, step.gates, step.recurrentProjection, step.hPrev, step.dh, step.dGates,
+                step.dRecurrentProjection, step.dhPrev, step.rows, step.hidden)
+            return
+        }
+        Self.backwardPortable(
+            gates: step.gates, recurrentProjection: step.recurrentProjection!, hPrev: step.hPrev, dh: step.dh,
+            dGates: step.dGates, dRecurrentProjection: step.dRecurrentProjection!, dhPrev: step.dhPrev,
+            rows: step.rows, hidden: step.hidden)
+    }
+
+    static func backwardPortable(
+        gates: UnsafePointer<Float>, recurrentProjection: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
+        dh: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+        dRecurrentProjection: UnsafeMutablePointer<Float>, dhPrev: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        let g3 = 3 * hidden
+        for b in 0..<rows {
+            let gr = gates + b * g3, hr = recurrentProjection + b * g3
+            let dx = dGates + b * g3, dhh = dRecurrentProjection + b * g3, o = b * hidden
             var j = 0
             while j < hidden {
                 let r = Lanes.load(gr, j, hidden), z = Lanes.load(gr + hidden, j, hidden),
                     n = Lanes.load(gr + 2 * hidden, j, hidden)
                 let hn = Lanes.load(hr + 2 * hidden, j, hidden)
-                let dhv = Lanes.load(step.dh + o, j, hidden), hp = Lanes.load(step.hPrev + o, j, hidden)
+                let dhv = Lanes.load(dh + o, j, hidden), hp = Lanes.load(hPrev + o, j, hidden)
                 let dn = dhv * (1 - z) * (1 - n * n)
                 let dz = dhv * (hp - n) * z * (1 - z)
                 let dr = dn * hn * r * (1 - r)
@@ -121,7 +139,7 @@ public struct GRUKernels: CellKernels {
                 Lanes.store(dr, dhh, j, hidden)
                 Lanes.store(dz, dhh + hidden, j, hidden)
                 Lanes.store(dn * r, dhh + 2 * hidden, j, hidden)
-                Lanes.store(dhv * z, step.dhPrev + o, j, hidden)
+                Lanes.store(dhv * z, dhPrev + o, j, hidden)
                 j += 8
             }
         }
@@ -146,8 +164,9 @@ public struct GRUKernels: CellKernels {
         gx: UnsafeMutablePointer<Float>, gh: UnsafeMutablePointer<Float>, biasHH: UnsafePointer<Float>?,
         hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int, saveGates: Bool
     ) {
-        if InstructionSet.current == .avx512 {
-            st_gru_forward(gx, gh, biasHH, hPrev, h, rows, hidden, saveGates ? 1 : 0)
+        let isa = InstructionSet.current
+        if isa != .portable {
+            st_gru_forward(isa.kernelCode, gx, gh, biasHH, hPrev, h, rows, hidden, saveGates ? 1 : 0)
             return
         }
         forwardPortable(

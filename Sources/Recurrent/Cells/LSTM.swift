@@ -97,7 +97,7 @@ public final class LSTMCell: GatedCell {
 ///     di = dc_total g i (1 - i),  df = dc_total c f (1 - f),  dg = dc_total i (1 - g^2),
 ///     do = dh' tanh(c') o (1 - o),  dc = dc_total f
 ///
-/// With AVX-512 the 16-lane twins in `CKernels/LSTMGates.c` run (bit-identical results).
+/// With AVX2 or AVX-512 the C twins in `CKernels/GateKernels.h` run (8 or 16 lanes, bit-identical results).
 public struct LSTMKernels: CellKernels {
     /// The cell's kernels (they hold no state).
     public init() {}
@@ -112,9 +112,11 @@ public struct LSTMKernels: CellKernels {
     }
 
     public func backward(_ step: CellGradientStep) {
-        let (rows, hidden) = (step.rows, step.hidden)
-        if InstructionSet.current == .avx512 {
-            st_lstm_backward(step.gates, step.c, step.cPrev, step.dh, step.dc, step.dGates, step.dcPrev, rows, hidden)
+        let (rows, hidden, isa) = (step.rows, step.hidden, InstructionSet.current)
+        if isa != .portable {
+            st_lstm_backward(
+                isa.kernelCode, step.gates, step.c, step.cPrev, step.dh, step.dc, step.dGates, step.dcPrev, rows, hidden
+            )
             return
         }
         Self.backwardPortable(
@@ -134,8 +136,9 @@ public struct LSTMKernels: CellKernels {
         gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
         h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
     ) {
-        if InstructionSet.current == .avx512 {
-            st_lstm_forward(gates, cPrev, c, h, rows, hidden)
+        let isa = InstructionSet.current
+        if isa != .portable {
+            st_lstm_forward(isa.kernelCode, gates, cPrev, c, h, rows, hidden)
             return
         }
         forwardPortable(gates: gates, cPrev: cPrev, c: c, h: h, rows: rows, hidden: hidden)

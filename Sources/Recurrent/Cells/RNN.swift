@@ -1,4 +1,3 @@
-import CKernels
 import Feedforward
 import SeqTensor
 
@@ -87,7 +86,7 @@ public final class RNNCell: GatedCell {
 ///     h' = act(W_ih x + b_ih + W_hh h + b_hh),  act = tanh or relu
 ///
 /// Backward from the saved output: dpre = dh' act'(pre), with tanh' = 1 - h'^2 and relu' = [h' > 0].
-/// With AVX-512 the 16-lane tanh of `CKernels/GRUGates.c` runs (bit-identical).
+/// With AVX2 or AVX-512 the tanh of `CKernels` runs (`VectorMath.tanh(_:into:count:)`, bit-identical).
 public struct RNNKernels: CellKernels {
     /// PyTorch's `nonlinearity` argument.
     public enum Nonlinearity: String, Sendable {
@@ -128,10 +127,8 @@ public struct RNNKernels: CellKernels {
     private func activate(_ pre: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, count: Int) {
         if nonlinearity == .relu {
             for k in 0..<count { h[k] = max(pre[k], 0) }
-        } else if InstructionSet.current == .avx512 {
-            st_tanh(pre, h, count)
         } else {
-            VectorMath.map(pre, h, count: count) { VectorMath.tanh($0) }
+            VectorMath.tanh(pre, into: h, count: count)
         }
     }
 }
