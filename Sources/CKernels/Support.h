@@ -1,8 +1,16 @@
-// What the kernels share: the function attributes of the instruction sets and small index helpers.
+// What the kernels share: the floating-point mode, the function attributes of the instruction
+// sets and small index helpers. Every kernel file includes this first.
+//
 // Functions marked AVX512 or AVX2 are compiled for that instruction set whatever the target's
-// baseline: callers check `st_cpu_supports` first (Swift's `InstructionSet` does, once).
+// baseline (the package sets no compiler flags, so that it can be a versioned dependency):
+// callers check `st_cpu_supports` first (Swift's `InstructionSet` does, once).
 #ifndef SEQTOOL_CKERNELS_SUPPORT_H
 #define SEQTOOL_CKERNELS_SUPPORT_H
+
+// No contraction of a * b + c into one fused multiply-add unless the code asks for one (clang
+// contracts within an expression by default): the kernels must round exactly as their Swift
+// twins do. A file-scope pragma holds to the end of the file that includes this.
+#pragma clang fp contract(off)
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
 #define AVX2 __attribute__((target("avx2,fma")))
@@ -13,6 +21,12 @@
 /// The first `count` of 16 lanes (none for count <= 0, all for count >= 16).
 static inline __mmask16 lane_mask(long count) {
     return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? (__mmask16)0 : (__mmask16)((1u << count) - 1);
+}
+
+/// The first `count` of 8 lanes as an AVX2 integer mask (all bits set in a lane that is in).
+AVX2 static inline __m256i lanes8(long count) {
+    long n = count < 0 ? 0 : count > 8 ? 8 : count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 #endif
 

@@ -53,8 +53,11 @@ public final class Classifier: Module {
             architecture, channels: channels, length: length ?? 0, classCount: classNames.count, random: random)
     }
 
-    /// The network's layers, under the names the model file uses.
-    public var children: [(String, any Module)] { network.children }
+    public var children: [(String, any Module)] { [("network", network)] }
+
+    /// The network's parameters keep their own names (`rnn.weight_ih_l0`, `head.bias`): the model
+    /// file names them as PyTorch's module of the network alone would.
+    public func qualifiedName(_ name: String, inChild child: String) -> String { name }
 
     /// Classes (K).
     public var classCount: Int { classNames.count }

@@ -299,7 +299,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         var summary = summary
         summary["train_accuracy"] = trainAccuracy
         summary["seconds"] = seconds
-        summary["model"] = classifier.architecture.name
+        summary["model"] = model.spelled
         summary["classes"] = names.count
         summary["train_rows"] = all.count
         if let testSet {
