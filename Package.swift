@@ -1,24 +1,22 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Release builds use full cross-module optimisation so that SeqTensor's kernels and SIMD math
-// inline into the layers. (Not -Ounchecked: the shape preconditions stay armed.)
-var numericFlags = ["-cross-module-optimization"]
-#if arch(x86_64)
-    // SIMD8<Float> maps onto one AVX register and `addingProduct` onto one FMA instruction only
-    // when the code generator may use them: x86-64 with AVX2 and FMA (Haswell, 2013, and later).
-    numericFlags += ["-Xcc", "-mavx2", "-Xcc", "-mfma"]
-#endif
-let numericSettings: [SwiftSetting] = [.unsafeFlags(numericFlags, .when(configuration: .release))]
+// No compiler flags anywhere (SwiftPM refuses unsafe build flags in a package resolved by version, so
+// that would keep seqtool from being a dependency): the Swift code is built for the target's
+// baseline (x86-64: SSE2), and what needs AVX2 or AVX-512 is C in `CKernels`, compiled for it
+// function by function (`__attribute__((target(...)))`) and chosen at run time by `InstructionSet`;
+// the C files set their own floating-point mode (`#pragma clang fp contract(off)`, Support.h).
+// Release builds get whole-module optimisation and SwiftPM's default cross-module optimisation;
+// what must inline across modules is `@inlinable`.
 
-/// A library module of the numeric stack, with the settings every one of them shares.
+/// A library module of the numeric stack.
 func library(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-    .target(name: name, dependencies: dependencies, swiftSettings: numericSettings)
+    .target(name: name, dependencies: dependencies)
 }
 
 /// An example program under Examples/, built like a user's package would build it.
 func example(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-    .executableTarget(name: name, dependencies: dependencies, path: "Examples/\(name)", swiftSettings: numericSettings)
+    .executableTarget(name: name, dependencies: dependencies, path: "Examples/\(name)")
 }
 
 let package = Package(
@@ -51,10 +49,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
-        // C only where Swift cannot go: GEMM, GEMV and gate kernels for one instruction set each,
-        // chosen at run time, and the thread pool they run on.
-        // -ffp-contract=off: the gate kernels must round exactly as their Swift twins do.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        // C only where Swift cannot go: GEMM, GEMV, gate kernels, maps and optimizer updates for
+        // one instruction set each, chosen at run time, and the thread pool they run on.
+        .target(name: "CKernels"),
 
         // The numeric stack, each module on the ones before it.
         library("SeqTensor", ["COpenBLAS", "CKernels"]),
@@ -84,8 +81,7 @@ let package = Package(
                 "Parity", "LanguageModel", "Classification", "Framings", "Training", "Datasets", "Recurrent",
                 "Feedforward", "SeqTensor", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: numericSettings
+            ]
         ),
 
         // Programs a user of the library would write, on its public API only; ExamplesTests runs them.

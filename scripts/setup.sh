@@ -6,13 +6,17 @@
 #   scripts/setup.sh          one machine
 #   scripts/setup.sh --mpi    also OpenMPI (libopenmpi-dev, openmpi-bin), and a build with the MPI
 #                             trait, for `mpirun -np N .build/release/seqtool train-char ...`
+#   scripts/setup.sh --qemu   also qemu-user, which scripts/check-baseline-cpu.sh runs the binary
+#                             under as a CPU without AVX (CI does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mpi=0
+qemu=0
 for argument in "$@"; do
     case "$argument" in
         --mpi) mpi=1 ;;
-        *) echo "scripts/setup.sh: unknown option $argument (options: --mpi)" >&2; exit 2 ;;
+        --qemu) qemu=1 ;;
+        *) echo "scripts/setup.sh: unknown option $argument (options: --mpi, --qemu)" >&2; exit 2 ;;
     esac
 done
 missing=()
@@ -21,6 +25,9 @@ command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
 if [ "$mpi" = 1 ]; then
     pkg-config --exists ompi-c 2>/dev/null || missing+=(libopenmpi-dev)
     command -v mpirun >/dev/null || missing+=(openmpi-bin)
+fi
+if [ "$qemu" = 1 ] && [ "$(uname -m)" = x86_64 ]; then
+    command -v qemu-x86_64 >/dev/null || missing+=(qemu-user)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2

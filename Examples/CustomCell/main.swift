@@ -1,7 +1,9 @@
 // A recurrent cell defined outside the package: the minimal gated unit (MGU, Zhou et al. 2016),
-// one gate where the GRU has two, written with autodiff operations, so its backpropagation
-// through time comes from the graph with no code of its own. It is trained on the sine task
-// beside the library's GRU (fused kernels) under the same data, optimizer and seed.
+// one gate where the GRU has two. Its step is written with autodiff operations; the library's
+// RecurrentLayer runs it over sequences (stacking, both directions, lengths and batch-first come
+// with it) and its backpropagation through time comes from the graph with no code of its own. It
+// is trained on the sine task beside the library's GRU (fused kernels) under the same data,
+// optimizer and seed.
 // Run: swift run -c release CustomCell [epochs]
 import Datasets
 import Feedforward
@@ -11,11 +13,11 @@ import SeqTensor
 /// f  = sigmoid(W_f x + U_f h + b_f)
 /// h~ = tanh(W_h x + U_h (f * h) + b_h)
 /// h' = (1 - f) * h + f * h~  =  h + f * (h~ - h)
-final class MGU: Module {
-    let hiddenSize: Int
+final class MGU: RecurrentCell {
+    let inputSize: Int, hiddenSize: Int
     let inputForget: Linear, hiddenForget: Linear, inputCandidate: Linear, hiddenCandidate: Linear
     init(inputSize: Int, hiddenSize: Int, random: RandomSource) {
-        self.hiddenSize = hiddenSize
+        (self.inputSize, self.hiddenSize) = (inputSize, hiddenSize)
         inputForget = Linear(inFeatures: inputSize, outFeatures: hiddenSize, random: random)
         hiddenForget = Linear(inFeatures: hiddenSize, outFeatures: hiddenSize, bias: false, random: random)
         inputCandidate = Linear(inFeatures: inputSize, outFeatures: hiddenSize, random: random)
@@ -24,29 +26,27 @@ final class MGU: Module {
     var children: [(String, any Module)] {
         [("W_f", inputForget), ("U_f", hiddenForget), ("W_h", inputCandidate), ("U_h", hiddenCandidate)]
     }
-    /// x (T, B, inputSize) -> the last hidden state (B, hiddenSize), from h = 0.
-    func callAsFunction(_ x: Variable) -> Variable {
-        let (steps, batch) = (x.shape[0], x.shape[1])
-        var h = Variable(Tensor(zeros: [batch, hiddenSize]))
-        for t in 0..<steps {
-            let xt = x.slice(t..<(t + 1)).reshaped([batch, x.shape[2]])
-            let f = (inputForget(xt) + hiddenForget(h)).sigmoid()
-            let candidate = (inputCandidate(xt) + hiddenCandidate(f * h)).tanh()
-            h = h + f * (candidate - h)
-        }
-        return h
+    var name: String { "mgu" }
+    /// One step: x (B, inputSize) and h (B, hiddenSize) -> the next h.
+    func callAsFunction(_ x: Variable, state: HiddenState) -> HiddenState {
+        let h = state.h
+        let f = (inputForget(x) + hiddenForget(h)).sigmoid()
+        let candidate = (inputCandidate(x) + hiddenCandidate(f * h)).tanh()
+        return HiddenState(h: h + f * (candidate - h))
     }
 }
 
-/// A classifier over any encoder of (T, B, 1) into (B, hidden).
+/// A classifier of (T, B, 1) over any recurrent stack: its last hidden state (B, H) -> 10 classes.
 final class Classifier: Module {
-    let encoder: any Module, head: Linear, encode: (Variable) -> Variable
-    init(_ encoder: any Module, hidden: Int, encode: @escaping (Variable) -> Variable, random: RandomSource) {
-        (self.encoder, self.encode) = (encoder, encode)
-        head = Linear(inFeatures: hidden, outFeatures: 10, random: random)
+    let encoder: any RecurrentStack, head: Linear
+    init(_ encoder: any RecurrentStack, random: RandomSource) {
+        self.encoder = encoder
+        head = Linear(inFeatures: encoder.hiddenSize, outFeatures: 10, random: random)
     }
     var children: [(String, any Module)] { [("encoder", encoder), ("head", head)] }
-    func callAsFunction(_ x: Variable) -> Variable { head(encode(x)) }
+    func callAsFunction(_ x: Variable) -> Variable {
+        head(encoder(x).state.h.reshaped([x.shape[1], encoder.hiddenSize]))
+    }
 }
 
 func batch(_ data: LabeledRows, _ rows: [Int]) -> Variable {
@@ -69,8 +69,7 @@ func trainAndTest(_ model: Classifier, _ train: LabeledRows, _ test: LabeledRows
         }
     }
     let logits = model.inferenceMode { model(batch(test, Array(0..<test.count))) }.value
-    let right = (0..<test.count).filter { Kernels.argmax(logits.pointer + 10 * $0, count: 10) == test.labels[$0] }
-    return Float(right.count) / Float(test.count)
+    return Float(zip(logits.argmax(), test.labels).filter { $0 == $1 }.count) / Float(test.count)
 }
 
 let epochs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 30 : 30
@@ -78,14 +77,16 @@ var generator = SeededGenerator(seed: 7)
 let train = SineDataset.random(count: 16, points: 40, generator: &generator)
 let test = SineDataset.random(count: 4, points: 40, generator: &generator)
 
-let mgu = MGU(inputSize: 1, hiddenSize: 24, random: RandomSource(seed: 1))
-let custom = Classifier(mgu, hidden: 24, encode: { mgu($0) }, random: RandomSource(seed: 1))
+// A layer of MGU cells (numLayers, bidirectional, lengths and batchFirst work as for the GRU).
+let mgu = RecurrentLayer(inputSize: 1, random: RandomSource(seed: 1)) { inputSize, random in
+    MGU(inputSize: inputSize, hiddenSize: 24, random: random)
+}
+let custom = Classifier(mgu, random: RandomSource(seed: 1))
 let customAccuracy = try trainAndTest(custom, train, test, epochs: epochs)
 print("MGU (custom, \(custom.parameterCount) parameters): test accuracy \(customAccuracy)")
 print("  parameters: \(custom.namedParameters.map(\.0).joined(separator: ", "))")
 
-let gru = GRU(inputSize: 1, hiddenSize: 24, random: RandomSource(seed: 1))
 let library = Classifier(
-    gru, hidden: 24, encode: { gru($0).state.h.reshaped([$0.shape[1], 24]) }, random: RandomSource(seed: 1))
+    GRU(inputSize: 1, hiddenSize: 24, random: RandomSource(seed: 1)), random: RandomSource(seed: 1))
 let libraryAccuracy = try trainAndTest(library, train, test, epochs: epochs)
 print("GRU (library, \(library.parameterCount) parameters): test accuracy \(libraryAccuracy)")

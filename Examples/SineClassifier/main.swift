@@ -29,8 +29,7 @@ func sequences(_ data: LabeledRows, _ rows: [Int]) -> Variable {
 
 func accuracy(_ model: SineClassifier, _ data: LabeledRows) -> Float {
     let logits = model.inferenceMode { model(sequences(data, Array(0..<data.count))) }.value
-    let right = (0..<data.count).filter { Kernels.argmax(logits.pointer + 10 * $0, count: 10) == data.labels[$0] }
-    return Float(right.count) / Float(data.count)
+    return Float(zip(logits.argmax(), data.labels).filter { $0 == $1 }.count) / Float(data.count)
 }
 
 let epochs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 40 : 40

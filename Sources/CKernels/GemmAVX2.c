@@ -20,12 +20,6 @@
 #define KC 256
 #define MC 120
 
-/// Integer lane masks for the first `count` of 8 lanes (all bits set in a lane that is in).
-AVX2 static inline __m256i lanes8(long count) {
-    long n = count < 0 ? 0 : count > 8 ? 8 : count;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // NR floats of a row of B into a packed sliver row, zeros past `width`.
 AVX2 static inline void copy_b_row(float *dst, const float *src, long width) {
     if (width >= NR) {

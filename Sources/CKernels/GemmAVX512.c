@@ -31,9 +31,11 @@ AVX512 static inline void copy_b_row(float *dst, const float *src, long width) {
 // A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or, for an A stored
 // row-major without transposition, the matrix itself (rs = lda, cs = 1): its 8 rows stream
 // through L1 as well as a packed copy would, and the copy is saved. Rows past mr read row 0.
-AVX512 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp,
-                                const float *next_b, float *c, long ldc, float alpha, float beta, const float *bias,
-                                long mr, long nr) {
+// Inlined into both of `compute`'s calls, where rs and cs are known (clang does so at -O3 on its
+// own; a package's C is built at -O2).
+AVX512 static inline __attribute__((always_inline)) void micro_kernel(
+    long kc, const float *a, long rs, long cs, const float *restrict bp, const float *next_b, float *c, long ldc,
+    float alpha, float beta, const float *bias, long mr, long nr) {
     (void)next_b;  // a core's 2 MB L2 holds W_hh here: the next sliver is already close
     const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs, *a3 = a + (mr > 3) * 3 * rs;
     const float *a4 = a + (mr > 4) * 4 * rs, *a5 = a + (mr > 5) * 5 * rs, *a6 = a + (mr > 6) * 6 * rs;

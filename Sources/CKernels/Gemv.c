@@ -70,11 +70,6 @@ AVX512 static void columns_axpy_avx512(const Gemv *g, long j0, long j1) {
 }
 
 // The AVX2 versions of the two loops: 8 lanes, tails through integer lane masks.
-AVX2 static inline __m256i gemv_lanes8(long count) {
-    long n = count < 0 ? 0 : count > 8 ? 8 : count;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 AVX2 static float dot_avx2(const float *x, const float *y, long k) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     long p = 0;
@@ -86,7 +81,7 @@ AVX2 static float dot_avx2(const float *x, const float *y, long k) {
     }
     for (; p + 8 <= k; p += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
     if (p < k) {
-        __m256i tail = gemv_lanes8(k - p);
+        __m256i tail = lanes8(k - p);
         s1 = _mm256_fmadd_ps(_mm256_maskload_ps(x + p, tail), _mm256_maskload_ps(y + p, tail), s1);
     }
     __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
@@ -122,7 +117,7 @@ AVX2 static void columns_axpy_avx2(const Gemv *g, long j0, long j1) {
             }
         } else {
             __m256i m[W];
-            for (int q = 0; q < W; q++) m[q] = gemv_lanes8(width - 8 * q);
+            for (int q = 0; q < W; q++) m[q] = lanes8(width - 8 * q);
             for (long p = 0; p < g->k; p++) {
                 __m256 x = _mm256_broadcast_ss(a + p);
                 const float *row = g->b + p * g->ldb + j;
@@ -131,7 +126,7 @@ AVX2 static void columns_axpy_avx2(const Gemv *g, long j0, long j1) {
         }
         __m256 va = _mm256_set1_ps(g->alpha), vb = _mm256_set1_ps(g->beta);
         for (int q = 0; q < W; q++) {
-            __m256i m = gemv_lanes8(width - 8 * q);
+            __m256i m = lanes8(width - 8 * q);
             __m256 r = _mm256_mul_ps(va, s[q]);
             if (g->beta != 0) r = _mm256_fmadd_ps(vb, _mm256_maskload_ps(g->c + j + 8 * q, m), r);
             _mm256_maskstore_ps(g->c + j + 8 * q, m, r);

@@ -1,8 +1,16 @@
-// What the kernels share: the function attributes of the instruction sets and small index helpers.
+// What the kernels share: the floating-point mode, the function attributes of the instruction
+// sets and small index helpers. Every kernel file includes this first.
+//
 // Functions marked AVX512 or AVX2 are compiled for that instruction set whatever the target's
-// baseline: callers check `st_cpu_supports` first (Swift's `InstructionSet` does, once).
+// baseline (the package sets no compiler flags, so that it can be a versioned dependency):
+// callers check `st_cpu_supports` first (Swift's `InstructionSet` does, once).
 #ifndef SEQTOOL_CKERNELS_SUPPORT_H
 #define SEQTOOL_CKERNELS_SUPPORT_H
+
+// No contraction of a * b + c into one fused multiply-add unless the code asks for one (clang
+// contracts within an expression by default): the kernels must round exactly as their Swift
+// twins do. A file-scope pragma holds to the end of the file that includes this.
+#pragma clang fp contract(off)
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
 #define AVX2 __attribute__((target("avx2,fma")))
@@ -38,6 +46,12 @@ AVX2 static inline void transpose8x8(const float *src, long lds, float *dst, lon
     _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
     _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
     _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/// The first `count` of 8 lanes as an AVX2 integer mask (all bits set in a lane that is in).
+AVX2 static inline __m256i lanes8(long count) {
+    long n = count < 0 ? 0 : count > 8 ? 8 : count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 #endif
 

@@ -27,9 +27,13 @@ public enum Architecture: Equatable, Sendable {
     /// Conv1D-BatchNorm-ReLU layers (64, 128, 128 filters of 8, 5, 3 steps), global average
     /// pooling over each series' own steps, Linear. Any length.
     case resnet
+    /// MiniRocket (Dempster et al. 2021): `features` (rounded down to a multiple of 84) proportions
+    /// of positive values of 84 fixed dilated kernels, at most `maxDilations` dilations, then a
+    /// ridge classifier; fitted in closed form (`Classifier.fit`), not trained. Any length.
+    case miniRocket(features: Int = 10_000, maxDilations: Int = 32)
 
     /// The name on the command line and in model files: `mlp`, `cnn1d`, `cnn2d`, the cell's name
-    /// for recurrent models, `fcn`, `lstm-fcn`, `resnet`.
+    /// for recurrent models, `fcn`, `lstm-fcn`, `resnet`, `minirocket`.
     public var name: String {
         switch self {
         case .mlp: "mlp"
@@ -39,6 +43,7 @@ public enum Architecture: Equatable, Sendable {
         case .fcn: "fcn"
         case .lstmFCN: "lstm-fcn"
         case .resnet: "resnet"
+        case .miniRocket: "minirocket"
         }
     }
 
@@ -46,7 +51,7 @@ public enum Architecture: Equatable, Sendable {
     public var needsEqualLength: Bool {
         switch self {
         case .mlp, .cnn1d, .cnn2d: true
-        case .recurrent, .fcn, .lstmFCN, .resnet: false
+        case .recurrent, .fcn, .lstmFCN, .resnet, .miniRocket: false
         }
     }
 
@@ -55,7 +60,7 @@ public enum Architecture: Equatable, Sendable {
     public var isRecurrent: Bool {
         switch self {
         case .recurrent, .lstmFCN: true
-        case .mlp, .cnn1d, .cnn2d, .fcn, .resnet: false
+        case .mlp, .cnn1d, .cnn2d, .fcn, .resnet, .miniRocket: false
         }
     }
 
@@ -69,6 +74,7 @@ public enum Architecture: Equatable, Sendable {
         case .fcn: FCN.self
         case .lstmFCN: LSTMFCN.self
         case .resnet: ResNet.self
+        case .miniRocket: MiniRocketNetwork.self
         }
     }
 
@@ -76,7 +82,7 @@ public enum Architecture: Equatable, Sendable {
     /// or nil when they do.
     public func problem(channels: Int, length: Int?) -> String? {
         if needsEqualLength && length == nil {
-            return "\(name) needs series of one length (recurrent models, fcn, resnet and lstm-fcn take any lengths)"
+            return "\(name) needs series of one length (recurrent models, fcn, resnet, lstm-fcn and minirocket take any lengths)"
         }
         return network.problem(self, channels: channels, length: length ?? 0)
     }

@@ -11,7 +11,8 @@ import SeqTensor
 ///     let probabilities = model.probabilities(test)      // [[Float]], one row per series
 ///
 /// Train it with a `ClassifierTask` in a `TrainingSession` (or `ClassifierTraining`, which also
-/// splits off validation series and sizes the run). Parameters are named as the architecture's
+/// splits off validation series and sizes the run); fit a closed-form architecture (MiniRocket)
+/// with `fit(_:)` instead. Parameters are named as the architecture's
 /// network names them (`rnn.weight_ih_l0`, `conv.0.weight`, `net.0.weight`, `head.weight`).
 public final class Classifier: Module {
     /// The network between the series and the logits.
@@ -51,8 +52,11 @@ public final class Classifier: Module {
             architecture, channels: channels, length: length ?? 0, classCount: classNames.count, random: random)
     }
 
-    /// The network's layers, under the names the model file uses.
-    public var children: [(String, any Module)] { network.children }
+    public var children: [(String, any Module)] { [("network", network)] }
+
+    /// The network's parameters keep their own names (`rnn.weight_ih_l0`, `head.bias`): the model
+    /// file names them as PyTorch's module of the network alone would.
+    public func qualifiedName(_ name: String, inChild child: String) -> String { name }
 
     /// Sets `channelMean` and `channelStd` from every step of every series of `data` (in double,
     /// two passes; a constant channel gets deviation 1).

@@ -34,7 +34,10 @@ extension Classifier {
         case .recurrent(_, let hidden, let layers, let bidirectional):
             (m["hidden"], m["layers"], m["bidirectional"]) = (String(hidden), String(layers), String(bidirectional))
         case .lstmFCN(let hidden): m["hidden"] = String(hidden)
+        case .miniRocket(let features, let maxDilations):
+            (m["features"], m["max_dilations"]) = (String(features), String(maxDilations))
         }
+        if let fitted = network as? any FittedClassifierNetwork { m.merge(fitted.fittedMetadata) { $1 } }
         return m
     }
 
@@ -80,6 +83,7 @@ extension Classifier {
             try reader.floats("channel_mean", channels), try reader.floats("channel_std", channels)
         )
         try model.load(upgraded, path: path)
+        try (model.network as? any FittedClassifierNetwork)?.restore(from: m, path: path)
         return model
     }
 
@@ -139,6 +143,10 @@ struct MetadataReader {
         case "fcn": return .fcn
         case "resnet": return .resnet
         case "lstm-fcn": return .lstmFCN(hidden: try integer("hidden", limit: 1 << 16))
+        case "minirocket":
+            return .miniRocket(
+                features: try integer("features", limit: 1 << 20),
+                maxDilations: try integer("max_dilations", limit: 1 << 10))
         default:
             guard let cell = CellKind(name: name) else { throw failure("metadata model \"\(name)\" is unknown") }
             return .recurrent(

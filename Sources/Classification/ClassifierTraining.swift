@@ -159,6 +159,9 @@ public final class ClassifierTraining {
         plan: Plan, architecture: Architecture, options: TrainingOptions? = nil, selection: Selection? = nil,
         subsample: Int? = nil, standardises: Bool = true, group: any ProcessGroup = SingleProcess()
     ) {
+        precondition(
+            !architecture.isFitted, "ClassifierTraining: \(architecture.name) is fitted in closed form (Classifier.fit)"
+        )
         self.plan = plan
         let lengths = plan.training.lengths
         classifier = Classifier(

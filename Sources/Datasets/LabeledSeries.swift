@@ -18,9 +18,11 @@ import SeqTensor
 ///     0.07,0.08,...:0.30,0.29,...:...:Standing
 ///
 /// one case per line after `@data`: the channels separated by `:`, the values of a channel by `,`,
-/// the class label last (when `@classLabel true`). Header keys are case-insensitive; `@timeStamps
-/// true` is refused with a clear error. A missing value (`?` or `NaN`) is an error that names the
-/// line, the case and the channel; the channels of one case must have the same length.
+/// the class label last (when `@classLabel true`). Lines starting with `#` or `%` are comments (the
+/// archives' descriptions use both). Header keys are case-insensitive; `@timeStamps true` is refused
+/// with a clear error, and so is `@targetLabel true`, which marks a file of the regression archive
+/// (a number to predict per case, not a class). A missing value (`?` or `NaN`) is an error that
+/// names the line, the case and the channel; the channels of one case must have the same length.
 public struct LabeledSeries {
     /// Channels per step (C).
     public let channels: Int
@@ -145,8 +147,8 @@ public struct LabeledSeries {
         var values: [[Float]] = []
         var labels: [String] = []
         for (lineNumber, line) in nonBlankLines(text) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let trimmed = trimmingSpaces(line)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("%") { continue }
             func fail(_ problem: String, column: Int? = nil) -> DataError {
                 DataError(file: source, line: lineNumber, column: column, problem: problem)
             }
@@ -169,6 +171,11 @@ public struct LabeledSeries {
                     }
                 case "timestamps" where rest.first?.lowercased() == "true":
                     throw fail("@timeStamps true (values with time stamps) is not supported")
+                case "targetlabel" where rest.first?.lowercased() == "true":
+                    throw fail(
+                        "@targetLabel true: this is a regression file (a numeric target per case, as in the "
+                            + "regression archive), not a classification file; classification needs "
+                            + "@classLabel true and the class names")
                 case "dimensions":
                     guard let d = rest.first.flatMap(Int.init), d > 0 else {
                         throw fail("@dimensions must be a positive whole number")
@@ -180,11 +187,13 @@ public struct LabeledSeries {
                 continue
             }
             // A case: channels separated by ':', the label last.
-            var fields = trimmed.split(separator: ":", omittingEmptySubsequences: false)
+            var fields = trimmed.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false).map {
+                Substring($0)
+            }
             let caseNumber = values.count + 1
             if hasLabels {
                 guard fields.count >= 2 else { throw fail("case \(caseNumber) has no class label after a ':'") }
-                let label = fields.removeLast().trimmingCharacters(in: .whitespaces)
+                let label = String(trimmingSpaces(fields.removeLast()))
                 guard !label.isEmpty else { throw fail("case \(caseNumber) has an empty class label") }
                 if let declared, !declared.contains(label) {
                     throw fail(
@@ -201,22 +210,17 @@ public struct LabeledSeries {
             var perChannel: [[Float]] = []
             for (c, field) in fields.enumerated() {
                 var series: [Float] = []
-                for (k, text) in field.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
-                    let token = text.trimmingCharacters(in: .whitespaces)
-                    let missing = token == "?" || token.lowercased() == "nan"
-                    guard missing || Float(token) != nil else {
-                        throw fail("case \(caseNumber), channel \(c + 1), value \(k + 1): \"\(token)\" is not a number")
+                for (k, token) in splitFields(field, at: ",").enumerated() {
+                    if let v = Float(token), v.isFinite {
+                        series.append(v)
+                        continue
                     }
-                    guard !missing else {
-                        throw fail(
-                            "case \(caseNumber), channel \(c + 1), value \(k + 1) is missing (\(token)); "
-                                + "fill or drop missing values before training")
+                    let place = "case \(caseNumber), channel \(c + 1), value \(k + 1)"
+                    if token == "?" || Float(token)?.isNaN == true {
+                        throw fail("\(place) is missing (\(token)); fill or drop missing values before training")
                     }
-                    let v = Float(token)!
-                    guard v.isFinite else {
-                        throw fail("case \(caseNumber), channel \(c + 1), value \(k + 1): \(token) is not finite")
-                    }
-                    series.append(v)
+                    let problem = Float(token) == nil ? "\"\(token)\" is not a number" : "\(token) is not finite"
+                    throw fail("\(place): \(problem)")
                 }
                 perChannel.append(series)
             }

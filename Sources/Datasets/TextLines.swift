@@ -43,15 +43,26 @@ func nonBlankLines(_ text: String) -> [(number: Int, text: Substring)] {
 /// bytes and trimmed in Swift: Foundation's `trimmingCharacters` goes through UTF-16 and was most
 /// of the time reading a large CSV file.)
 func csvFields(_ line: Substring) -> [String] {
-    line.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { bytes in
-        var field = Substring(bytes)
-        // ASCII bytes answer at once; anything else asks Character (non-breaking spaces and such).
-        func isSpace(_ byte: UInt8?, _ character: @autoclosure () -> Character?) -> Bool {
-            guard let byte else { return false }
-            return byte < 0x80 ? byte == 32 || (byte >= 9 && byte <= 13) : character()?.isWhitespace ?? false
-        }
-        while isSpace(field.utf8.first, field.first) { field.removeFirst() }
-        while isSpace(field.utf8.last, field.last) { field.removeLast() }
-        return String(field)
+    splitFields(line, at: ",").map(String.init)
+}
+
+/// The parts of `text` between the `separator`s (an ASCII character), each trimmed of white
+/// space, split on the UTF-8 bytes.
+func splitFields(_ text: Substring, at separator: Unicode.Scalar) -> [Substring] {
+    text.utf8.split(separator: UInt8(ascii: separator), omittingEmptySubsequences: false).map {
+        trimmingSpaces(Substring($0))
     }
+}
+
+/// `field` without the white space at its ends. ASCII bytes answer at once; anything else asks
+/// Character (non-breaking spaces and such).
+func trimmingSpaces(_ field: Substring) -> Substring {
+    func isSpace(_ byte: UInt8?, _ character: @autoclosure () -> Character?) -> Bool {
+        guard let byte else { return false }
+        return byte < 0x80 ? byte == 32 || (byte >= 9 && byte <= 13) : character()?.isWhitespace ?? false
+    }
+    var field = field
+    while isSpace(field.utf8.first, field.first) { field.removeFirst() }
+    while isSpace(field.utf8.last, field.last) { field.removeLast() }
+    return field
 }

@@ -15,9 +15,17 @@ import SeqTensor
 /// gets `namedParameters` (`rnn.weight_ih_l0`, ..., `head.bias`), `parameters`, a recursive
 /// `isTraining`, `inferenceMode { ... }`, and `save(to:metadata:)` / `load(from:)` of all its
 /// parameters and metadata as one safetensors file.
+///
+/// A stored module that `children` forgets would be neither trained nor saved; `namedParameters`
+/// (so every optimizer made from `parameters`, and every save and load) stops the program with a
+/// message naming it (`unlistedModules`).
 public protocol Module: AnyObject {
     /// Child modules by name, in `state_dict` order. None by default.
     var children: [(String, any Module)] { get }
+    /// The name of parameter (or buffer) `name` of child `child` among this module's own:
+    /// `"child.name"` by default, PyTorch's attribute path. A recurrent layer, whose children are
+    /// its cells by layer, writes `weight_ih` of child `l1_reverse` as `weight_ih_l1_reverse`.
+    func qualifiedName(_ name: String, inChild child: String) -> String
     /// The parameters this module holds itself (not through a child), by name: a layer's
     /// `weight` and `bias`. None by default.
     var directParameters: [(String, Parameter)] { get }
@@ -36,6 +44,7 @@ extension Module {
     public var directParameters: [(String, Parameter)] { [] }
     public var directBuffers: [(String, Variable)] { [] }
     public var summaryName: String { String(describing: type(of: self)) }
+    public func qualifiedName(_ name: String, inChild child: String) -> String { "\(child).\(name)" }
 
     public var isTraining: Bool {
         get { children.first?.1.isTraining ?? true }
@@ -43,15 +52,23 @@ extension Module {
     }
 
     /// Every parameter under its `state_dict` name: this module's own, then each child's prefixed
-    /// with the child's name and a dot, depth first.
+    /// with the child's name and a dot (`qualifiedName(_:inChild:)`), depth first. Stops the
+    /// program if a module of the tree holds one that its `children` do not list (each module
+    /// checks its own stored properties on the way down: `unlistedModules`).
     public var namedParameters: [(String, Parameter)] {
-        directParameters
-            + children.flatMap { name, child in child.namedParameters.map { ("\(name).\($0.0)", $0.1) } }
+        requireChildrenListed()
+        return ownAndChildren(\.directParameters) { $0.namedParameters }
     }
 
     /// Every buffer under its `state_dict` name, prefixed as `namedParameters` are.
-    public var namedBuffers: [(String, Variable)] {
-        directBuffers + children.flatMap { name, child in child.namedBuffers.map { ("\(name).\($0.0)", $0.1) } }
+    public var namedBuffers: [(String, Variable)] { ownAndChildren(\.directBuffers) { $0.namedBuffers } }
+
+    /// This module's own entries, then each child's under `qualifiedName(_:inChild:)`.
+    private func ownAndChildren<Value>(
+        _ own: KeyPath<Self, [(String, Value)]>, _ ofChild: (any Module) -> [(String, Value)]
+    ) -> [(String, Value)] {
+        self[keyPath: own]
+            + children.flatMap { name, child in ofChild(child).map { (qualifiedName($0.0, inChild: name), $0.1) } }
     }
 
     /// What a file of this module holds: the parameters, then the buffers (PyTorch's `state_dict`).

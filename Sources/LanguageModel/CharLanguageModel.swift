@@ -35,7 +35,7 @@ public final class CharLanguageModel: Module {
     /// Token ids -> vectors (V, E).
     public let embed: Embedding
     /// The recurrent stack (E -> H, L layers).
-    public let rnn: RecurrentLayer
+    public let rnn: any RecurrentStack
     /// Hidden states -> next-character logits (H -> V).
     public let head: Linear
     /// The generator dropout draws from (saved in checkpoints so a resumed run draws the same masks).
@@ -50,17 +50,18 @@ public final class CharLanguageModel: Module {
         self.vocabulary = vocabulary
         self.random = random
         embed = Embedding(count: configuration.vocabularySize, dimension: configuration.embedding, random: random)
-        rnn = RecurrentLayer(
-            configuration.cell, inputSize: configuration.embedding, hiddenSize: configuration.hidden,
-            numLayers: configuration.layers, dropout: configuration.dropout, random: random)
+        rnn = configuration.cell.makeLayer(
+            inputSize: configuration.embedding, hiddenSize: configuration.hidden, numLayers: configuration.layers,
+            dropout: configuration.dropout, random: random)
         head = Linear(inFeatures: configuration.hidden, outFeatures: configuration.vocabularySize, random: random)
     }
 
     public var children: [(String, any Module)] { [("embed", embed), ("rnn", rnn), ("head", head)] }
 
     /// Whether the embedding folds into the first layer's input projection (a V-row lookup table
-    /// E W_ih^T + b instead of T*B projected rows; see `RecurrentInput.tokens`). The results are
-    /// the same up to rounding; off, the model runs the two steps as written.
+    /// E W_ih^T + b instead of T*B projected rows; see `RecurrentInput.tokens`) for cells with
+    /// fused kernels. The results are the same up to rounding; off, the model runs the two steps
+    /// as written.
     public var foldsEmbedding = true
 
     /// Logits (T*B, V) for token ids (T*B, time-major) and the state after them.

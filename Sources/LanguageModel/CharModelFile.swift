@@ -18,7 +18,7 @@ extension CharLanguageModel {
     public var metadata: [String: String] {
         var metadata: [String: String] = [:]
         metadata["format"] = Self.format
-        metadata["cell"] = configuration.cell.rawValue
+        metadata["cell"] = configuration.cell.name
         metadata["embed"] = String(configuration.embedding)
         metadata["hidden"] = String(configuration.hidden)
         metadata["layers"] = String(configuration.layers)
@@ -40,8 +40,8 @@ extension CharLanguageModel {
         let m = file.metadata
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
         try requireFormat(m, Self.format, kind: "a character model", path: path)
-        guard let cellName = m["cell"], let cell = CellKind(rawValue: cellName) else {
-            throw fail("metadata cell \"\(m["cell"] ?? "")\" is not lstm, gru, rnn_tanh or rnn_relu")
+        guard let cellName = m["cell"], let cell = CellKind(name: cellName) else {
+            throw fail("metadata cell \"\(m["cell"] ?? "")\" is not \(CellKind.nameList)")
         }
         func size(_ key: String) throws -> Int {
             guard let s = m[key], let v = Int(s), v > 0, v <= 1 << 24 else {
@@ -59,8 +59,7 @@ extension CharLanguageModel {
             throw fail("metadata dropout \"\(m["dropout"] ?? "")\" is not in [0, 1)")
         }
         let (V, E, H) = (configuration.vocabularySize, configuration.embedding, configuration.hidden)
-        let rnnShapes = RecurrentLayer.parameterShapes(
-            cell, inputSize: E, hiddenSize: H, numLayers: configuration.layers)
+        let rnnShapes = cell.parameterShapes(inputSize: E, hiddenSize: H, numLayers: configuration.layers)
         try ModelFile.check(
             [("embed.weight", [V, E])] + rnnShapes.map { ("rnn." + $0.0, $0.1) } + [
                 ("head.weight", [V, H]), ("head.bias", [V]),

@@ -3,8 +3,61 @@ import Feedforward
 import Recurrent
 import SeqTensor
 
-/// Batch-1 inference of a character model one token at a time, for sampling: no autodiff graph,
-/// no allocation per step.
+/// Batch-1 inference of a character model one token at a time, for sampling: no autodiff graph.
+///
+/// Cells with fused inference kernels (LSTM, GRU, RNN) step on `FusedCharStepper`: no allocation
+/// per step, the hidden units split over threads. Any other cell steps through the model itself
+/// (its stack run on one token, in inference mode), slower but the same numbers.
+public final class CharStepper {
+    private let fused: FusedCharStepper?
+    private let model: CharLanguageModel
+    /// The state after the last step, for the stepping without fused kernels (nil: zero).
+    private var state: RecurrentState?
+    private var stepped: Tensor
+
+    /// A stepper over `model`, in the zero state. With fused kernels it keeps the weights as they
+    /// are now (splitting its units over up to `BLASThreads.current` threads); otherwise it steps
+    /// the model as it is at each step.
+    public init(_ model: CharLanguageModel) {
+        self.model = model
+        fused = model.rnn.fusedKernels.map { FusedCharStepper(model, $0.map { $0[0] }) }
+        stepped = Tensor(zeros: [model.configuration.vocabularySize])
+    }
+
+    /// The logits after the last step (V).
+    public var logits: Tensor { fused?.logits ?? stepped }
+
+    /// Back to the zero state.
+    public func reset() {
+        guard let fused else {
+            state = nil
+            stepped = Tensor(zeros: [model.configuration.vocabularySize])
+            return
+        }
+        fused.reset()
+    }
+
+    /// Feeds `token`; `logits` then holds the scores of the next token.
+    public func step(_ token: Int) { run(from: token) { _ in nil } }
+
+    /// Feeds `token`, then keeps feeding what `next` returns until it returns nil. `next` runs
+    /// on the calling thread after every step with the logits (V values; also in `logits`).
+    public func run(from token: Int, next: (UnsafePointer<Float>) -> Int?) {
+        if let fused { return fused.run(from: token, next: next) }
+        let V = model.configuration.vocabularySize
+        var token: Int? = token
+        while let current = token {
+            precondition(
+                current >= 0 && current < V, "CharStepper: token \(current) is not in the vocabulary (0..<\(V))")
+            let (logits, after) = model.inferenceMode { model([current], steps: 1, batch: 1, state: state) }
+            (stepped, state) = (logits.value.reshaped([V]), after)
+            token = stepped.withUnsafeBufferPointer { next($0.baseAddress!) }
+        }
+    }
+}
+
+/// `CharStepper` over a model whose cells have fused inference kernels (`CellKernels.infer`):
+/// no autodiff graph, no allocation per step.
 ///
 /// At batch 1 a step streams all the weights once from cache, and what else it costs is thread
 /// hand-offs, cache lines moving between cores, and the time a core waits. So:
@@ -28,7 +81,7 @@ import SeqTensor
 ///
 /// The stepper keeps the weights as they were when it was made (it holds their storage, so a
 /// model trained further gets copies of its own). Memory: the table V*G*H floats, O(L*G*H) state.
-public final class CharStepper {
+final class FusedCharStepper {
     let cell: any CellKernels
     let G: Int, H: Int, V: Int, L: Int
     /// Hidden units of each chunk (blocks of 16: whole vectors for the kernels).
@@ -68,16 +121,17 @@ public final class CharStepper {
     /// Steps the last `run` made (written by its thread 0).
     private var stepsRun = 0
     /// The logits after the last step.
-    public private(set) var logits: Tensor
+    private(set) var logits: Tensor
 
-    /// A stepper over `model` as it is now, in the zero state, splitting its units over up to
-    /// `BLASThreads.current` threads (one when the model is small or the GEMM is OpenBLAS's).
-    public init(_ model: CharLanguageModel) {
+    /// A stepper over `model` as it is now, whose layers run `layers` (their forward direction),
+    /// in the zero state, splitting its units over up to `BLASThreads.current` threads (one when
+    /// the model is small or the GEMM is OpenBLAS's).
+    init(_ model: CharLanguageModel, _ layers: [FusedKernels]) {
         let c = model.configuration
-        cell = c.cell.kernels
-        let (g, h, v, l) = (c.cell.gateCount, c.hidden, c.vocabularySize, c.layers)
+        cell = layers[0].kernels
+        let (g, h, v, l) = (cell.gateCount, c.hidden, c.vocabularySize, c.layers)
         (G, H, V, L) = (g, h, v, l)
-        let weights = model.rnn.weights.map { $0[0] }
+        let weights = layers.map(\.weights)
         let blocks = (h + 15) / 16
         let chunks = Parallel.rowThreads(
             rows: blocks, work: l * 2 * g * h * h + v * h, minimum: Parallel.minimumStepWork)
@@ -177,7 +231,7 @@ public final class CharStepper {
     }
 
     /// Back to the zero state.
-    public func reset() {
+    func reset() {
         for l in 0..<L {
             for b in hidden[l] { b.update(repeating: 0, count: H) }
             cells[l].update(repeating: 0, count: H)
@@ -187,12 +241,9 @@ public final class CharStepper {
         logits.mutablePointer.update(repeating: 0, count: V)
     }
 
-    /// Feeds `token`; `logits` then holds the scores of the next token.
-    public func step(_ token: Int) { run(from: token) { _ in nil } }
-
     /// Feeds `token`, then keeps feeding what `next` returns until it returns nil. `next` runs
     /// on the calling thread after every step with the logits (V values; also in `logits`).
-    public func run(from token: Int, next: (UnsafePointer<Float>) -> Int?) {
+    func run(from token: Int, next: (UnsafePointer<Float>) -> Int?) {
         precondition(token >= 0 && token < V, "CharStepper: token \(token) is not in the vocabulary (0..<\(V))")
         let start = posted, startBuffer = current
         // The threads share this stepper's buffers and hand-off fields (written under the

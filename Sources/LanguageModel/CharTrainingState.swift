@@ -23,12 +23,11 @@ extension CharTrainer {
     /// Adds the data position, the carried state and the generators (collective on several ranks:
     /// the carried states and generators are gathered).
     public func saveState(into checkpoint: inout TrainingCheckpoint) {
-        let h = carried.map { group.size > 1 ? group.allGatherBatch($0.h.value) : $0.h.value }
-        let c = carried?.c.map { group.size > 1 ? group.allGatherBatch($0.value) : $0.value }
+        let carry = carried?.parts.map { group.size > 1 ? group.allGatherBatch($0.value) : $0.value }
         checkpoint.saveGenerators(model.random.generator, group: group)
         guard group.isMain else { return }
-        if let h { checkpoint.tensors["carry.h"] = h }
-        if let c { checkpoint.tensors["carry.c"] = c }
+        // The carried state's parts by name: `carry.h`, and `carry.c` for an LSTM.
+        for (name, part) in zip(model.rnn.stateNames, carry ?? []) { checkpoint.tensors["carry.\(name)"] = part }
         checkpoint.metadata["epoch"] = String(batches.epoch)
         checkpoint.metadata["position"] = String(batches.position)
         checkpoint.metadata["batch"] = String(options.batch)
@@ -44,16 +43,19 @@ extension CharTrainer {
         ])
         let epoch = try checkpoint.integer("epoch"), position = try checkpoint.integer("position")
         let generator = try checkpoint.generator(for: group)
-        if let h = checkpoint.tensors["carry.h"] {
-            let c = checkpoint.tensors["carry.c"]
-            guard h.rank == 3, h.shape[1] == options.batch, c.map({ $0.shape == h.shape }) ?? true else {
-                throw checkpoint.failure(
-                    "carry.h has shape \(h.shape), carry.c \(c?.shape ?? []): expected (layers, batch, hidden)")
+        if checkpoint.tensors["carry.h"] != nil {
+            let expected = [model.configuration.layers, options.batch, model.configuration.hidden]
+            let parts = try model.rnn.stateNames.map { name in
+                guard let part = checkpoint.tensors["carry.\(name)"], part.shape == expected else {
+                    throw checkpoint.failure(
+                        "carry.\(name) has shape \(checkpoint.tensors["carry.\(name)"]?.shape ?? []): expected (layers, "
+                            + "batch, hidden) = \(expected)")
+                }
+                return part
             }
             // This rank's streams of the whole batch's state.
             let share = group.share(of: options.batch)
-            func mine(_ t: Tensor) -> Variable { Variable(group.size > 1 ? t.selectingBatch(share) : t) }
-            carried = RecurrentState(h: mine(h), c: c.map(mine))
+            carried = RecurrentState(parts: parts.map { Variable(group.size > 1 ? $0.selectingBatch(share) : $0) })
         } else {
             carried = nil
         }

@@ -5,9 +5,16 @@ import SeqTensor
 
 /// How each fixture kind maps onto seqtool: build the module from `config`, load the given
 /// parameters, run forward, backpropagate `sum(out.k * lossweight.k)`, and report every output
-/// and gradient under the fixture's names.
+/// and gradient under the fixture's names. A registered cell's fixtures run by its name: kind
+/// `lstm` is a layer of `CellKind.lstm`, `lstm_cell` one cell (see `recurrentKind`).
 enum ParityKinds {
-    static func compute(_ f: Fixture) throws -> [String: Tensor] {
+    /// `fusedKernels` false runs the recurrent layers' steps in autodiff operations instead of
+    /// their fused kernels.
+    static func compute(_ f: Fixture, fusedKernels: Bool = true) throws -> [String: Tensor] {
+        if let (kind, isCell) = recurrentKind(f) {
+            return isCell
+                ? try cell(f, kind, fusedKernels: fusedKernels) : try recurrent(f, kind, fusedKernels: fusedKernels)
+        }
         switch f.kind {
         case "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax": return try activation(f)
         case "linear": return try linearCase(f)
@@ -16,8 +23,6 @@ enum ParityKinds {
         case "embedding": return try embeddingCase(f)
         case "batch_norm1d", "layer_norm", "adaptive_avg_pool1d": return try normalization(f)
         case "cross_entropy", "mse_loss", "bce_with_logits": return try loss(f)
-        case "rnn", "lstm", "gru": return try recurrent(f)
-        case "rnn_cell", "lstm_cell", "gru_cell": return try cell(f)
         case "sgd", "adam", "adamw", "rmsprop", "adagrad": return try optimizer(f)
         case "clip_grad_norm": return try clipping(f)
         default: throw ParityError("\(f.name): unknown kind \"\(f.kind)\"")
@@ -211,89 +216,107 @@ enum ParityKinds {
         return try finish(f, leaves, outputs: [("output", y)])
     }
 
-    static func cellKind(_ f: Fixture) throws -> CellKind {
-        switch f.kind {
-        case "lstm", "lstm_cell": return .lstm
-        case "gru", "gru_cell": return .gru
-        default:
-            try f.require("nonlinearity", in: ["tanh", "relu"])
-            return (f.config["nonlinearity"] as? String) == "relu" ? .rnnRelu : .rnnTanh
-        }
+    /// The registered cell of a recurrent kind, by name: `<cell>` is a layer and `<cell>_cell` one
+    /// cell; a `nonlinearity` in the config completes the name (`rnn` with `relu` is `rnn_relu`).
+    /// Nil for the other kinds.
+    static func recurrentKind(_ f: Fixture) -> (kind: CellKind, isCell: Bool)? {
+        let isCell = f.kind.hasSuffix("_cell")
+        var name = isCell ? String(f.kind.dropLast("_cell".count)) : f.kind
+        if let nonlinearity = f.config["nonlinearity"] as? String { name += "_" + nonlinearity }
+        return CellKind(name: name).map { ($0, isCell) }
     }
 
-    static func recurrent(_ f: Fixture) throws -> [String: Tensor] {
+    static func recurrent(_ f: Fixture, _ kind: CellKind, fusedKernels: Bool) throws -> [String: Tensor] {
         guard try f.int("proj_size", default: 0) == 0 else {
             throw ParityError("\(f.name): proj_size is not supported")
         }
         guard try f.float("dropout", default: 0) == 0 else {
             throw ParityError("\(f.name): dropout makes the reference random")
         }
-        let kind = try cellKind(f)
-        let layer = RecurrentLayer(
-            kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
-            numLayers: try f.int("num_layers", default: 1), bidirectional: f.bool("bidirectional", default: false),
-            bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
-        let leaves = Leaves(f)
-        for (name, p) in layer.namedParameters {
-            p.value = try f.tensor(name)
-            leaves.named.append((name, p))
-        }
         let batchFirst = f.bool("batch_first", default: false)
+        let layer = kind.makeLayer(
+            inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
+            numLayers: try f.int("num_layers", default: 1), bidirectional: f.bool("bidirectional", default: false),
+            bias: f.bool("bias", default: true), batchFirst: batchFirst, random: RandomSource(seed: 0))
+        layer.usesFusedKernels = fusedKernels
+        let leaves = Leaves(f)
+        try load(layer, leaves)
         var x = try leaves.leaf("input")
+        // An unbatched input (T, I) is one sequence, whatever batch_first says.
         let unbatched = x.value.rank == 2
-        if unbatched { x = x.reshaped([x.shape[0], 1, x.shape[1]]) }
-        if batchFirst && !unbatched { x = x.swappingFirstAxes() }
-        let B = x.shape[1], LD = layer.numLayers * layer.directions
-        var state: RecurrentState?
-        if let h0 = try leaves.optionalLeaf("h0") {
-            let c0 = try leaves.optionalLeaf("c0")
-            state = RecurrentState(
-                h: h0.reshaped([LD, B, layer.hiddenSize]), c: c0?.reshaped([LD, B, layer.hiddenSize]))
-            if kind == .lstm && c0 == nil { throw ParityError("\(f.name): h0 given without c0") }
-        }
+        if unbatched { x = x.reshaped(batchFirst ? [1] + x.shape : [x.shape[0], 1, x.shape[1]]) }
+        let B = x.shape[batchFirst ? 0 : 1], T = x.shape[batchFirst ? 1 : 0]
+        let stateShape = [layer.numLayers * layer.directions, B, layer.hiddenSize]
+        let state = try initialState(f, leaves, names: kind.stateNames, suffix: "0", shape: stateShape)
         // Packed variable-length sequences: each sequence runs alone on its first lengths[b] steps.
         var lengths: [Int]?
         if f.tensors["lengths"] != nil {
             let given = try f.integers("lengths")
-            guard given.count == B, given.allSatisfy({ $0 >= 1 && $0 <= x.shape[0] }) else {
-                throw ParityError("\(f.name): lengths \(given) do not fit batch \(B) and T=\(x.shape[0])")
+            guard given.count == B, given.allSatisfy({ $0 >= 1 && $0 <= T }) else {
+                throw ParityError("\(f.name): lengths \(given) do not fit batch \(B) and T=\(T)")
             }
             lengths = given
         }
         layer.isTraining = false
-        let (output, final) = layer(x, state: state, lengths: lengths)
-        var out = output
-        if batchFirst && !unbatched { out = out.swappingFirstAxes() }
-        if unbatched { out = out.reshaped([out.shape[0], out.shape[2]]) }
-        let hShape = f.tensors["out.h_n"]?.shape ?? final.h.shape
-        var outputs = [("output", out), ("h_n", final.h.reshaped(hShape))]
-        if let c = final.c { outputs.append(("c_n", c.reshaped(hShape))) }
-        return try finish(f, leaves, outputs: outputs)
+        let (output, final) = layer(x, state: state.map(RecurrentState.init(parts:)), lengths: lengths)
+        let out = unbatched ? output.reshaped([T, output.shape[2]]) : output
+        return try finish(
+            f, leaves,
+            outputs: [("output", out)]
+                + zip(kind.stateNames, final.parts).map { name, part in
+                    ("\(name)_n", part.reshaped(f.tensors["out.\(name)_n"]?.shape ?? part.shape))
+                })
     }
 
-    static func cell(_ f: Fixture) throws -> [String: Tensor] {
-        let kind = try cellKind(f)
-        let cell = RecurrentCell(
-            kind, inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
+    /// One step of a cell, run as a sequence of one step through a layer of it: the fused kernels
+    /// where the cell has them (unless `fusedKernels` is false), its step otherwise.
+    static func cell(_ f: Fixture, _ kind: CellKind, fusedKernels: Bool) throws -> [String: Tensor] {
+        let cell = kind.makeCell(
+            inputSize: try f.int("input_size"), hiddenSize: try f.int("hidden_size"),
             bias: f.bool("bias", default: true), random: RandomSource(seed: 0))
         let leaves = Leaves(f)
-        for (name, p) in cell.namedParameters {
-            p.value = try f.tensor(name)
+        try load(cell, leaves)
+        var x = try leaves.leaf("input")
+        if x.value.rank == 1 { x = x.reshaped([1, x.shape[0]]) }
+        let (B, H) = (x.shape[0], cell.hiddenSize)
+        let state = try initialState(f, leaves, names: kind.stateNames, suffix: "0", shape: [1, B, H])
+        let next = oneStep(cell, x.reshaped([1] + x.shape), state: state, fusedKernels: fusedKernels)
+        return try finish(
+            f, leaves,
+            outputs: zip(kind.stateNames, next).map { name, part in
+                ("\(name)1", part.reshaped(f.tensors["out.\(name)1"]?.shape ?? [B, H]))
+            })
+    }
+
+    /// The state after one step of `cell` over x (1, B, I) from `state` (parts (1, B, H), or zero).
+    static func oneStep<Cell: RecurrentCell>(
+        _ cell: Cell, _ x: Variable, state: [Variable]?, fusedKernels: Bool
+    ) -> [Variable] {
+        let layer = RecurrentLayer(inputSize: cell.inputSize, random: RandomSource(seed: 0)) { _, _ in cell }
+        layer.usesFusedKernels = fusedKernels
+        return layer(x, state: state.map(Cell.State.init(parts:))).state.parts
+    }
+
+    /// Sets every parameter of `module` to the fixture's tensor of its name, as a leaf.
+    static func load(_ module: any Module, _ leaves: Leaves) throws {
+        for (name, p) in module.namedParameters {
+            p.value = try leaves.fixture.tensor(name)
             leaves.named.append((name, p))
         }
-        var x = try leaves.leaf("input")
-        let unbatched = x.value.rank == 1
-        if unbatched { x = x.reshaped([1, x.shape[0]]) }
-        let B = x.shape[0], H = cell.hiddenSize
-        var state: (h: Variable, c: Variable?)?
-        if let h0 = try leaves.optionalLeaf("h0") {
-            state = (h0.reshaped([B, H]), try leaves.optionalLeaf("c0")?.reshaped([B, H]))
+    }
+
+    /// The initial state's parts `<name><suffix>` (`h0`, `c0`) reshaped to `shape`; nil when the
+    /// fixture has none (a zero state), an error when it has only some.
+    static func initialState(
+        _ f: Fixture, _ leaves: Leaves, names: [String], suffix: String, shape: [Int]
+    ) throws -> [Variable]? {
+        let given = names.filter { f.tensors[$0 + suffix] != nil }
+        if given.isEmpty { return nil }
+        guard given.count == names.count else {
+            throw ParityError(
+                "\(f.name): initial state \(given.map { $0 + suffix }) without the other parts of \(names)")
         }
-        let next = cell(x, state: state)
-        let shape = f.tensors["out.h1"]?.shape ?? [B, H]
-        var outputs = [("h1", next.h.reshaped(shape))]
-        if let c = next.c { outputs.append(("c1", c.reshaped(shape))) }
-        return try finish(f, leaves, outputs: outputs)
+        return try names.map { try leaves.leaf($0 + suffix).reshaped(shape) }
     }
 
     static func optimizer(_ f: Fixture) throws -> [String: Tensor] {

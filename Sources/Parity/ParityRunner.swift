@@ -25,8 +25,11 @@ public enum ParityRunner {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/parity").path
 
     /// Runs every `*.json` fixture in `directory`, in name order; with `kinds`, only those kinds
-    /// (the kind is the file name without its `_<n>` suffix).
-    public static func run(directory: String, kinds: Set<String>? = nil) throws -> [ParityResult] {
+    /// (the kind is the file name without its `_<n>` suffix). `fusedKernels` false runs the
+    /// recurrent layers' cells step by step in autodiff operations instead of their fused kernels.
+    public static func run(directory: String, kinds: Set<String>? = nil, fusedKernels: Bool = true) throws
+        -> [ParityResult]
+    {
         var names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
@@ -42,13 +45,15 @@ public enum ParityRunner {
         guard !names.isEmpty else {
             throw ParityError("\(directory): no *.json fixtures\(kinds.map { " of kinds \($0.sorted())" } ?? "")")
         }
-        return names.map { run(path: directory + "/" + $0) }
+        return names.map { run(path: directory + "/" + $0, fusedKernels: fusedKernels) }
     }
 
     /// For tests: the project's fixtures of `kinds`, as one message per case that fails or uses
     /// more than `budget` of the tolerance (an honest float32 implementation keeps a wide margin).
-    public static func problems(kinds: Set<String>, budget: Double = 0.5) throws -> [String] {
-        try run(directory: projectFixtures, kinds: kinds).compactMap { r in
+    public static func problems(kinds: Set<String>, budget: Double = 0.5, fusedKernels: Bool = true) throws
+        -> [String]
+    {
+        try run(directory: projectFixtures, kinds: kinds, fusedKernels: fusedKernels).compactMap { r in
             if let f = r.failure { return "\(r.name): \(f)" }
             if r.budgetUsed > budget {
                 return "\(r.name): uses \(Int(r.budgetUsed * 100))% of the tolerance (\(r.worstTensor))"
@@ -58,11 +63,11 @@ public enum ParityRunner {
     }
 
     /// Runs one fixture file; a file that cannot be read or is of an unknown kind is a failure.
-    public static func run(path: String) -> ParityResult {
+    public static func run(path: String, fusedKernels: Bool = true) -> ParityResult {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         do {
             let fixture = try Fixture(path: path)
-            return try run(fixture)
+            return try run(fixture, fusedKernels: fusedKernels)
         } catch {
             return ParityResult(
                 name: name, kind: "?", maxRelativeError: .nan, budgetUsed: .nan, worstTensor: "", failure: "\(error)")
@@ -70,8 +75,8 @@ public enum ParityRunner {
     }
 
     /// Runs one fixture.
-    public static func run(_ fixture: Fixture) throws -> ParityResult {
-        let computed = try ParityKinds.compute(fixture)
+    public static func run(_ fixture: Fixture, fusedKernels: Bool = true) throws -> ParityResult {
+        let computed = try ParityKinds.compute(fixture, fusedKernels: fusedKernels)
         return compare(fixture, computed)
     }
 

@@ -230,6 +230,7 @@ public final class TrainingSession {
         var m = summaryMetadata.merging(curves.metadata) { $1 }
         m["state_format"] = task.stateFormat
         m["step"] = String(step)
+        m["last_evaluated"] = String(lastEvaluatedStep)
         if let best = bestEvaluation {
             m["best_step"] = String(best.step)
             m["best_scores"] = Self.encode(best.scores)
@@ -292,7 +293,7 @@ public final class TrainingSession {
                 loss, size, correct, interval[3] == "1"
             )
         }
-        lastEvaluatedStep = curves.validation.last?.step ?? -1
+        lastEvaluatedStep = m["last_evaluated"].flatMap(Int.init) ?? curves.validation.last?.step ?? -1
         try task.restoreState(from: checkpoint)
     }
 

@@ -63,6 +63,37 @@ final class LabeledSeriesTests: XCTestCase {
         }
     }
 
+    /// aeon's own UnitTest_TRAIN.ts starts with `%` comment lines; the regression archive's files
+    /// (`@targetLabel true`) are named as such rather than read as hundreds of numeric classes.
+    func testPercentCommentsAndRegressionFiles() throws {
+        let text = """
+            %# This is a cut down version of the problem ChinaTown
+            % The Train set is the same as ChinaTown
+            %
+            @problemName UnitTest
+            @univariate true
+            @equalLength true
+            @classLabel true 1 2
+            @data
+            % a comment among the cases
+            573.0,375.0,301.0:1
+            394.0,264.0,140.0:2
+            """
+        let set = try LabeledSeries(tsText: text, source: "UnitTest_TRAIN.ts")
+        XCTAssertEqual(set.count, 2)
+        XCTAssertEqual(set.labels!, ["1", "2"])
+        XCTAssertEqual(set.values[1], [394, 264, 140])
+        let regression =
+            "# Covid3Month\n@problemName Covid3Month\n@univariate true\n@targetLabel true\n@data\n0.0,1.0:0.03\n"
+        XCTAssertThrowsError(try LabeledSeries(tsText: regression, source: "Covid3Month_TRAIN.ts")) {
+            XCTAssertTrue(
+                "\($0)".contains("Covid3Month_TRAIN.ts:4: @targetLabel true: this is a regression file"), "\($0)")
+        }
+        // @targetLabel false is a classification file like any other.
+        let labelled = "@targetLabel false\n@classLabel true a\n@data\n1,2:a\n"
+        XCTAssertEqual(try LabeledSeries(tsText: labelled, source: "f.ts").labels!, ["a"])
+    }
+
     /// The four archive files in ../shared, when they are there: their sizes and classes.
     func testTheArchiveFilesRead() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -54,7 +54,8 @@ final class ExamplesTests: XCTestCase {
 
     func testCustomCellTrainsBesideTheLibraryGRU() throws {
         let output = try run("CustomCell", ["15"])
-        XCTAssertTrue(output.contains("parameters: encoder.W_f.weight, encoder.W_f.bias, encoder.U_f.weight"), output)
+        XCTAssertTrue(
+            output.contains("parameters: encoder.W_f_l0.weight, encoder.W_f_l0.bias, encoder.U_f_l0.weight"), output)
         let custom = try XCTUnwrap(number(after: "MGU", in: output), output)
         let library = try XCTUnwrap(number(after: "GRU", in: output), output)
         XCTAssertGreaterThan(custom, 0.3, output)

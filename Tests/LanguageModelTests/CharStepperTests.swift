@@ -6,8 +6,9 @@ import SeqTensor
 import XCTest
 
 /// The batch-1 sampling path against the full sequence layer: same logits at every step, for
-/// every cell, one to three layers, at sizes that split into whole and ragged chunks of units,
-/// on one thread and on two (threshold lowered so that small models split too).
+/// every cell (those without fused kernels step through the model), one to three layers, at sizes
+/// that split into whole and ragged chunks of units, on one thread and on two (threshold lowered
+/// so that small models split too).
 final class CharStepperTests: XCTestCase {
     let vocabulary = CharVocabulary(text: Array("abcdefg \n".unicodeScalars))
     let ids = [3, 1, 4, 1, 5, 2, 6, 8, 0, 7]
@@ -43,7 +44,7 @@ final class CharStepperTests: XCTestCase {
         // 12: one chunk; 40 = 32 + 8: a whole and a ragged chunk; 70 = 48 + 22.
         for threads in [1, 2] {
             BLASThreads.set(threads)
-            for cell in CellKind.allCases {
+            for cell in CellKind.all {
                 for (hidden, layers) in [(12, 2), (40, 2), (40, 1), (70, 3)] {
                     let model = model(cell, hidden: hidden, layers: layers)
                     let full = Graph.withoutRecording {
@@ -73,7 +74,7 @@ final class CharStepperTests: XCTestCase {
     /// thread then runs both chunks' parts).
     func testChunksMadeForTwoThreadsRunOnOne() {
         BLASThreads.set(2)
-        for cell in CellKind.allCases {
+        for cell in CellKind.all {
             let model = model(cell, hidden: 40, layers: 2)
             let full = Graph.withoutRecording { model(ids, steps: ids.count, batch: 1, state: nil).logits.value }
             let stepper = CharStepper(model)
@@ -92,7 +93,7 @@ final class CharStepperTests: XCTestCase {
     /// drawing by hand with the same generator.
     func testSampleFeedsThePrimeThenEachDrawnToken() throws {
         BLASThreads.set(2)
-        for cell in [CellKind.gru, .lstm] {
+        for cell in [CellKind.gru, .lstm, .layerNormLSTM] {
             let model = model(cell, hidden: 40, layers: 2)
             let options = SamplingOptions(temperature: 0.8)
             var generator = SeededGenerator(seed: 11)

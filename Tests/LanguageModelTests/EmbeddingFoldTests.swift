@@ -20,38 +20,34 @@ final class EmbeddingFoldTests: XCTestCase {
         let V = 7, E = 5, H = 6, T = 4, B = 3
         var g = SeededGenerator(seed: 2)
         let ids = (0..<(T * B)).map { _ in Int(g.next() % UInt64(V)) }
-        for kind in CellKind.allCases {
+        for kind in CellKind.all {
             for bidirectional in [false, true] {
                 let random = RandomSource(seed: 4)
-                let rnn = RecurrentLayer(
-                    kind, inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
+                let rnn = kind.makeLayer(
+                    inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
                 let table = Parameter(Tensor(normal: [V, E], generator: &random.generator), name: "embed")
                 let D = bidirectional ? 2 : 1
-                let h0 = Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true)
-                let c0 =
-                    kind == .lstm
-                    ? Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true)
-                    : nil
+                let initial = kind.stateNames.map { _ in
+                    Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true)
+                }
                 let weights = Tensor(uniform: [T, B, D * H], low: -1, high: 1, generator: &g)
                 var results: [[Tensor]] = []
                 for folded in [true, false] {
                     let parameters = rnn.parameters + [table]
                     for p in parameters { p.zeroGrad() }
-                    h0.zeroGrad()
-                    c0?.zeroGrad()
-                    let state = RecurrentState(h: h0, c: c0)
+                    for part in initial { part.zeroGrad() }
+                    let state = RecurrentState(parts: initial)
                     let (y, final) =
                         folded
                         ? rnn(tokens: ids, steps: T, batch: B, embedding: table, state: state)
                         : rnn(embedding(ids, shape: [T, B], weight: table), state: state)
                     // A loss that weighs every output and the final state differently.
-                    let loss =
-                        (y * Variable(weights)).sum() + final.h.sum()
-                        + (final.c.map { 0.5 * $0.sum() } ?? Variable(Tensor(zeros: [])))
+                    let loss = final.parts.dropFirst().reduce((y * Variable(weights)).sum() + final.h.sum()) {
+                        $0 + 0.5 * $1.sum()
+                    }
                     loss.backward()
                     results.append(
-                        [y.value, final.h.value] + parameters.map { $0.grad! } + [h0.grad!]
-                            + (c0.map { [$0.grad!] } ?? []))
+                        [y.value] + final.parts.map(\.value) + parameters.map { $0.grad! } + initial.map { $0.grad! })
                 }
                 for (k, (a, b)) in zip(results[0], results[1]).enumerated() {
                     assertClose(a, b, "\(kind) bidirectional \(bidirectional) tensor \(k)")

@@ -3,45 +3,39 @@ import Recurrent
 import SeqTensor
 import XCTest
 
-/// Each cell's reference step (its equations as plain autodiff operations) against the fused
-/// kernels of the sequence layer: the same outputs and the same gradients over a short sequence.
+/// Each fused cell's kernels against its step in autodiff operations (its equations), unrolled by
+/// the layer: the same outputs, final states and gradients over a short sequence, two layers,
+/// both directions, variable lengths and a given initial state.
 final class ReferenceStepTests: XCTestCase {
-    func testFusedKernelsMatchTheReferenceStepOfEveryCell() {
+    func testFusedKernelsMatchTheStepsOfEveryCell() {
         let (T, B, I, H) = (4, 3, 5, 11)  // H = 11: a full SIMD vector and a ragged tail
-        for kind in CellKind.allCases {
-            let layer = RecurrentLayer(kind, inputSize: I, hiddenSize: H, random: RandomSource(seed: 4))
-            var generator = SeededGenerator(seed: 9)
-            let x = Variable(Tensor(uniform: [T, B, I], low: -1, high: 1, generator: &generator), requiresGrad: true)
-            let h0 = Variable(Tensor(uniform: [1, B, H], low: -1, high: 1, generator: &generator), requiresGrad: true)
-            let c0 =
-                kind.hasCellState
-                ? Variable(Tensor(uniform: [1, B, H], low: -1, high: 1, generator: &generator), requiresGrad: true)
-                : nil
-            let leaves = [x, h0] + (c0.map { [$0] } ?? []) + layer.parameters
-
-            func gradients(_ output: () -> Variable) -> (value: Tensor, grads: [Tensor]) {
-                for leaf in leaves { leaf.zeroGrad() }
-                let y = output()
-                GradientCheck.weightedSum(y).backward()
-                return (y.value, leaves.map { $0.grad ?? Tensor(zeros: $0.shape) })
-            }
-            let fused = gradients { layer(x, state: RecurrentState(h: h0, c: c0)).output }
-            let reference = gradients {
-                var state = RecurrentState(h: h0.reshaped([B, H]), c: c0?.reshaped([B, H]))
-                var outputs: [Variable] = []
-                for t in 0..<T {
-                    state = kind.kernels.referenceStep(
-                        x.slice(t..<(t + 1)).reshaped([B, I]), state: state, weights: layer.weights[0][0])
-                    outputs.append(state.h.reshaped([1, B, H]))
+        for kind in CellKind.fused {
+            for lengths in [nil, [4, 1, 3]] as [[Int]?] {
+                let layer = kind.makeLayer(
+                    inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, random: RandomSource(seed: 4))
+                var generator = SeededGenerator(seed: 9)
+                let x = Variable(
+                    Tensor(uniform: [T, B, I], low: -1, high: 1, generator: &generator), requiresGrad: true)
+                let initial = kind.stateNames.map { _ in
+                    Variable(Tensor(uniform: [4, B, H], low: -1, high: 1, generator: &generator), requiresGrad: true)
                 }
-                return concatenate(outputs)
-            }
-            assertClose(fused.value, reference.value, "\(kind) output")
-            for (leaf, (a, b)) in zip(
-                ["x", "h0"] + (c0 == nil ? [] : ["c0"]) + layer.namedParameters.map(\.0),
-                zip(fused.grads, reference.grads))
-            {
-                assertClose(a, b, "\(kind) grad \(leaf)")
+                let leaves = [x] + initial + layer.parameters
+
+                func gradients(fused: Bool) -> [Tensor] {
+                    for leaf in leaves { leaf.zeroGrad() }
+                    layer.usesFusedKernels = fused
+                    let (y, state) = layer(x, state: RecurrentState(parts: initial), lengths: lengths)
+                    var loss = GradientCheck.weightedSum(y)
+                    for part in state.parts { loss = loss + GradientCheck.weightedSum(part, seed: 3) }
+                    loss.backward()
+                    return [y.value] + state.parts.map(\.value) + leaves.map { $0.grad ?? Tensor(zeros: $0.shape) }
+                }
+                let names =
+                    ["output"] + kind.stateNames.map { "final \($0)" } + ["x"]
+                    + kind.stateNames.map { "initial \($0)" } + layer.namedParameters.map(\.0)
+                for (name, (a, b)) in zip(names, zip(gradients(fused: true), gradients(fused: false))) {
+                    assertClose(a, b, "\(kind) lengths \(lengths != nil): \(name)")
+                }
             }
         }
     }

@@ -71,6 +71,44 @@ final class TimeSeriesCommandTests: XCTestCase {
         XCTAssertTrue(info.stdout.contains("classes (2): fall, rise"), info.stdout)
     }
 
+    /// `--model minirocket` is fitted, not trained: the same report, model file, `predict` and
+    /// `info`; the training flags are refused by name.
+    func testMiniRocketClassifyPredictAndInfo() throws {
+        let train = try writeTS("train.ts", count: 40, seed: 1), test = try writeTS("test.ts", count: 20, seed: 2)
+        let r = try runner.run([
+            "classify", "--train", train, "--test", test, "--model", "minirocket", "--seed", "1", "--out",
+            "m.safetensors", "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("fitted minirocket in"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("confusion matrix (test"), r.stdout)
+        XCTAssertEqual(r.json["model"] as? String, "minirocket", r.stdout)
+        XCTAssertEqual(r.json["features"] as? Int, 9996, r.stdout)
+        XCTAssertNotNil(r.json["seconds"] as? Double, r.stdout)
+        XCTAssertNotNil(r.json["ridge_alpha"] as? Double, r.stdout)
+        let accuracy = try XCTUnwrap(r.json["test_accuracy"] as? Double, r.stdout)
+        XCTAssertGreaterThanOrEqual(accuracy, 0.9)
+        let p = try runner.run(["predict", "--model", "m.safetensors", "--input", test, "--json"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertEqual(try XCTUnwrap(p.json["accuracy"] as? Double), accuracy, accuracy: 1e-9)
+        let info = try runner.run(["info", "--model", "m.safetensors", "--json"])
+        XCTAssertEqual(info.json["model"] as? String, "minirocket", info.stdout)
+        XCTAssertNotNil((info.json["training"] as? [String: Any])?["ridge_alpha"], info.stdout)
+        // The same seed writes the same model.
+        let again = try runner.run([
+            "classify", "--train", train, "--model", "minirocket", "--seed", "1", "--out", "again.safetensors",
+        ])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: runner.path("again.safetensors"))),
+            try Data(contentsOf: URL(fileURLWithPath: runner.path("m.safetensors"))))
+        for flag in [["--lr", "0.1"], ["--epochs=3"], ["--val-split", "0.2"], ["--no-normalize"], ["--batch", "32"]] {
+            try runner.expectFailure(
+                ["classify", "--train", train, "--model", "minirocket"] + flag,
+                mentioning: "\(flag[0].split(separator: "=")[0]) does not apply to --model minirocket")
+        }
+    }
+
     func testFCNOnCSVRowsAndLSTMFCN() throws {
         let train = try writeTS("train.ts", count: 24, seed: 4)
         for model in ["fcn", "lstm-fcn"] {

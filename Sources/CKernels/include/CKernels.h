@@ -1,7 +1,7 @@
 // Kernels written for this project in C, where Swift cannot reach the instruction set: a
-// single-precision GEMM and GEMV with AVX2 and AVX-512 micro-kernels (chosen at run time, so one
-// binary runs on every x86-64 machine with AVX2), the gate kernels' AVX-512 twins, and the small
-// thread pool they run on.
+// single-precision GEMM and GEMV with AVX2 and AVX-512 micro-kernels, the AVX2 and AVX-512 twins
+// of the Swift vector kernels (gates, activations, optimizer updates), all chosen at run time so
+// that one binary runs on every x86-64 machine, and the small thread pool they run on.
 #ifndef SEQTOOL_CKERNELS_H
 #define SEQTOOL_CKERNELS_H
 
@@ -43,29 +43,58 @@ void st_gemm(int isa, int trans_a, int trans_b, long m, long n, long k, float al
 void st_gemv(int isa, int trans_b, long n, long k, float alpha, const float *a, long inc_a,
              const float *b, long ldb, float beta, float *c, int threads);
 
-/// One LSTM step for `rows` sequences, the AVX-512 twin of LSTMKernels.forwardPortable in
-/// Recurrent/Cells/LSTM.swift (same arguments, bit-identical results): gates (rows, 4H)
-/// pre-activations [i f g o] become the activated gates; c = f c_prev + i g, h = o tanh(c).
-void st_lstm_forward(float *gates, const float *c_prev, float *c, float *h, long rows, long hidden);
+// The vector kernels below also take `isa` first (ST_CPU_AVX2_FMA or ST_CPU_AVX512, one the CPU
+// runs): 8 or 16 lanes, the same bits either way, the twins of Swift's portable kernels (same
+// arguments, same operations in the same order; GateKernelTwinsTests checks the bits).
+
+/// One LSTM step for `rows` sequences, twin of LSTMKernels.forwardPortable (Recurrent/Cells/
+/// LSTM.swift): gates (rows, 4H) pre-activations [i f g o] become the activated gates;
+/// c = f c_prev + i g, h = o tanh(c).
+void st_lstm_forward(int isa, float *gates, const float *c_prev, float *c, float *h, long rows, long hidden);
 
 /// The step's gradients, twin of LSTMKernels.backwardPortable: from dh, dc and the saved gates,
 /// d_gates (rows, 4H) with respect to the pre-activations and dc_prev = dc_total f.
-void st_lstm_backward(const float *gates, const float *c, const float *c_prev, const float *dh, const float *dc,
-                      float *d_gates, float *dc_prev, long rows, long hidden);
+void st_lstm_backward(int isa, const float *gates, const float *c, const float *c_prev, const float *dh,
+                      const float *dc, float *d_gates, float *dc_prev, long rows, long hidden);
 
 /// One GRU step, twin of GRUKernels.forwardPortable: from gx = W_ih x + b_ih and gh = W_hh h
 /// (rows, 3H), h; with save_gates, gx becomes the activated [r z n] and gh's n block
 /// hn = W_hn h + b_hn (what backward needs). bias_hh may be NULL.
-void st_gru_forward(float *gx, float *gh, const float *bias_hh, const float *h_prev, float *h,
-                    long rows, long hidden, int save_gates);
+void st_gru_forward(int isa, float *gx, float *gh, const float *bias_hh, const float *h_prev, float *h, long rows,
+                    long hidden, int save_gates);
 
 /// dst (cols, rows) = src (rows, cols)^T, or dst += it when `add` is set: dst[c * ldd + r] (+)=
 /// src[r * lds + c]. `isa` as for the GEMM (0: portable loops). Copies and additions only: the
 /// same bits on every instruction set.
 void st_transpose(int isa, const float *src, long rows, long cols, long lds, float *dst, long ldd, int add);
 
-/// y = tanh(x) over `count` floats (x and y may be the same), the tanh RNN's step.
-void st_tanh(const float *x, float *y, long count);
+
+/// The GRU step's gradients, twin of GRUKernels.backwardPortable: from dh and what forward saved
+/// (gates [r z n], gh with hn), d_gates [dr dz dn] and d_gh [dr dz dn*r] (rows, 3H), and
+/// dh_prev = dh z (rows, H), before the W_hh term.
+void st_gru_backward(int isa, const float *gates, const float *gh, const float *h_prev, const float *dh,
+                     float *d_gates, float *d_gh, float *dh_prev, long rows, long hidden);
+
+/// y = tanh(x) over `count` floats (x and y may be the same): `VectorMath.tanh` elementwise.
+void st_tanh(int isa, const float *x, float *y, long count);
+
+/// y = sigmoid(x) over `count` floats (x and y may be the same): `VectorMath.sigmoid` elementwise.
+void st_sigmoid(int isa, const float *x, float *y, long count);
+
+/// y = exp(x - shift) over `count` floats (x and y may be the same): `VectorMath.exp` elementwise.
+void st_exp_shifted(int isa, const float *x, float shift, float *y, long count);
+
+/// The scalars of one Adam step (Optimizers/Adam.swift): the decoupled decay factor, the coupled
+/// L2 coefficient, the moment decay rates, lr / (1 - beta1^t), sqrt(1 - beta2^t) and epsilon.
+typedef struct {
+    float decay, l2, beta1, beta2, step_size, correction2_sqrt, epsilon;
+} st_adam_constants;
+
+/// One Adam step over `count` weights w with gradients grad and moments m, v (no AMSGrad):
+///   w *= decay;  g = grad + l2 w;  m += (1 - beta1)(g - m);  v = beta2 v + (1 - beta2) g g;
+///   w -= step_size m / (sqrt(v) / correction2_sqrt + epsilon)
+void st_adam_update(int isa, long count, float *w, const float *grad, float *m, float *v,
+                    const st_adam_constants *constants);
 
 /// A task run by every thread of the pool: thread `index` of `count`.
 typedef void (*st_task)(void *context, int index, int count);

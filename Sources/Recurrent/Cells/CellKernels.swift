@@ -1,13 +1,13 @@
 import SeqTensor
 
-/// A recurrent cell's equations in the forms the rest of the module calls: the gate layout, one
-/// step as plain autodiff operations (the readable specification), and the fused kernels of one
-/// time step for training (forward, backward) and for batch-1 inference.
+/// A recurrent cell's fused kernels: the gate layout, and the kernels of one time step for
+/// training (forward, backward) and for batch-1 inference. The cell's step in autodiff operations
+/// (`RecurrentCell.callAsFunction(_:state:)`) is their readable specification.
 ///
-/// One conforming type per cell, in the cell's own file (`LSTM.swift`, `GRU.swift`, `RNN.swift`);
-/// `CellKind` registers them under the names model files use. The sequence layer
-/// (`recurrentSequence`), backpropagation through time and the batch-1 stepper are generic over
-/// this protocol and never ask which cell they run.
+/// One conforming type per cell that has them, in the cell's own file (`LSTM.swift`, `GRU.swift`,
+/// `RNN.swift`), returned by the cell's `fusedKernels`. The sequence layer (`recurrentSequence`),
+/// backpropagation through time and the batch-1 stepper are generic over this protocol and never
+/// ask which cell they run.
 ///
 /// The kernels work on one time step of `rows` sequences of `hidden` units, gate blocks laid out
 /// as PyTorch stacks them in `weight_ih` and `weight_hh`: row-major (rows, G*H).
@@ -20,10 +20,6 @@ public protocol CellKernels: Sendable {
     /// n block multiplies it by the reset gate). Otherwise b_hh folds into the input bias and
     /// W_hh h adds onto the gates.
     var keepsRecurrentProjection: Bool { get }
-
-    /// One step from input x (B, I) and state (h, c) (B, H) as autodiff operations, straight from
-    /// the equations: slow, and the specification the fused kernels are tested against.
-    func referenceStep(_ x: Variable, state: RecurrentState, weights: RecurrentWeights) -> RecurrentState
 
     /// The step's forward: W_hh h_{t-1} with `step.recurrentWeights`, then the gates, into h_t (and c_t).
     func forward(_ step: CellStep)

@@ -1,26 +1,73 @@
 import CKernels
+import Feedforward
 import SeqTensor
 
-/// A stack of GRU layers over sequence-first input, PyTorch's `nn.GRU`: input (T, B, I) ->
-/// output (T, B, D*H) and final state h (L*D, B, H). See `RecurrentLayer`.
-public final class GRU: RecurrentLayer {
-    /// `nn.GRU(inputSize, hiddenSize, numLayers, bias, dropout=dropout, bidirectional=bidirectional)`.
+/// A stack of GRU layers, PyTorch's `nn.GRU`: input (T, B, I) (batch-first (B, T, I)) -> output
+/// (T, B, D*H) and final state h (L*D, B, H). See `RecurrentLayer`.
+public typealias GRU = RecurrentLayer<GRUCell>
+
+extension RecurrentLayer where Cell == GRUCell {
+    /// `nn.GRU(inputSize, hiddenSize, numLayers, bias, batch_first, dropout, bidirectional)`.
     /// - Parameters:
     ///   - inputSize: features per step of the input (I).
     ///   - hiddenSize: hidden units per layer and direction (H).
     ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
     ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - batchFirst: input and output (B, T, features) instead of (T, B, features).
     ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
     ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
     ///     concatenated with the forward one's.
     ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
-    public init(
-        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, dropout: Float = 0,
-        bidirectional: Bool = false, random: RandomSource
+    public convenience init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Float = 0, bidirectional: Bool = false, random: RandomSource
     ) {
-        super.init(
-            .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bidirectional: bidirectional,
-            bias: bias, dropout: dropout, random: random)
+        self.init(
+            inputSize: inputSize, numLayers: numLayers, batchFirst: batchFirst, dropout: dropout,
+            bidirectional: bidirectional, random: random
+        ) { inputSize, random in
+            GRUCell(inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, random: random)
+        }
+    }
+}
+
+extension CellKind {
+    /// The GRU (`GRUCell`).
+    public static let gru = CellKind { GRUCell($0, random: $1) }
+}
+
+/// One step of the GRU, PyTorch's `nn.GRUCell`: input (B, I) and state h (B, H) -> the next h,
+/// with parameters `weight_ih` (3H, I), `weight_hh` (3H, H), `bias_ih` and `bias_hh` (3H), gates
+/// in PyTorch's order r, z, n. Its step is the equations of `GRUKernels` in autodiff operations;
+/// a layer of it runs the fused kernels.
+public final class GRUCell: GatedCell {
+    public typealias State = HiddenState
+    public static var gateCount: Int { 3 }
+    /// W_ih, W_hh and the biases.
+    public let weights: RecurrentWeights
+
+    /// `nn.GRUCell(inputSize, hiddenSize, bias)`, drawn from `random` (uniform in ±1/sqrt(H)).
+    public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, random: RandomSource) {
+        weights = RecurrentWeights(
+            gates: Self.gateCount, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, random: random)
+    }
+
+    /// The cell of `options` (it has no forget gate: `forgetGateBias` does not apply).
+    public convenience init(_ options: CellOptions, random: RandomSource) {
+        self.init(inputSize: options.inputSize, hiddenSize: options.hiddenSize, bias: options.bias, random: random)
+    }
+
+    public var name: String { "gru" }
+    public var fusedKernels: FusedKernels? { FusedKernels(GRUKernels(), weights: weights) }
+
+    public func callAsFunction(_ x: Variable, state: HiddenState) -> HiddenState {
+        let h = state.h
+        let (xr, hr) = weights.gateBlock(0, of: 3, x: x, h: h)
+        let (xz, hz) = weights.gateBlock(1, of: 3, x: x, h: h)
+        let (xn, hn) = weights.gateBlock(2, of: 3, x: x, h: h)
+        let r = (xr + hr).sigmoid(), z = (xz + hz).sigmoid()
+        let n = (xn + r * hn).tanh()
+        return HiddenState(h: n + z * (h - n))  // (1 - z) n + z h
     }
 }
 
@@ -37,7 +84,7 @@ public final class GRU: RecurrentLayer {
 ///     dn = dh' (1 - z)(1 - n^2),  dz = dh' (h - n) z (1 - z),  dr = dn hn r (1 - r)
 ///     input side [dr dz dn], recurrent side [dr dz dn * r],  dh = dh' z + (recurrent side) W_hh
 ///
-/// With AVX-512 the 16-lane twin in `CKernels/GRUGates.c` runs the forward (bit-identical).
+/// With AVX2 or AVX-512 the C twins in `CKernels/GateKernels.h` run (8 or 16 lanes, bit-identical results).
 public struct GRUKernels: CellKernels {
     /// The cell's kernels (they hold no state).
     public init() {}
@@ -45,16 +92,6 @@ public struct GRUKernels: CellKernels {
     public var gateCount: Int { 3 }
     public var hasCellState: Bool { false }
     public var keepsRecurrentProjection: Bool { true }
-
-    public func referenceStep(_ x: Variable, state: RecurrentState, weights: RecurrentWeights) -> RecurrentState {
-        let h = state.h
-        let (xr, hr) = weights.gateBlock(0, of: 3, x: x, h: h)
-        let (xz, hz) = weights.gateBlock(1, of: 3, x: x, h: h)
-        let (xn, hn) = weights.gateBlock(2, of: 3, x: x, h: h)
-        let r = (xr + hr).sigmoid(), z = (xz + hz).sigmoid()
-        let n = (xn + r * hn).tanh()
-        return RecurrentState(h: n + z * (h - n))  // (1 - z) n + z h
-    }
 
     public func forward(_ step: CellStep) {
         let gh = step.recurrentProjection!
@@ -65,16 +102,34 @@ public struct GRUKernels: CellKernels {
     }
 
     public func backward(_ step: CellGradientStep) {
-        let hidden = step.hidden, g3 = 3 * hidden
-        for b in 0..<step.rows {
-            let gr = step.gates + b * g3, hr = step.recurrentProjection! + b * g3
-            let dx = step.dGates + b * g3, dhh = step.dRecurrentProjection! + b * g3, o = b * hidden
+        let isa = InstructionSet.current
+        if isa != .portable {
+            st_gru_backward(
+                isa.kernelCode, step.gates, step.recurrentProjection, step.hPrev, step.dh, step.dGates,
+                step.dRecurrentProjection, step.dhPrev, step.rows, step.hidden)
+            return
+        }
+        Self.backwardPortable(
+            gates: step.gates, recurrentProjection: step.recurrentProjection!, hPrev: step.hPrev, dh: step.dh,
+            dGates: step.dGates, dRecurrentProjection: step.dRecurrentProjection!, dhPrev: step.dhPrev,
+            rows: step.rows, hidden: step.hidden)
+    }
+
+    static func backwardPortable(
+        gates: UnsafePointer<Float>, recurrentProjection: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
+        dh: UnsafePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+        dRecurrentProjection: UnsafeMutablePointer<Float>, dhPrev: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        let g3 = 3 * hidden
+        for b in 0..<rows {
+            let gr = gates + b * g3, hr = recurrentProjection + b * g3
+            let dx = dGates + b * g3, dhh = dRecurrentProjection + b * g3, o = b * hidden
             var j = 0
             while j < hidden {
                 let r = Lanes.load(gr, j, hidden), z = Lanes.load(gr + hidden, j, hidden),
                     n = Lanes.load(gr + 2 * hidden, j, hidden)
                 let hn = Lanes.load(hr + 2 * hidden, j, hidden)
-                let dhv = Lanes.load(step.dh + o, j, hidden), hp = Lanes.load(step.hPrev + o, j, hidden)
+                let dhv = Lanes.load(dh + o, j, hidden), hp = Lanes.load(hPrev + o, j, hidden)
                 let dn = dhv * (1 - z) * (1 - n * n)
                 let dz = dhv * (hp - n) * z * (1 - z)
                 let dr = dn * hn * r * (1 - r)
@@ -84,7 +139,7 @@ public struct GRUKernels: CellKernels {
                 Lanes.store(dr, dhh, j, hidden)
                 Lanes.store(dz, dhh + hidden, j, hidden)
                 Lanes.store(dn * r, dhh + 2 * hidden, j, hidden)
-                Lanes.store(dhv * z, step.dhPrev + o, j, hidden)
+                Lanes.store(dhv * z, dhPrev + o, j, hidden)
                 j += 8
             }
         }
@@ -109,8 +164,9 @@ public struct GRUKernels: CellKernels {
         gx: UnsafeMutablePointer<Float>, gh: UnsafeMutablePointer<Float>, biasHH: UnsafePointer<Float>?,
         hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int, saveGates: Bool
     ) {
-        if InstructionSet.current == .avx512 {
-            st_gru_forward(gx, gh, biasHH, hPrev, h, rows, hidden, saveGates ? 1 : 0)
+        let isa = InstructionSet.current
+        if isa != .portable {
+            st_gru_forward(isa.kernelCode, gx, gh, biasHH, hPrev, h, rows, hidden, saveGates ? 1 : 0)
             return
         }
         forwardPortable(

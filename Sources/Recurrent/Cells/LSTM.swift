@@ -1,15 +1,19 @@
 import CKernels
+import Feedforward
 import SeqTensor
 
-/// A stack of LSTM layers over sequence-first input, PyTorch's `nn.LSTM`: input (T, B, I) ->
+/// A stack of LSTM layers, PyTorch's `nn.LSTM`: input (T, B, I) (batch-first (B, T, I)) ->
 /// output (T, B, D*H) and final state h, c (L*D, B, H). See `RecurrentLayer`.
-public final class LSTM: RecurrentLayer {
-    /// `nn.LSTM(inputSize, hiddenSize, numLayers, bias, dropout=dropout, bidirectional=bidirectional)`.
+public typealias LSTM = RecurrentLayer<LSTMCell>
+
+extension RecurrentLayer where Cell == LSTMCell {
+    /// `nn.LSTM(inputSize, hiddenSize, numLayers, bias, batch_first, dropout, bidirectional)`.
     /// - Parameters:
     ///   - inputSize: features per step of the input (I).
     ///   - hiddenSize: hidden units per layer and direction (H).
     ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
     ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - batchFirst: input and output (B, T, features) instead of (T, B, features).
     ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
     ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
     ///     concatenated with the forward one's.
@@ -17,13 +21,64 @@ public final class LSTM: RecurrentLayer {
     ///     b_hh's to 0, since the gate sees their sum), e.g. 1 so that a fresh LSTM remembers by
     ///     default; random like the others when nil.
     ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
-    public init(
-        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, dropout: Float = 0,
-        bidirectional: Bool = false, forgetGateBias: Float? = nil, random: RandomSource
+    public convenience init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Float = 0, bidirectional: Bool = false, forgetGateBias: Float? = nil, random: RandomSource
     ) {
-        super.init(
-            .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bidirectional: bidirectional,
-            bias: bias, dropout: dropout, forgetGateBias: forgetGateBias, random: random)
+        self.init(
+            inputSize: inputSize, numLayers: numLayers, batchFirst: batchFirst, dropout: dropout,
+            bidirectional: bidirectional, random: random
+        ) { inputSize, random in
+            LSTMCell(
+                inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, forgetGateBias: forgetGateBias, random: random
+            )
+        }
+    }
+}
+
+extension CellKind {
+    /// The LSTM (`LSTMCell`).
+    public static let lstm = CellKind { LSTMCell($0, random: $1) }
+}
+
+/// One step of the LSTM, PyTorch's `nn.LSTMCell`: input (B, I) and state (h, c) (B, H) -> the
+/// next state, with parameters `weight_ih` (4H, I), `weight_hh` (4H, H), `bias_ih` and `bias_hh`
+/// (4H), gates in PyTorch's order i, f, g, o. Its step is the equations of `LSTMKernels` in
+/// autodiff operations; a layer of it runs the fused kernels.
+public final class LSTMCell: GatedCell {
+    public typealias State = LSTMState
+    public static var gateCount: Int { 4 }
+    /// W_ih, W_hh and the biases.
+    public let weights: RecurrentWeights
+
+    /// `nn.LSTMCell(inputSize, hiddenSize, bias)`, drawn from `random` (uniform in ±1/sqrt(H));
+    /// `forgetGateBias` as in `LSTM`.
+    public init(
+        inputSize: Int, hiddenSize: Int, bias: Bool = true, forgetGateBias: Float? = nil, random: RandomSource
+    ) {
+        weights = RecurrentWeights(
+            gates: Self.gateCount, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, random: random)
+        if let forgetGateBias { weights.setGateBias(1, to: forgetGateBias) }
+    }
+
+    /// The cell of `options`.
+    public convenience init(_ options: CellOptions, random: RandomSource) {
+        self.init(
+            inputSize: options.inputSize, hiddenSize: options.hiddenSize, bias: options.bias,
+            forgetGateBias: options.forgetGateBias, random: random)
+    }
+
+    public var name: String { "lstm" }
+    public var fusedKernels: FusedKernels? { FusedKernels(LSTMKernels(), weights: weights) }
+
+    public func callAsFunction(_ x: Variable, state: LSTMState) -> LSTMState {
+        func gate(_ k: Int) -> Variable {
+            let (input, recurrent) = weights.gateBlock(k, of: 4, x: x, h: state.h)
+            return input + recurrent
+        }
+        let i = gate(0).sigmoid(), f = gate(1).sigmoid(), g = gate(2).tanh(), o = gate(3).sigmoid()
+        let c = f * state.c + i * g
+        return LSTMState(h: o * c.tanh(), c: c)
     }
 }
 
@@ -42,7 +97,7 @@ public final class LSTM: RecurrentLayer {
 ///     di = dc_total g i (1 - i),  df = dc_total c f (1 - f),  dg = dc_total i (1 - g^2),
 ///     do = dh' tanh(c') o (1 - o),  dc = dc_total f
 ///
-/// With AVX-512 the 16-lane twins in `CKernels/LSTMGates.c` run (bit-identical results).
+/// With AVX2 or AVX-512 the C twins in `CKernels/GateKernels.h` run (8 or 16 lanes, bit-identical results).
 public struct LSTMKernels: CellKernels {
     /// The cell's kernels (they hold no state).
     public init() {}
@@ -51,26 +106,17 @@ public struct LSTMKernels: CellKernels {
     public var hasCellState: Bool { true }
     public var keepsRecurrentProjection: Bool { false }
 
-    public func referenceStep(_ x: Variable, state: RecurrentState, weights: RecurrentWeights) -> RecurrentState {
-        let h = state.h, c = state.c!
-        func gate(_ k: Int) -> Variable {
-            let (input, recurrent) = weights.gateBlock(k, of: 4, x: x, h: h)
-            return input + recurrent
-        }
-        let i = gate(0).sigmoid(), f = gate(1).sigmoid(), g = gate(2).tanh(), o = gate(3).sigmoid()
-        let cNext = f * c + i * g
-        return RecurrentState(h: o * cNext.tanh(), c: cNext)
-    }
-
     public func forward(_ step: CellStep) {
         step.recurrentWeights.multiply(m: step.rows, step.hPrev, beta: 1, step.gates, threads: step.threads)
         Self.forward(gates: step.gates, cPrev: step.cPrev!, c: step.c!, h: step.h, rows: step.rows, hidden: step.hidden)
     }
 
     public func backward(_ step: CellGradientStep) {
-        let (rows, hidden) = (step.rows, step.hidden)
-        if InstructionSet.current == .avx512 {
-            st_lstm_backward(step.gates, step.c, step.cPrev, step.dh, step.dc, step.dGates, step.dcPrev, rows, hidden)
+        let (rows, hidden, isa) = (step.rows, step.hidden, InstructionSet.current)
+        if isa != .portable {
+            st_lstm_backward(
+                isa.kernelCode, step.gates, step.c, step.cPrev, step.dh, step.dc, step.dGates, step.dcPrev, rows, hidden
+            )
             return
         }
         Self.backwardPortable(
@@ -90,8 +136,9 @@ public struct LSTMKernels: CellKernels {
         gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
         h: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
     ) {
-        if InstructionSet.current == .avx512 {
-            st_lstm_forward(gates, cPrev, c, h, rows, hidden)
+        let isa = InstructionSet.current
+        if isa != .portable {
+            st_lstm_forward(isa.kernelCode, gates, cPrev, c, h, rows, hidden)
             return
         }
         forwardPortable(gates: gates, cPrev: cPrev, c: c, h: h, rows: rows, hidden: hidden)

@@ -1,196 +1,203 @@
 import Feedforward
 import SeqTensor
 
-/// The state a recurrent layer starts from and ends in: h (L*D, B, H) and, for LSTM, c of the
-/// same shape; the first axis is layer-major (l0 forward, l0 reverse, l1 forward, ...).
-public struct RecurrentState {
-    /// The hidden states (L*D, B, H).
-    public var h: Variable
-    /// The LSTM's cell states (L*D, B, H); nil for the other cells.
-    public var c: Variable?
-
-    /// A state of `h` and, for an LSTM, `c`.
-    public init(h: Variable, c: Variable? = nil) {
-        self.h = h
-        self.c = c
-    }
-
-    /// The same values cut from the graph: carry them into the next batch for truncated BPTT.
-    public func detached() -> RecurrentState { RecurrentState(h: h.detached(), c: c?.detached()) }
-}
-
-/// A stack of recurrent layers over sequence-first input, PyTorch's `nn.RNN`, `nn.LSTM` and
-/// `nn.GRU`: `numLayers`, `bidirectional`, dropout between layers (training only), optional
-/// initial state, per-sequence lengths.
+/// A stack of recurrent layers of any cell over sequences, PyTorch's `nn.RNN`, `nn.LSTM` and
+/// `nn.GRU` (`LSTM` is `RecurrentLayer<LSTMCell>`) for a cell written anywhere: `numLayers`,
+/// `bidirectional`, dropout between layers (training only), optional initial state, per-sequence
+/// lengths, `batchFirst`.
 ///
-/// input (T, B, I) -> output (T, B, D*H) and final state (L*D, B, H). Parameters are named as
-/// PyTorch names them (`weight_ih_l0`, `bias_hh_l1_reverse`, ...) and initialised uniformly in
-/// ±1/sqrt(H).
-public class RecurrentLayer: Module {
-    /// The cell's equations (LSTM, GRU, RNN with tanh or ReLU).
-    public let kind: CellKind
-    /// The cell's equations and kernels.
-    public var cell: any CellKernels { kind.kernels }
+/// input (T, B, I) (batch-first (B, T, I)) -> output (T, B, D*H) (batch-first (B, T, D*H)) and
+/// the final state, the cell's state type with each part (L*D, B, H), layer-major (l0 forward,
+/// l0 reverse, l1 forward, ...), as PyTorch's `(h_n, c_n)` (also with `batchFirst`).
+///
+/// The layer holds one cell per layer and direction (`cells[l][d]`), each made by the factory it
+/// is given with its input size (I for the first layer, D*H above), in that order, so the weights
+/// are drawn as PyTorch draws them. Parameters are the cells' names with `_l{k}` (and `_reverse`)
+/// added: `weight_ih_l0`, `bias_hh_l1_reverse`, `norm_ih_l0.weight`, as `nn.LSTM` names them.
+///
+/// Cells with fused kernels (`RecurrentCell.fusedKernels`) run `recurrentSequence`: one
+/// autodiff operation per layer and direction, fused gate kernels, BPTT in one pass. Any other
+/// cell is unrolled step by step in autodiff operations, with everything above the same.
+public final class RecurrentLayer<Cell: RecurrentCell>: RecurrentStack {
+    /// The cells by layer, then direction (forward, reverse).
+    public let cells: [[Cell]]
     /// Features per step of the input (I), hidden units per layer and direction (H), stacked
-    /// layers (L).
-    public let inputSize: Int, hiddenSize: Int, numLayers: Int
-    /// Whether each layer also runs right to left (D = 2), and whether it has b_ih and b_hh.
-    public let bidirectional: Bool, hasBias: Bool
+    /// layers (L), directions (D).
+    public let inputSize: Int, hiddenSize: Int, numLayers: Int, directions: Int
+    /// Whether input and output are (B, T, features) rather than (T, B, features).
+    public let batchFirst: Bool
     /// Dropout on the outputs of every layer but the last, in training mode.
     public let dropoutProbability: Float
-    public var isTraining = true
+    public var usesFusedKernels = true
+    /// Training mode (dropout between layers), set on the cells too.
+    public var isTraining = true {
+        didSet { for cell in cells.joined() { cell.isTraining = isTraining } }
+    }
     let random: RandomSource
-    /// Weights by layer, then direction.
-    public let weights: [[RecurrentWeights]]
-    public let directParameters: [(String, Parameter)]
 
-    /// D: 2 when bidirectional, else 1.
-    public var directions: Int { bidirectional ? 2 : 1 }
-
-    /// A stack of `kind` layers.
+    /// A stack of the cells `cell` makes.
     /// - Parameters:
-    ///   - kind: the cell: LSTM, GRU, or RNN with tanh or ReLU.
     ///   - inputSize: features per step of the input (I).
-    ///   - hiddenSize: hidden units per layer and direction (H).
     ///   - numLayers: stacked layers (L); each above the first reads the one below's output.
-    ///   - bias: whether the layers have b_ih and b_hh.
+    ///   - batchFirst: input and output (B, T, features) instead of (T, B, features).
     ///   - dropout: dropout on the outputs of every layer but the last, in training mode.
     ///   - bidirectional: whether each layer also runs right to left (D = 2), its output
     ///     concatenated with the forward one's.
-    ///   - forgetGateBias: LSTM only: the forget gate's starting bias (bias_ih's forget block is
-    ///     set to it and bias_hh's to 0, since the gate sees their sum), e.g. 1 so that a fresh
-    ///     LSTM remembers by default; random like the others when nil.
-    ///   - random: the source the weights are drawn from (uniform in ±1/sqrt(H), as PyTorch does).
+    ///   - random: the source of the dropout masks, and passed to `cell`.
+    ///   - cell: makes the cell of each layer and direction, in that order, from its input size
+    ///     (I, then D*H) and `random`; every cell has the first one's hidden size.
     public init(
-        _ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bidirectional: Bool = false,
-        bias: Bool = true, dropout: Float = 0, forgetGateBias: Float? = nil, random: RandomSource
+        inputSize: Int, numLayers: Int = 1, batchFirst: Bool = false, dropout: Float = 0,
+        bidirectional: Bool = false, random: RandomSource,
+        cell: (_ inputSize: Int, _ random: RandomSource) -> Cell
     ) {
-        precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0, "RecurrentLayer: sizes must be positive")
+        precondition(inputSize > 0 && numLayers > 0, "RecurrentLayer: sizes must be positive")
         precondition(dropout >= 0 && dropout < 1, "RecurrentLayer: dropout \(dropout) outside [0, 1)")
-        self.kind = kind
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        self.numLayers = numLayers
-        self.bidirectional = bidirectional
-        self.hasBias = bias
-        dropoutProbability = dropout
-        self.random = random
-        let G = kind.gateCount, H = hiddenSize, D = bidirectional ? 2 : 1
-        let bound = 1 / Float(H).squareRoot()
-        var weights: [[RecurrentWeights]] = []
-        var named: [(String, Parameter)] = []
+        let D = bidirectional ? 2 : 1
+        var cells: [[Cell]] = []
+        var hiddenSize = 0
         for l in 0..<numLayers {
-            var layer: [RecurrentWeights] = []
-            for d in 0..<D {
-                let suffix = "_l\(l)" + (d == 1 ? "_reverse" : "")
-                func make(_ name: String, _ shape: [Int]) -> Parameter {
-                    let p = Parameter(
-                        Tensor(uniform: shape, low: -bound, high: bound, generator: &random.generator),
-                        name: name + suffix)
-                    named.append((name + suffix, p))
-                    return p
-                }
-                let inSize = l == 0 ? inputSize : D * H
-                let wih = make("weight_ih", [G * H, inSize])
-                let whh = make("weight_hh", [G * H, H])
-                var bih: Parameter?, bhh: Parameter?
-                if bias {
-                    bih = make("bias_ih", [G * H])
-                    bhh = make("bias_hh", [G * H])
-                    if kind == .lstm, let f = forgetGateBias {
-                        let pi = bih!.value.mutablePointer, ph = bhh!.value.mutablePointer
-                        for j in H..<(2 * H) {
-                            pi[j] = f
-                            ph[j] = 0
-                        }
-                    }
-                }
-                layer.append(RecurrentWeights(weightIH: wih, weightHH: whh, biasIH: bih, biasHH: bhh))
+            var layer: [Cell] = []
+            for _ in 0..<D {
+                let size = l == 0 ? inputSize : D * hiddenSize
+                let made = cell(size, random)
+                if hiddenSize == 0 { hiddenSize = made.hiddenSize }
+                precondition(
+                    made.inputSize == size && made.hiddenSize == hiddenSize,
+                    "RecurrentLayer: layer \(l) got a cell (\(made.inputSize) -> \(made.hiddenSize)), "
+                        + "expected (\(size) -> \(hiddenSize))")
+                layer.append(made)
             }
-            weights.append(layer)
+            cells.append(layer)
         }
-        self.weights = weights
-        directParameters = named
+        precondition(hiddenSize > 0, "RecurrentLayer: hidden size must be positive")
+        self.cells = cells
+        (self.inputSize, self.hiddenSize, self.numLayers, directions) = (inputSize, hiddenSize, numLayers, D)
+        (self.batchFirst, dropoutProbability, self.random) = (batchFirst, dropout, random)
+        for (name, p) in namedParameters { p.name = name }
     }
 
-    /// The `state_dict` names and shapes of a layer with these sizes, without allocating it
-    /// (loaders check a file against them before building anything).
-    public static func parameterShapes(
-        _ kind: CellKind, inputSize: Int, hiddenSize: Int, numLayers: Int,
-        bidirectional: Bool = false, bias: Bool = true
-    ) -> [(String, [Int])] {
-        let G = kind.gateCount, H = hiddenSize, D = bidirectional ? 2 : 1
-        var shapes: [(String, [Int])] = []
-        for l in 0..<numLayers {
-            for d in 0..<D {
-                let suffix = "_l\(l)" + (d == 1 ? "_reverse" : "")
-                shapes.append(("weight_ih" + suffix, [G * H, l == 0 ? inputSize : D * H]))
-                shapes.append(("weight_hh" + suffix, [G * H, H]))
-                if bias {
-                    shapes.append(("bias_ih" + suffix, [G * H]))
-                    shapes.append(("bias_hh" + suffix, [G * H]))
-                }
-            }
+    /// The cells, named `l{k}` and `l{k}_reverse` (their parameters' suffixes).
+    public var children: [(String, any Module)] {
+        cells.enumerated().flatMap { l, layer in
+            layer.enumerated().map { d, cell in (cellChildName(layer: l, reverse: d == 1), cell as any Module) }
         }
-        return shapes
     }
+
+    /// `weight_ih` of child `l1_reverse` is `weight_ih_l1_reverse` (PyTorch's names), and
+    /// `norm_ih.weight` of child `l0` is `norm_ih_l0.weight`.
+    public func qualifiedName(_ name: String, inChild child: String) -> String {
+        cellParameterName(name, inChild: child)
+    }
+
+    public var cellName: String { cells[0][0].name }
+    public var stateNames: [String] { Cell.State.partNames }
 
     public var summaryName: String {
-        "\(kind.rawValue.uppercased())(\(inputSize)->\(hiddenSize), "
-            + "layers=\(numLayers)\(bidirectional ? ", bidirectional" : ""))"
+        "\(cellName.uppercased())(\(inputSize)->\(hiddenSize), layers=\(numLayers)"
+            + "\(directions == 2 ? ", bidirectional" : ""))"
     }
 
-    /// A zero state for a batch of `batch` sequences.
-    public func zeroState(batch: Int) -> RecurrentState {
-        let shape = [numLayers * directions, batch, hiddenSize]
-        return RecurrentState(
-            h: Variable(Tensor(zeros: shape)), c: kind.hasCellState ? Variable(Tensor(zeros: shape)) : nil)
+    public var fusedKernels: [[FusedKernels]]? {
+        guard usesFusedKernels else { return nil }
+        let fused = cells.map { $0.compactMap(\.fusedKernels) }
+        return fused.allSatisfy { $0.count == directions } ? fused : nil
     }
 
-    /// Runs the stack over input (T, B, I) from `state` (zero if nil); `lengths` (B values) for
-    /// variable-length batches. Returns the last layer's output (T, B, D*H) and the final state.
-    public func callAsFunction(_ input: Variable, state: RecurrentState? = nil, lengths: [Int]? = nil)
-        -> (output: Variable, state: RecurrentState)
-    {
+    /// A zero state for a batch of `batch` sequences: every part (L*D, B, H).
+    public func zeroState(batch: Int) -> Cell.State {
+        Cell.State(parts: stateNames.map { _ in Variable(Tensor(zeros: [numLayers * directions, batch, hiddenSize])) })
+    }
+
+    /// Runs the stack over input (T, B, I) (batch-first (B, T, I)) from `state` (zero if nil);
+    /// `lengths` (B values in 1...T) for variable-length batches, as PyTorch's packed sequences:
+    /// each sequence's output is zero past its length and its final state is the one at its own
+    /// last step. Returns the last layer's output (T, B, D*H) (batch-first (B, T, D*H)) and the
+    /// final state.
+    public func callAsFunction(_ input: Variable, state: Cell.State? = nil, lengths: [Int]? = nil) -> (
+        output: Variable, state: Cell.State
+    ) {
         precondition(
             input.value.rank == 3 && input.shape[2] == inputSize,
-            "\(summaryName): input \(input.shape) is not (T, B, \(inputSize))")
-        return run(steps: input.shape[0], batch: input.shape[1], state: state, lengths: lengths) { _ in .features(input)
-        }
+            "\(summaryName): input \(input.shape) is not (\(batchFirst ? "B, T" : "T, B"), \(inputSize))")
+        let x = batchFirst ? input.swappingFirstAxes() : input
+        let (output, final) = run(steps: x.shape[0], batch: x.shape[1], state: state, lengths: lengths, .features(x))
+        return (batchFirst ? output.swappingFirstAxes() : output, final)
     }
 
-    /// The same over embedded tokens: ids (T*B, time-major) looked up in `embedding` (V, I).
-    /// Equal to `self(embedding(ids), state:)`, computed as a lookup in E W_ih^T + b for the
-    /// first layer (see `RecurrentInput.tokens`): V rows projected instead of T*B.
+    /// The same over embedded tokens: ids (T*B time-major; with `batchFirst` B*T, batch-major)
+    /// looked up in `embedding` (V, I). Equal to `self(embedding(ids), state:)`; for cells with
+    /// fused kernels computed as a lookup in E W_ih^T + b for the first layer (see
+    /// `RecurrentInput.tokens`): V rows projected instead of T*B.
     public func callAsFunction(
-        tokens ids: [Int], steps: Int, batch: Int, embedding: Variable,
-        state: RecurrentState?, lengths: [Int]? = nil
-    ) -> (output: Variable, state: RecurrentState) {
+        tokens ids: [Int], steps: Int, batch: Int, embedding: Variable, state: Cell.State? = nil,
+        lengths: [Int]? = nil
+    ) -> (output: Variable, state: Cell.State) {
         precondition(
             embedding.value.rank == 2 && embedding.shape[1] == inputSize,
             "\(summaryName): embedding \(embedding.shape) is not (V, \(inputSize))")
-        return run(steps: steps, batch: batch, state: state, lengths: lengths) { w in
-            .tokens(
-                ids, steps: steps, batch: batch,
-                table: linear(embedding, weight: w.weightIH, bias: w.inputBias(for: cell)))
-        }
+        precondition(ids.count == steps * batch, "\(summaryName): \(ids.count) tokens for T=\(steps), B=\(batch)")
+        let timeMajor = batchFirst ? (0..<(steps * batch)).map { ids[($0 % batch) * steps + $0 / batch] } : ids
+        let (output, final) = run(
+            steps: steps, batch: batch, state: state, lengths: lengths, .tokens(timeMajor, embedding: embedding))
+        return (batchFirst ? output.swappingFirstAxes() : output, final)
     }
 
-    /// The stack, with the first layer's input for each direction from `firstInput`.
-    private func run(
-        steps T: Int, batch B: Int, state: RecurrentState?, lengths: [Int]?,
-        firstInput: (RecurrentWeights) -> RecurrentInput
+    public func forward(_ input: Variable, state: RecurrentState?, lengths: [Int]?) -> (
+        output: Variable, state: RecurrentState
+    ) {
+        let (output, final) = self(input, state: state.map(typed), lengths: lengths)
+        return (output, RecurrentState(final))
+    }
+
+    public func forward(
+        tokens ids: [Int], steps: Int, batch: Int, embedding: Variable, state: RecurrentState?, lengths: [Int]?
     ) -> (output: Variable, state: RecurrentState) {
+        let (output, final) = self(
+            tokens: ids, steps: steps, batch: batch, embedding: embedding, state: state.map(typed), lengths: lengths)
+        return (output, RecurrentState(final))
+    }
+
+    /// The typed state of erased `state`, whose parts must be the cell's.
+    private func typed(_ state: RecurrentState) -> Cell.State {
+        precondition(
+            state.parts.count == stateNames.count,
+            "\(summaryName): a state of \(state.parts.count) parts, expected \(stateNames.joined(separator: ", "))")
+        return Cell.State(parts: state.parts)
+    }
+
+    /// What the first layer reads.
+    private enum FirstInput {
+        /// Features (T, B, I).
+        case features(Variable)
+        /// Token ids (T*B, time-major) of the rows of an embedding (V, I).
+        case tokens([Int], embedding: Variable)
+    }
+
+    /// The stack over T steps of B sequences, the first layer reading `first`.
+    private func run(
+        steps T: Int, batch B: Int, state: Cell.State?, lengths: [Int]?, _ first: FirstInput
+    ) -> (output: Variable, state: Cell.State) {
         let H = hiddenSize, D = directions
         if let state {
-            precondition(
-                state.h.shape == [numLayers * D, B, H],
-                "\(summaryName): h0 \(state.h.shape), expected [\(numLayers * D), \(B), \(H)]")
-            precondition(
-                !kind.hasCellState || state.c?.shape == state.h.shape, "\(summaryName): c0 missing or misshapen")
+            for (name, part) in zip(stateNames, state.parts) {
+                precondition(
+                    part.shape == [numLayers * D, B, H],
+                    "\(summaryName): initial \(name) \(part.shape), expected [\(numLayers * D), \(B), \(H)]")
+            }
+        }
+        // The first layer's input as features, for cells without a token table (embedded once).
+        var embedded: Variable?
+        func firstFeatures() -> Variable {
+            switch first {
+            case .features(let input): return input
+            case .tokens(let ids, let table):
+                if embedded == nil { embedded = embedding(ids, shape: [T, B], weight: table) }
+                return embedded!
+            }
         }
         var x: Variable? = nil
-        var finalH: [Variable] = [], finalC: [Variable] = []
+        var finals = stateNames.map { _ in [Variable]() }
         for l in 0..<numLayers {
             if let input = x, isTraining && dropoutProbability > 0 {
                 x = dropout(input, probability: dropoutProbability, random: random)
@@ -198,19 +205,44 @@ public class RecurrentLayer: Module {
             var outputs: [Variable] = []
             for d in 0..<D {
                 let k = l * D + d
-                let h0 = state.map { $0.h.slice(k..<(k + 1)).reshaped([B, H]) }
-                let c0 = state?.c.map { $0.slice(k..<(k + 1)).reshaped([B, H]) }
-                let source = x.map { RecurrentInput.features($0) } ?? firstInput(weights[l][d])
-                let r = cell.sequence(
-                    source, weights: weights[l][d], h0: h0, c0: c0, reverse: d == 1, lengths: lengths)
-                outputs.append(r.output)
-                finalH.append(r.h.reshaped([1, B, H]))
-                if let c = r.c { finalC.append(c.reshaped([1, B, H])) }
+                let start = state?.parts.map { $0.slice(k..<(k + 1)).reshaped([B, H]) }
+                let output: Variable, last: [Variable]
+                if usesFusedKernels, let fused = cells[l][d].fusedKernels {
+                    let source: RecurrentInput
+                    switch (x, first) {
+                    case (let input?, _), (nil, .features(let input)): source = .features(input)
+                    case (nil, .tokens(let ids, let table)):
+                        let w = fused.weights
+                        source = .tokens(
+                            ids, steps: T, batch: B,
+                            table: linear(table, weight: w.weightIH, bias: w.inputBias(for: fused.kernels)))
+                    }
+                    let r = fused.kernels.sequence(
+                        source, weights: fused.weights, h0: start?[0], c0: start.flatMap { $0.count > 1 ? $0[1] : nil },
+                        reverse: d == 1, lengths: lengths)
+                    (output, last) = (r.output, [r.h] + (r.c.map { [$0] } ?? []))
+                } else {
+                    (output, last) = unroll(
+                        cells[l][d], x ?? firstFeatures(), from: start.map(Cell.State.init(parts:)), reverse: d == 1,
+                        lengths: lengths)
+                }
+                outputs.append(output)
+                for (p, part) in last.enumerated() { finals[p].append(part.reshaped([1, B, H])) }
             }
             x = D == 1 ? outputs[0] : concatenateLastAxis(outputs)
         }
-        let h = finalH.count == 1 ? finalH[0] : concatenate(finalH)
-        let c: Variable? = finalC.isEmpty ? nil : (finalC.count == 1 ? finalC[0] : concatenate(finalC))
-        return (x!, RecurrentState(h: h, c: c))
+        return (x!, Cell.State(parts: finals.map { $0.count == 1 ? $0[0] : concatenate($0) }))
     }
+}
+
+/// The name under which the cell of layer `layer` (and the reverse direction) is a child of its
+/// layer: `l1_reverse`.
+func cellChildName(layer: Int, reverse: Bool) -> String { "l\(layer)" + (reverse ? "_reverse" : "") }
+
+/// Parameter `name` of the layer's child cell `child` among the layer's parameters: the child's
+/// name appended to the first component, `weight_ih` -> `weight_ih_l1_reverse` (PyTorch's
+/// names), `norm_ih.weight` -> `norm_ih_l0.weight`.
+func cellParameterName(_ name: String, inChild child: String) -> String {
+    let dot = name.firstIndex(of: ".") ?? name.endIndex
+    return name[..<dot] + "_" + child + name[dot...]
 }

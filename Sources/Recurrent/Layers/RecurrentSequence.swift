@@ -1,9 +1,22 @@
 import CKernels
 import SeqTensor
 
+/// What the first GEMM of a recurrent layer-direction reads.
+public enum RecurrentInput {
+    /// Features (T, B, I), projected inside by W_ih with the biases.
+    case features(Variable)
+    /// Token ids (T*B, time-major) and a table (V, G*H) of their input projections: an embedding
+    /// E followed by W_ih is a lookup in E W_ih^T + b, built once per batch (V rows) instead of
+    /// projecting all T*B embedded tokens (and in backward no dW_ih and dX GEMMs over T*B rows:
+    /// the gate gradients are summed per token into the table's gradient). The table holds b_ih,
+    /// and for LSTM and RNN b_hh as well; the GRU keeps b_hh inside its n gate.
+    case tokens([Int], steps: Int, batch: Int, table: Variable)
+}
+
 /// One direction of one recurrent layer over a whole sequence, as a single autodiff operation.
 ///
-/// input (T, B, I) -> output (T, B, H), final h (B, H) and, for LSTM, final c (B, H).
+/// input (T, B, I) (or tokens through a projection table) -> output (T, B, H), final h (B, H)
+/// and, for cells with a cell state (`CellKernels.hasCellState`), final c (B, H).
 ///
 /// Forward: the input projections X W_ih^T + b (one GEMM for all T steps on OpenBLAS, step by
 /// step with the native GEMM; a table lookup for `.tokens`); then per step one GEMM adds
@@ -18,34 +31,8 @@ import SeqTensor
 ///
 /// Memory: gates T*B*G*H floats, states (T+1)*B*H (twice for LSTM), GRU also T*B*3H for the
 /// hidden projections; backward adds the same again for the gate gradients.
-public func recurrentSequence(
-    _ kind: CellKind, input: Variable, weights: RecurrentWeights,
-    h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil
-) -> (output: Variable, h: Variable, c: Variable?) {
-    recurrentSequence(kind, .features(input), weights: weights, h0: h0, c0: c0, reverse: reverse, lengths: lengths)
-}
-
-/// What the first GEMM of a recurrent layer-direction reads.
-public enum RecurrentInput {
-    /// Features (T, B, I), projected inside by W_ih with the biases.
-    case features(Variable)
-    /// Token ids (T*B, time-major) and a table (V, G*H) of their input projections: an embedding
-    /// E followed by W_ih is a lookup in E W_ih^T + b, built once per batch (V rows) instead of
-    /// projecting all T*B embedded tokens (and in backward no dW_ih and dX GEMMs over T*B rows:
-    /// the gate gradients are summed per token into the table's gradient). The table holds b_ih,
-    /// and for LSTM and RNN b_hh as well; the GRU keeps b_hh inside its n gate.
-    case tokens([Int], steps: Int, batch: Int, table: Variable)
-}
-
-/// `recurrentSequence` over features or over tokens through a projection table.
-public func recurrentSequence(
-    _ kind: CellKind, _ source: RecurrentInput, weights: RecurrentWeights,
-    h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil
-) -> (output: Variable, h: Variable, c: Variable?) {
-    kind.kernels.sequence(source, weights: weights, h0: h0, c0: c0, reverse: reverse, lengths: lengths)
-}
-
-/// `recurrentSequence` for any cell's kernels: a new cell type needs nothing here.
+///
+/// Generic over the cell's kernels: a new cell with fused kernels needs nothing here.
 public func recurrentSequence<Cell: CellKernels>(
     cell: Cell, _ source: RecurrentInput, weights: RecurrentWeights,
     h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil

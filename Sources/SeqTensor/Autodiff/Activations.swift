@@ -4,7 +4,7 @@ extension Variable {
     /// 1 / (1 + e^-x); backward dx = dy * y (1 - y).
     public func sigmoid() -> Variable {
         var y = Tensor(uninitialized: shape)
-        VectorMath.map(value.pointer, y.mutablePointer, count: value.count) { VectorMath.sigmoid($0) }
+        VectorMath.sigmoid(value.pointer, into: y.mutablePointer, count: value.count)
         let yv = y
         return Graph.output(y, inputs: [self]) { g in
             let d = self.gradPointer(), gp = g.pointer, yp = yv.pointer
@@ -15,7 +15,7 @@ extension Variable {
     /// tanh x; backward dx = dy (1 - y^2).
     public func tanh() -> Variable {
         var y = Tensor(uninitialized: shape)
-        VectorMath.map(value.pointer, y.mutablePointer, count: value.count) { VectorMath.tanh($0) }
+        VectorMath.tanh(value.pointer, into: y.mutablePointer, count: value.count)
         let yv = y
         return Graph.output(y, inputs: [self]) { g in
             let d = self.gradPointer(), gp = g.pointer, yp = yv.pointer

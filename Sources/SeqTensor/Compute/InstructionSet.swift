@@ -5,11 +5,14 @@ import Foundation
 /// runs: the one place that answers "which instruction set may I use". (Which GEMM runs is
 /// `GemmBackend`'s question.)
 ///
-/// - `portable`: Swift's SIMD kernels (8 lanes, compiled for the build's baseline) and OpenBLAS.
-/// - `avx2`: the C GEMM and GEMV of `CKernels` for AVX2 and FMA (a 6 x 16 micro-kernel), with
-///   the Swift gate kernels, which are 8 lanes wide already.
-/// - `avx512`: the C kernels of `CKernels` (GEMM with an 8 x 32 micro-kernel, GEMV, gate kernels
-///   with 16 lanes, which give the same bits as the Swift ones).
+/// - `portable`: Swift's SIMD kernels (8 lanes, compiled for the target's baseline: SSE2 on
+///   x86-64, where the package sets no compiler flags) and OpenBLAS.
+/// - `avx2`: the C kernels of `CKernels` for AVX2 and FMA: GEMM (a 6 x 16 micro-kernel), GEMV,
+///   and 8-lane gate kernels, activations and Adam.
+/// - `avx512`: the same with AVX-512: GEMM with an 8 x 32 micro-kernel, 16 lanes elsewhere.
+///
+/// The gate kernels, activations and Adam give the same bits on every path (their C twins perform
+/// the Swift kernels' operations in the same order).
 ///
 /// `SEQTOOL_ISA=portable|avx2|avx512` in the environment forces one, for testing and comparing
 /// paths; asking for one the CPU lacks, or one this build has no kernels for, is an error that

@@ -145,7 +145,7 @@ public enum Kernels {
         var mx = -Float.infinity
         for j in 0..<columns { mx = max(mx, xr[j]) }
         if mx == -.infinity { mx = 0 }
-        VectorMath.map(xr, scratch, count: columns) { VectorMath.exp($0 - mx) }
+        VectorMath.exp(xr, minus: mx, into: scratch, count: columns)
         var s: Float = 0
         for j in 0..<columns { s += scratch[j] }
         return (mx, s)

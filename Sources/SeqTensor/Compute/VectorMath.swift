@@ -1,7 +1,8 @@
 /// Vectorised float32 `exp`, `log`, `tanh` and `sigmoid` on SIMD vectors (generic over the
-/// width; used as `SIMD8<Float>` and `SIMD16<Float>`), accurate to a few ulps over the whole
-/// range, denormal results and ±inf/NaN included. The hot kernels call these, never
-/// `Foundation.exp` per element.
+/// width; used as `SIMD4<Float>`, `SIMD8<Float>` and `SIMD16<Float>`), accurate to a few ulps
+/// over the whole range, denormal results and ±inf/NaN included. The hot kernels call these,
+/// never `Foundation.exp` per element; with AVX2 or AVX-512 their C twins run instead
+/// (`CKernels/VectorMath.h`, the same bits).
 public enum VectorMath {
     // exp: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, ln2 split in two), exp(r) by its
     // degree-7 Taylor polynomial (truncation < 6e-9 relative), then 2^n applied as two
@@ -45,9 +46,9 @@ public enum VectorMath {
         (V.MaskStorage(repeating: 0x7f80_0000) &- unsafeBitCast(magnitude(x), to: V.MaskStorage.self)) &>> 31
     }
 
-    /// p * x + c as one fused multiply-add per lane.
+    /// p * x + c as one fused multiply-add per lane (one rounding; see `FusedMultiplyAdd`).
     @inlinable @inline(__always)
-    static func fma<V: SIMD>(_ p: V, _ x: V, _ c: V) -> V where V.Scalar == Float { c.addingProduct(p, x) }
+    static func fma<V: SIMD>(_ p: V, _ x: V, _ c: V) -> V where V.Scalar == Float { FusedMultiplyAdd.lanes(p, x, c) }
 
     /// e^x in every lane: x = n ln 2 + r, e^r by its Taylor polynomial of degree 7, 2^n set in
     /// the exponent bits (in two factors, so denormal results come out right); x is clamped to
@@ -151,14 +152,16 @@ public enum VectorMath {
         return select(signMask(x), e * s, s)
     }
 
+    // The scalar forms run four lanes, the narrowest vector (one SSE or NEON register): every lane
+    // gives the same bits, whatever the width.
     /// Scalar `exp` through the vector kernel (for code that needs one value at a time).
-    @inlinable public static func exp(_ x: Float) -> Float { exp(SIMD8<Float>(repeating: x))[0] }
+    @inlinable public static func exp(_ x: Float) -> Float { exp(SIMD4<Float>(repeating: x))[0] }
     /// Scalar `log` through the vector kernel.
-    @inlinable public static func log(_ x: Float) -> Float { log(SIMD8<Float>(repeating: x))[0] }
+    @inlinable public static func log(_ x: Float) -> Float { log(SIMD4<Float>(repeating: x))[0] }
     /// Scalar `tanh` through the vector kernel.
-    @inlinable public static func tanh(_ x: Float) -> Float { tanh(SIMD8<Float>(repeating: x))[0] }
+    @inlinable public static func tanh(_ x: Float) -> Float { tanh(SIMD4<Float>(repeating: x))[0] }
     /// Scalar `sigmoid` through the vector kernel.
-    @inlinable public static func sigmoid(_ x: Float) -> Float { sigmoid(SIMD8<Float>(repeating: x))[0] }
+    @inlinable public static func sigmoid(_ x: Float) -> Float { sigmoid(SIMD4<Float>(repeating: x))[0] }
 
     /// dst[i] = f(src[i]) for i < count, sixteen lanes at a time; the tail runs through a
     /// zero-padded vector so every element goes through the same kernel.

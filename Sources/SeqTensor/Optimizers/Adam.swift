@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam (Kingma & Ba) and AdamW (Loshchilov & Hutter) with PyTorch's exact arithmetic:
@@ -41,62 +42,77 @@ public final class Adam: Optimizer {
     public func step() {
         stepCount += 1
         let t = Double(stepCount)
-        let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
-        let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
-        let decay: Float = decoupledWeightDecay ? 1 - learningRate * weightDecay : 1
-        let l2: Float = decoupledWeightDecay ? 0 : weightDecay
+        let constants = st_adam_constants(
+            decay: decoupledWeightDecay ? 1 - learningRate * weightDecay : 1,
+            l2: decoupledWeightDecay ? 0 : weightDecay,
+            beta1: beta1, beta2: beta2, step_size: Float(Double(learningRate) / (1 - pow(Double(beta1), t))),
+            correction2_sqrt: Float((1 - pow(Double(beta2), t)).squareRoot()), epsilon: epsilon)
         // Resolve every buffer first (slots are created on first use), then update element
         // ranges on all threads: each element's update is independent of the others.
-        typealias Buffers = (
-            n: Int, g: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>,
-            m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, vmax: UnsafeMutablePointer<Float>?
-        )
-        var work: [Buffers] = []
+        var work: [Moments] = []
         for (i, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
             work.append(
-                (
-                    p.value.count, grad.pointer, p.value.mutablePointer,
-                    firstMoments.pointer(i, shape: p.shape), secondMoments.pointer(i, shape: p.shape),
-                    amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil
-                ))
+                Moments(
+                    count: p.value.count, grad: grad.pointer, weights: p.value.mutablePointer,
+                    first: firstMoments.pointer(i, shape: p.shape), second: secondMoments.pointer(i, shape: p.shape),
+                    maxSecond: amsgrad ? maxSecondMoments.pointer(i, shape: p.shape) : nil))
         }
-        let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
-        let total = work.reduce(0) { $0 + $1.n }
+        let total = work.reduce(0) { $0 + $1.count }
+        let isa = InstructionSet.current
         Parallel.forEach(Parallel.elementThreads(total), sharing: work) { work, part, parts in
-            for (n, gp, w, m, v, vmax) in work {
-                let range = Parallel.range(of: n, part: part, of: parts)
-                var j = range.lowerBound
-                if vmax == nil {
-                    // Sixteen lanes at a time, the same operations in the same order as below.
-                    while j + 16 <= range.upperBound {
-                        let wv = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD16<Float>.self) * decay
-                        let g = UnsafeRawPointer(gp + j).loadUnaligned(as: SIMD16<Float>.self) + l2 * wv
-                        var mv = UnsafeRawPointer(m + j).loadUnaligned(as: SIMD16<Float>.self)
-                        mv += (1 - beta1) * (g - mv)
-                        let vv =
-                            beta2 * UnsafeRawPointer(v + j).loadUnaligned(as: SIMD16<Float>.self) + (1 - beta2) * g * g
-                        let updated = wv - stepSize * mv / (vv.squareRoot() / correction2Sqrt + epsilon)
-                        UnsafeMutableRawPointer(m + j).storeBytes(of: mv, as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(v + j).storeBytes(of: vv, as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(w + j).storeBytes(of: updated, as: SIMD16<Float>.self)
-                        j += 16
-                    }
-                }
-                while j < range.upperBound {
-                    w[j] *= decay
-                    let g = gp[j] + l2 * w[j]
-                    m[j] += (1 - beta1) * (g - m[j])
-                    v[j] = beta2 * v[j] + (1 - beta2) * g * g
-                    var second = v[j]
-                    if let vmax {
-                        vmax[j] = max(vmax[j], v[j])
-                        second = vmax[j]
-                    }
-                    w[j] -= stepSize * m[j] / (second.squareRoot() / correction2Sqrt + epsilon)
-                    j += 1
-                }
+            for moments in work {
+                Self.update(moments, Parallel.range(of: moments.count, part: part, of: parts), constants, isa: isa)
             }
+        }
+    }
+
+    /// One parameter's buffers: its gradient, weights and moments (`count` floats each).
+    struct Moments {
+        let count: Int
+        let grad: UnsafePointer<Float>, weights: UnsafeMutablePointer<Float>
+        let first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>
+        let maxSecond: UnsafeMutablePointer<Float>?
+    }
+
+    /// The update of elements `range` of one parameter, with the C kernel of `isa` (8 or 16 lanes)
+    /// or, on the portable path and for AMSGrad, in Swift: the same operations in the same order.
+    static func update(_ moments: Moments, _ range: Range<Int>, _ k: st_adam_constants, isa: InstructionSet) {
+        let (gp, w, m, v, vmax) = (moments.grad, moments.weights, moments.first, moments.second, moments.maxSecond)
+        let (decay, l2, beta1, beta2, stepSize) = (k.decay, k.l2, k.beta1, k.beta2, k.step_size)
+        let (correction2Sqrt, epsilon) = (k.correction2_sqrt, k.epsilon)
+        var j = range.lowerBound
+        if vmax == nil && isa != .portable {
+            withUnsafePointer(to: k) { st_adam_update(isa.kernelCode, range.count, w + j, gp + j, m + j, v + j, $0) }
+            return
+        }
+        if vmax == nil {
+            // Sixteen lanes at a time, the same operations in the same order as below.
+            while j + 16 <= range.upperBound {
+                let wv = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD16<Float>.self) * decay
+                let g = UnsafeRawPointer(gp + j).loadUnaligned(as: SIMD16<Float>.self) + l2 * wv
+                var mv = UnsafeRawPointer(m + j).loadUnaligned(as: SIMD16<Float>.self)
+                mv += (1 - beta1) * (g - mv)
+                let vv = beta2 * UnsafeRawPointer(v + j).loadUnaligned(as: SIMD16<Float>.self) + (1 - beta2) * g * g
+                let updated = wv - stepSize * mv / (vv.squareRoot() / correction2Sqrt + epsilon)
+                UnsafeMutableRawPointer(m + j).storeBytes(of: mv, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(v + j).storeBytes(of: vv, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(w + j).storeBytes(of: updated, as: SIMD16<Float>.self)
+                j += 16
+            }
+        }
+        while j < range.upperBound {
+            w[j] *= decay
+            let g = gp[j] + l2 * w[j]
+            m[j] += (1 - beta1) * (g - m[j])
+            v[j] = beta2 * v[j] + (1 - beta2) * g * g
+            var second = v[j]
+            if let vmax {
+                vmax[j] = max(vmax[j], v[j])
+                second = vmax[j]
+            }
+            w[j] -= stepSize * m[j] / (second.squareRoot() / correction2Sqrt + epsilon)
+            j += 1
         }
     }
 

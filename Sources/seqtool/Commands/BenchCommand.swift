@@ -156,10 +156,9 @@ struct CharLMBench: ParsableCommand {
     static func trainingFlopsPerToken(cell: CellKind, hidden H: Int, layers: Int, embed E: Int, vocabulary V: Int)
         -> Int
     {
-        let G = cell.gateCount
-        var forward = 2 * H * V
-        for l in 0..<layers { forward += 2 * G * H * (l == 0 ? E : H) + 2 * G * H * H }
-        return 3 * forward
+        // Two FLOPs per weight of every matrix: the layers' W_ih and W_hh, and the head.
+        let matrices = cell.parameterShapes(inputSize: E, hiddenSize: H, numLayers: layers).filter { $0.1.count == 2 }
+        return 3 * (2 * H * V + matrices.reduce(0) { $0 + 2 * $1.1.reduce(1, *) })
     }
 }
 
@@ -197,7 +196,8 @@ struct LayerBench: ParsableCommand {
             }
         }
         let f = forward.sorted()[forward.count / 2], b = backward.sorted()[backward.count / 2]
-        let flops = Double(2 * cell.gateCount * hidden * (inputSize + hidden) * seq * batch)
+        let weights = cell.parameterShapes(inputSize: inputSize, hiddenSize: hidden).filter { $0.1.count == 2 }
+        let flops = Double(weights.reduce(0) { $0 + 2 * $1.1.reduce(1, *) } * seq * batch)
         print(
             String(
                 format: "%@ layer I=%d H=%d B=%d T=%d, %d thread(s): ", cell.name, inputSize, hidden, batch, seq,

@@ -18,7 +18,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
         abstract:
-            "Train a classifier of series: recurrent (lstm, gru, rnn, ...), fcn, resnet, lstm-fcn, mlp, cnn1d or cnn2d.",
+            "Train a classifier of series: recurrent (lstm, gru, rnn, ...), fcn, resnet, lstm-fcn, mlp, cnn1d, "
+            + "cnn2d or minirocket.",
         discussion: """
             --train and --test are .ts files of the UCR/UEA archives (any number of channels, series of \
             different lengths, class labels as strings) or CSV rows (one series per row, the label first \
@@ -26,6 +27,12 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             series. Recurrent models read every --subsample-th step (by default about 50 steps of the \
             longest series) and classify from the last state; fcn, resnet and lstm-fcn convolve every step; \
             mlp, cnn1d and cnn2d read series of one length as features, a signal or an image.
+
+            minirocket (Dempster et al. 2021: 84 fixed dilated kernels, proportions of positive values, a \
+            ridge classifier with its penalty chosen by leave-one-out) is fitted in closed form on the raw \
+            values of every training series, of any lengths and channels; the training flags below (--lr, \
+            --epochs, --batch, --val-split, ...) do not apply to it and are refused with it.
+              seqtool classify --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --model minirocket
 
             The regime, after the published FCN and ResNet runs (Fawaz et al. 2019), works from 30 series \
             to thousands: every training series trains (below 1000 series; from 1000 a tenth is held out to \
@@ -35,7 +42,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             (of the best validation accuracy with a validation split). The budget is in steps: up to 1500 \
             epochs, fewer where they would take more than 10,000 steps or an epoch is costly (at most about \
             6e12 multiply-adds, two minutes on two cores), but at least 10 epochs, so that 30 series train \
-            enough and 3000 in minutes; --epochs or --steps set it. --folds K chooses the epochs by K-fold cross-validation instead (K + 1 runs). \
+            enough and 3000 in minutes; --epochs or --steps set it. --folds K chooses the epochs by K-fold \
+            cross-validation instead (K + 1 runs). \
             --ensemble N trains N models from seeds --seed ... --seed + N - 1 and averages their class \
             probabilities (as InceptionTime), saved as one file that predict and info read.
               seqtool classify --train GunPoint_TRAIN.ts --test GunPoint_TEST.ts --model fcn
@@ -60,8 +68,9 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         name: .customLong("model"),
         help: ArgumentHelp(
             "The architecture: a recurrent cell (\(CellKind.all.map(\.name).joined(separator: ", "))), fcn, "
-                + "resnet, lstm-fcn, mlp, cnn1d or cnn2d. Over the four UCR/UEA sets of ../shared/data/timeseries LSTM-FCN "
-                + "did best (mean test accuracy 0.94; FCN 0.91, LSTM 0.83).", valueName: "model"))
+                + "resnet, lstm-fcn, mlp, cnn1d, cnn2d or minirocket. Over the four UCR/UEA sets of "
+                + "../shared/data/timeseries LSTM-FCN did best (mean test accuracy 0.94; FCN 0.91, LSTM 0.83).",
+            valueName: "model"))
     var model: ArchitectureName = ArchitectureName(name: "lstm-fcn")
     @Option(help: "Recurrent models and lstm-fcn: hidden units.") var hidden = 64
     @Option(help: "Recurrent models: stacked layers.") var layers = "1"
@@ -70,6 +79,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
     @Option(name: .customLong("mlp-hidden"), help: "mlp: hidden layer sizes, e.g. 500,125,50.")
     var mlpHidden = "128,64"
     @Option(help: "cnn2d: the image's size HxW, e.g. 8x8 (H*W steps).") var image: String?
+    @Option(help: "minirocket: features, rounded down to a multiple of 84 (default 10000, aeon's n_kernels).")
+    var features: Int?
     @Option(help: "Recurrent models: read every K-th step (default: about 50 steps of the longest series).")
     var subsample: Int?
     @OptionGroup var budget: BudgetFlags
@@ -125,12 +136,15 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         try require(test == nil || testSplit == nil, "--test", "and --test-split cannot both be given")
         try require(!checkpoints.resume || out != nil, "--resume", "needs --out (the run saved there)")
         let architecture = try architecture()
+        if architecture.isFitted { try refuseTrainingFlags(for: architecture) }
         try require(
             !bidirectional || architecture.name == CellKind(name: model.name)?.name, "--bidirectional",
             "works with the recurrent models (\(CellKind.all.map(\.name).joined(separator: ", ")))")
         try require(
             subsample == nil || architecture.isRecurrent, "--subsample", "works with recurrent models and lstm-fcn")
         try require(image == nil || model.name == "cnn2d", "--image", "works with --model cnn2d")
+        try require(features == nil || architecture.isFitted, "--features", "works with --model minirocket")
+        try require(features.map { $0 >= 84 && $0 <= 1 << 20 } ?? true, "--features", "must be in 84...1048576")
     }
 
     /// `--layers` as the older spelling of `--mlp-hidden` (a list, for mlp), or the stacked layers.
@@ -157,6 +171,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         case "fcn": return .fcn
         case "resnet": return .resnet
         case "lstm-fcn": return .lstmFCN(hidden: hidden)
+        case "minirocket": return .miniRocket(features: features ?? 10_000)
         default:
             guard let stacked = rnnLayers ?? Int(layers), stacked > 0 else {
                 throw CommandError("--layers must be a positive number of stacked layers")
@@ -178,6 +193,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         try overwrite.check(plot, flag: "--plot", isExpectedKind: isSVG)
         let architecture = try architecture()
         let (data, testSet) = try readSeries()
+        if architecture.isFitted { return try fit(architecture, data: data, testSet: testSet, group: group) }
         var members: [TrainedMember] = []
         for k in 0..<ensemble {
             members.append(
@@ -226,12 +242,14 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         }
     }
 
-    /// The report every model shares, after its training: accuracies, per-class accuracy and the
+    /// The report every model shares, after its training or fit: accuracies, per-class accuracy and the
     /// confusion matrix (of the test series, or of the training series without them); the model
     /// written with `save(path, extra metadata)` and the plot; the JSON summary, `summary` and the rest.
+    /// `trainAccuracy`, when the fit knows it already, spares predicting the training series again.
     func reportOutcome(
         _ classifier: any SeriesClassifier, data all: LabeledSeries, testSet: LabeledSeries?, seconds: Double,
-        summary: [String: Any], group: any ProcessGroup, save: (String, [String: String]) throws -> Void
+        summary: [String: Any], trainAccuracy known: Double? = nil, group: any ProcessGroup,
+        save: (String, [String: String]) throws -> Void
     ) {
         let names = classifier.classNames
         let reported = testSet ?? all, split = testSet == nil ? "train" : "test"
@@ -239,7 +257,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         let truth = classifier.classIndices(reported.labels ?? [])
         let report = ClassificationReport(predictions: predictions, labels: truth, classCount: names.count)
         // Without a test file the report is of the training series: their accuracy is computed once.
-        let trainAccuracy = testSet == nil ? report.accuracy : classifier.evaluate(on: all).accuracy
+        let trainAccuracy = known ?? (testSet == nil ? report.accuracy : classifier.evaluate(on: all).accuracy)
         print(
             String(format: "train accuracy %.4f", trainAccuracy)
                 + (testSet == nil ? "" : String(format: ", test accuracy %.4f", report.accuracy)))
@@ -274,7 +292,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         var summary = summary
         summary["train_accuracy"] = trainAccuracy
         summary["seconds"] = seconds
-        summary["model"] = model.name
+        summary["model"] = model.spelled
         summary["classes"] = names.count
         summary["train_rows"] = all.count
         if let testSet {

@@ -30,7 +30,7 @@ struct InfoCommand: ParsableCommand {
 
     /// A classifier: its architecture, classes, parameters and training summary.
     func describeClassifier(_ loaded: Classifier, _ metadata: [String: String]) throws {
-        let trainingKeys = ["steps", "epochs", "best_epoch", "train_accuracy"]
+        let trainingKeys = ["steps", "epochs", "best_epoch", "train_accuracy", "ridge_alpha"]
         let summary: [String: Any] = [
             "format": metadata["format"] ?? "", "model": loaded.architecture.name, "channels": loaded.channels,
             "classes": loaded.classNames, "params": loaded.parameterCount,

@@ -1,0 +1,26 @@
+// The vector kernels of one instruction set as a table, which VectorKernels.c's public functions
+// choose from by their `isa` argument. VectorKernelsAVX512.c and VectorKernelsAVX2.c each define
+// one, from the same generic code (VectorKernels.h).
+#ifndef SEQTOOL_CKERNELS_VECTOR_KERNEL_TABLE_H
+#define SEQTOOL_CKERNELS_VECTOR_KERNEL_TABLE_H
+
+#include "CKernels.h"
+
+typedef struct {
+    void (*lstm_forward)(float *gates, const float *c_prev, float *c, float *h, long rows, long hidden);
+    void (*lstm_backward)(const float *gates, const float *c, const float *c_prev, const float *dh,
+                          const float *dc, float *d_gates, float *dc_prev, long rows, long hidden);
+    void (*gru_forward)(float *gx, float *gh, const float *bias_hh, const float *h_prev, float *h, long rows,
+                        long hidden, int save_gates);
+    void (*gru_backward)(const float *gates, const float *gh, const float *h_prev, const float *dh,
+                         float *d_gates, float *d_gh, float *dh_prev, long rows, long hidden);
+    void (*tanh_map)(const float *x, float *y, long count);
+    void (*sigmoid_map)(const float *x, float *y, long count);
+    void (*exp_shifted_map)(const float *x, float shift, float *y, long count);
+    void (*adam_update)(long count, float *w, const float *grad, float *m, float *v, const st_adam_constants *k);
+} VectorKernels;
+
+extern const VectorKernels vector_kernels_avx512;
+extern const VectorKernels vector_kernels_avx2;
+
+#endif

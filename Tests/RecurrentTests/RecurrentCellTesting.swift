@@ -1,0 +1,52 @@
+import Parity
+import Recurrent
+import SeqTensor
+import XCTest
+
+/// The worst finite-difference error of BPTT through a layer of `kind` over two chunks with the
+/// state carried between them (not detached, so the gradient must flow from the second chunk back
+/// into the first): the input, the parameters and, with `carryState`, the initial state as leaves;
+/// stacked, in both directions, with lengths, through the fused kernels or the unrolled steps.
+func bpttError(
+    _ kind: CellKind, layers: Int = 1, bidirectional: Bool = false, lengths: [Int]? = nil, carryState: Bool = true,
+    fused: Bool = true, step: Float = 1e-2
+) -> GradientCheck.Report {
+    let T = 6, B = 3, I = 2, H = 5
+    let random = RandomSource(seed: 11)
+    let layer = kind.makeLayer(
+        inputSize: I, hiddenSize: H, numLayers: layers, bidirectional: bidirectional, random: random)
+    layer.isTraining = false
+    layer.usesFusedKernels = fused
+    let x = Parameter(Tensor(uniform: [T, B, I], low: -1, high: 1, generator: &random.generator))
+    let D = bidirectional ? 2 : 1
+    let initial = kind.stateNames.map { _ in
+        Parameter(Tensor(uniform: [layers * D, B, H], low: -0.5, high: 0.5, generator: &random.generator))
+    }
+    return GradientCheck.check([x] + layer.parameters + (carryState ? initial : []), step: step) {
+        let first = layer(x, state: carryState ? RecurrentState(parts: initial) : nil, lengths: lengths)
+        let second = layer(x, state: first.state, lengths: lengths)
+        var loss = GradientCheck.weightedSum(first.output, seed: 1) + GradientCheck.weightedSum(second.output, seed: 2)
+        for (k, part) in second.state.parts.enumerated() {
+            loss = loss + GradientCheck.weightedSum(part, seed: 3 + UInt64(k))
+        }
+        return loss
+    }
+}
+
+/// Fails unless `report` is within the finite-difference tolerance of these tests.
+func assertGradientsMatch(
+    _ report: GradientCheck.Report, _ what: String, file: StaticString = #filePath, line: UInt = #line
+) {
+    XCTAssertLessThan(
+        report.worstError, 2e-2,
+        "\(what): leaf \(report.worstLeaf)[\(report.worstElement)]: analytic \(report.analytic), numeric "
+            + "\(report.numeric)",
+        file: file, line: line)
+}
+
+extension CellKind {
+    /// The registered cells that have fused kernels (the others unroll their step).
+    static var fused: [CellKind] {
+        all.filter { $0.makeCell(inputSize: 1, hiddenSize: 1, random: RandomSource(seed: 0)).fusedKernels != nil }
+    }
+}
