@@ -83,7 +83,8 @@ let package = Package(
         .executableTarget(
             name: "seqtool",
             dependencies: [
-                "Parity", "LanguageModel", "Classification", "Framings", "Forecasting", "Training", "Datasets", "Recurrent",
+                "Parity", "LanguageModel", "Classification", "Framings", "Forecasting", "Training", "Datasets",
+                "Recurrent",
                 "Feedforward", "SeqTensor", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

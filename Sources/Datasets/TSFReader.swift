@@ -112,7 +112,8 @@ extension TimeSeriesSet {
                 let token = text.trimmingCharacters(in: .whitespaces)
                 if token == "?" {
                     guard allowsMissing != false else {
-                        throw fail("series \(seriesName), value \(k + 1) is missing (?) but the header says @missing false")
+                        throw fail(
+                            "series \(seriesName), value \(k + 1) is missing (?) but the header says @missing false")
                     }
                     values.append(.nan)
                     continue

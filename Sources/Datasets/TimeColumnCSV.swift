@@ -5,7 +5,9 @@ import SeqTensor
 /// `id,time,value`, or one series per row.
 extension TimeSeriesSet {
     /// The names of an id column that mark the long format (`id,time,value`).
-    static let idColumnNames: Set<String> = ["id", "unique_id", "series", "series_id", "series_name", "item_id", "name"]
+    static let idColumnNames: Set<String> = [
+        "id", "unique_id", "series", "series_id", "series_name", "item_id", "name",
+    ]
 
     /// Reads the CSV file at `path` in `layout` (`labelColumn`: where `rows` have a label, which
     /// is ignored). Time stamps must be one step apart (the step is the first two's: a month, a
@@ -43,7 +45,8 @@ extension TimeSeriesSet {
             let rows = try LabeledSeries(csvText: text, source: source, labelColumn: labelColumn)
             self.init(
                 series: rows.values.enumerated().map {
-                    TimeSeries(name: String($0.offset + 1), start: TimeStamp(value: 0, style: .number), values: $0.element)
+                    TimeSeries(
+                        name: String($0.offset + 1), start: TimeStamp(value: 0, style: .number), values: $0.element)
                 }, source: source)
         case .long: try self.init(long: lines, hasHeader: hasHeader, source: source)
         case .columns, .auto: try self.init(columns: lines, hasHeader: hasHeader, source: source)
@@ -147,9 +150,8 @@ extension TimeSeriesSet {
             guard previous.steps(to: time, frequency: axis.frequency, numberStep: axis.numberStep) == 1,
                 previous.style == time.style
             else {
-                throw fail(
-                    "time \(time) is not one step (\(axis.frequency?.name ?? "of \(axis.numberStep)")) after \(previous); "
-                        + "fill gaps with empty values")
+                let step = axis.frequency?.name ?? "of \(axis.numberStep)"
+                throw fail("time \(time) is not one step (\(step)) after \(previous); fill gaps with empty values")
             }
         } else {
             guard let step = step(from: previous, to: time) else {

@@ -45,7 +45,8 @@ public final class ForecastTask: TrainingTask {
         guard !eligible.isEmpty else {
             throw DataError(
                 file: "the training series",
-                problem: "none has the \(Self.minimumWindow + H) values a window and a horizon of \(H) need")
+                problem: "none has at least the \(Self.minimumWindow + H) values a window of \(Self.minimumWindow) and "
+                    + "a horizon of \(H) need")
         }
         (self.model, self.histories, self.phases, self.batch, self.randoms) = (model, histories, phases, batch, randoms)
     }
@@ -61,7 +62,8 @@ public final class ForecastTask: TrainingTask {
         for _ in 0..<batch {
             let s = eligible[randoms[k].generator.nextInt(below: eligible.count)]
             let series = histories[s]
-            let origin = Self.minimumWindow + randoms[k].generator.nextInt(below: series.count - H - Self.minimumWindow + 1)
+            let origins = series.count - H - Self.minimumWindow + 1
+            let origin = Self.minimumWindow + randoms[k].generator.nextInt(below: origins)
             let first = max(0, origin - c.window)
             windows.append(series[first..<origin])
             starts.append((phases[s] + first) % c.season)

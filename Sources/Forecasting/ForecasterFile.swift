@@ -39,7 +39,9 @@ extension GlobalForecaster {
         let m = file.metadata
         try requireFormat(m, format, kind: "a forecaster", path: path)
         func fail(_ problem: String) -> DataError { DataError(file: path, problem: problem) }
-        func integer(_ key: String, limit: Int) throws -> Int { try requireMetadataInt(m, key, limit: limit, path: path) }
+        func integer(_ key: String, limit: Int) throws -> Int {
+            try requireMetadataInt(m, key, limit: limit, path: path)
+        }
         guard let cell = m["cell"].flatMap({ CellKind(name: $0) }) else {
             throw fail("metadata cell \"\(m["cell"] ?? "")\" is not a recurrent cell")
         }
@@ -66,7 +68,9 @@ extension GlobalForecaster {
             members: try integer("members", limit: 1000))
         if let problem = configuration.problem { throw fail("metadata: \(problem)") }
         let c = configuration
-        guard c.outputs <= 1 << 24, c.hidden * c.outputs <= 1 << 28 else { throw fail("metadata: the model is too large") }
+        guard c.outputs <= 1 << 24, c.hidden * c.outputs <= 1 << 28 else {
+            throw fail("metadata: the model is too large")
+        }
         let member = ForecastNetwork.parameterShapes(
             cell: c.cell, features: c.features, hidden: c.hidden, layers: c.layers, outputs: c.outputs)
         try ModelFile.check(

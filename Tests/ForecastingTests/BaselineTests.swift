@@ -27,7 +27,8 @@ final class BaselineTests: XCTestCase {
         let scale = try XCTUnwrap(ForecastMetrics.maseScale(history: history, season: 1))
         XCTAssertEqual(scale, (2 + 1 + 4) / 3, accuracy: 1e-12)
         XCTAssertEqual(ForecastMetrics.maseScale(history: history, season: 2)!, (1 + 3) / 2, accuracy: 1e-12)
-        XCTAssertEqual(ForecastMetrics.mase(actual: actual, forecast: forecast, scale: scale), 0.5 / scale, accuracy: 1e-12)
+        XCTAssertEqual(
+            ForecastMetrics.mase(actual: actual, forecast: forecast, scale: scale), 0.5 / scale, accuracy: 1e-12)
         XCTAssertEqual(ForecastMetrics.smape(actual: actual, forecast: forecast), (200.0 / 11 + 0) / 2, accuracy: 1e-9)
         XCTAssertNil(ForecastMetrics.maseScale(history: [2, 2, 2], season: 1))
         let scores = ForecastScores(

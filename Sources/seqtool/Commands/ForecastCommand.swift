@@ -228,17 +228,23 @@ struct ForecastEvaluate: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         print("last \(horizon) values of \(data.count) series held out; MASE with season \(season):")
         print("forecaster          MASE    sMAPE        RMSE")
-        let rows = [("seqtool \(run.forecaster.configuration.cell.name)", scores)] + baselines.map {
-            ($0.baseline.rawValue.replacingOccurrences(of: "_", with: " "), $0.scores)
-        }
+        let rows =
+            [("seqtool \(run.forecaster.configuration.cell.name)", scores)]
+            + baselines.map {
+                ($0.baseline.rawValue.replacingOccurrences(of: "_", with: " "), $0.scores)
+            }
         for (name, s) in rows {
             print(
                 name.padding(toLength: 16, withPad: " ", startingAt: 0)
                     + String(format: "%8.3f %8.2f %11.4g", s.mase, s.smape, s.rmse))
         }
-        if let coverage { print(String(format: "80%% interval (10%%-90%% quantiles) covers %.1f%% of the values", coverage * 100)) }
+        if let coverage {
+            print(String(format: "80%% interval (10%%-90%% quantiles) covers %.1f%% of the values", coverage * 100))
+        }
         if scores.scaledSeries < data.count {
-            print("\(data.count - scores.scaledSeries) series with a constant history have no MASE scale and are left out")
+            print(
+                "\(data.count - scores.scaledSeries) series with a constant history have no MASE scale and are left out"
+            )
         }
         if let plot, let first = forecasts.first {
             let svg = forecastPlot(
@@ -254,7 +260,10 @@ struct ForecastEvaluate: ParsableCommand {
         ]
         summary["baselines"] = Dictionary(
             uniqueKeysWithValues: baselines.map {
-                ($0.baseline.rawValue, ["mase": $0.scores.mase, "smape": $0.scores.smape, "rmse": $0.scores.rmse] as [String: Any])
+                (
+                    $0.baseline.rawValue,
+                    ["mase": $0.scores.mase, "smape": $0.scores.smape, "rmse": $0.scores.rmse] as [String: Any]
+                )
             })
         if let coverage { summary["interval_coverage"] = coverage }
         output.emit(summary)
@@ -280,7 +289,9 @@ func forecastCSV(_ data: TimeSeriesSet, _ forecasts: [SeriesForecast], intervals
     var text = "series,time,forecast" + (intervals ? others.map { ",q\($0)" }.joined() : "") + "\n"
     for (k, f) in forecasts.enumerated() {
         let s = data.series[k], point = f.point
-        let name = s.name.contains(",") || s.name.contains("\"") ? "\"\(s.name.replacingOccurrences(of: "\"", with: "\"\""))\"" : s.name
+        let name =
+            s.name.contains(",") || s.name.contains("\"")
+            ? "\"\(s.name.replacingOccurrences(of: "\"", with: "\"\""))\"" : s.name
         for h in 0..<point.count {
             text += "\(name),\(data.time(series: k, step: s.values.count + h)),\(point[h])"
             if intervals { for q in others { text += ",\(f.quantile(q)![h])" } }

@@ -36,7 +36,8 @@ struct ForecastPredict: ParsableCommand {
         let text = forecastCSV(data, forecasts, intervals: intervals)
         if let csv {
             try reporting { try AtomicFile.write(text, to: csv) }
-            print("forecasts of \(data.count) series, \(forecaster.configuration.horizon) steps each, written to \(csv)")
+            print(
+                "forecasts of \(data.count) series, \(forecaster.configuration.horizon) steps each, written to \(csv)")
         } else {
             print(text, terminator: "")
         }
