@@ -9,10 +9,10 @@ import Training
 /// (the MASE, for the median). The step's loss is the members' mean: each member's gradient is
 /// its own loss's (1/N of it), so the members train independently, as N runs from N seeds would.
 public final class ForecastTask: TrainingTask {
-    /// `seqtool forecast`'s defaults: Adam at 3e-3 annealed to 0 by a cosine over 1000 steps, clip 1.
+    /// `seqtool forecast`'s defaults: Adam at 1e-2 annealed to 0 by a cosine over 1000 steps, clip 1.
     public static func defaultOptions(steps: Int = 1000) -> TrainingOptions {
         TrainingOptions(
-            schedule: LearningRateSchedule(base: 3e-3, decay: .cosine(totalSteps: steps, minimum: 0)), clip: 1,
+            schedule: LearningRateSchedule(base: 1e-2, decay: .cosine(totalSteps: steps, minimum: 0)), clip: 1,
             steps: steps)
     }
 

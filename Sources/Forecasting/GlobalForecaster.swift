@@ -24,12 +24,12 @@ public struct ForecasterConfiguration: Sendable, Equatable {
     /// Networks trained from different seeds, whose forecasts' median is the forecast.
     public var members: Int
 
-    /// `seqtool forecast`'s defaults for `horizon`: an LSTM of 64 units, a window of 8 horizons (at
-    /// least 3 seasons), the 10%, 50% and 90% quantiles, one member.
+    /// `seqtool forecast`'s defaults for `horizon`: an LSTM of 32 units, a window of 8 horizons (at
+    /// least 3 seasons), the 10%, 50% and 90% quantiles, an ensemble of 5 members.
     public init(
         horizon: Int, window: Int? = nil, season: Int = 1, frequency: Frequency? = nil, calendarSeason: Bool = false,
-        cell: CellKind = .lstm, hidden: Int = 64, layers: Int = 1, quantiles: [Float] = [0.1, 0.5, 0.9],
-        scaling: ScalingRule = .lastValueMeanStep, members: Int = 1
+        cell: CellKind = .lstm, hidden: Int = 32, layers: Int = 1, quantiles: [Float] = [0.1, 0.5, 0.9],
+        scaling: ScalingRule = .lastValueMeanStep, members: Int = 5
     ) {
         self.horizon = horizon
         self.window = window ?? Self.defaultWindow(horizon: horizon, season: season)

@@ -32,19 +32,19 @@ final class TimeSeriesSetTests: XCTestCase {
 
     func testTSFErrorsNameTheLineAndTheSeries() {
         let header = "@attribute series_name string\n@frequency monthly\n@missing false\n@equallength true\n@data\n"
-        expectError(["t.tsf", "line 6", "series s1", "value 2", "@missing false"]) {
+        expectError(["t.tsf:6:", "series s1", "value 2", "@missing false"]) {
             _ = try TimeSeriesSet(tsfText: header + "s1:1,?,3\n", source: "t.tsf")
         }
-        expectError(["line 7", "series s2", "@equallength"]) {
+        expectError(["t.tsf:7:", "series s2", "@equallength"]) {
             _ = try TimeSeriesSet(tsfText: header + "s1:1,2,3\ns2:1,2\n", source: "t.tsf")
         }
-        expectError(["line 6", "series s1", "\"x\""]) {
+        expectError(["t.tsf:6:", "series s1", "\"x\""]) {
             _ = try TimeSeriesSet(tsfText: header + "s1:1,x,3\n", source: "t.tsf")
         }
-        expectError(["line 6", "series 1", "attribute"]) {
+        expectError(["t.tsf:6:", "series 1", "attribute"]) {
             _ = try TimeSeriesSet(tsfText: header + "1,2,3\n", source: "t.tsf")
         }
-        expectError(["line 1", "@frequency"]) {
+        expectError(["t.tsf:1:", "@frequency"]) {
             _ = try TimeSeriesSet(tsfText: "@frequency fortnightly\n", source: "t.tsf")
         }
         expectError(["no @data"]) { _ = try TimeSeriesSet(tsfText: "@horizon 3\n", source: "t.tsf") }
@@ -75,13 +75,13 @@ final class TimeSeriesSetTests: XCTestCase {
     }
 
     func testCSVErrorsNameTheLineAndColumn() {
-        expectError(["m.csv", "line 3", "column 1", "not one step"]) {
-            _ = try TimeSeriesSet(csvText: "t,v\n2020-01,1\n2020-03,2\n", source: "m.csv")
+        expectError(["m.csv:4:1:", "not one step"]) {
+            _ = try TimeSeriesSet(csvText: "t,v\n2020-01,1\n2020-02,2\n2020-04,3\n", source: "m.csv")
         }
-        expectError(["line 2", "column 2", "\"abc\""]) {
+        expectError(["m.csv:2:2:", "\"abc\""]) {
             _ = try TimeSeriesSet(csvText: "t,v\n2020-01,abc\n", source: "m.csv")
         }
-        expectError(["line 2", "column 1", "time stamp"]) {
+        expectError(["m.csv:2:1:", "time stamp"]) {
             _ = try TimeSeriesSet(csvText: "t,v\nmonday,1\n", source: "m.csv", layout: .columns)
         }
         expectError(["series v", "no values"]) { _ = try TimeSeriesSet(csvText: "t,v\n2020-01,?\n", source: "m.csv") }

@@ -81,7 +81,7 @@ final class ForecastCommandTests: XCTestCase {
     func testBadInputFailsWithOneErrorNamingIt() throws {
         try "t,v\n2020-01,1\n2020-02,x\n".write(toFile: runner.path("bad.csv"), atomically: true, encoding: .utf8)
         try runner.expectFailure(
-            ["forecast", "evaluate", "--train", "bad.csv", "--horizon", "1"], mentioning: "line 3")
+            ["forecast", "evaluate", "--train", "bad.csv", "--horizon", "1"], mentioning: "bad.csv:3:2:")
         try "@frequency yearly\n@data\n".write(toFile: runner.path("bad.tsf"), atomically: true, encoding: .utf8)
         try runner.expectFailure(
             ["forecast", "train", "--train", "bad.tsf", "--out", "m.safetensors"], mentioning: "bad.tsf")

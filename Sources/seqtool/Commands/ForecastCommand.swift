@@ -54,6 +54,9 @@ extension SeriesLayout: ExpressibleByArgument {}
 
 /// The flags of the forecaster and its training, shared by `forecast train` and `evaluate`.
 struct ForecasterFlags: ParsableArguments {
+    /// The library's defaults, which are the flags'.
+    static let library = ForecasterConfiguration(horizon: 1)
+
     @Option(help: "Steps to forecast (default: the .tsf file's @horizon, else by the frequency as Monash does).")
     var horizon: Int?
     @Option(
@@ -62,13 +65,13 @@ struct ForecasterFlags: ParsableArguments {
                 + "the model's seasonal inputs (default 1: none; seasonal inputs still follow a monthly, "
                 + "quarterly, weekly, daily or hourly calendar)."))
     var season: Int?
-    @Option(help: "Recurrent cell.") var cell: CellKind = .lstm
-    @Option(help: "Hidden units.") var hidden = 64
-    @Option(help: "Stacked recurrent layers.") var layers = 1
+    @Option(help: "Recurrent cell.") var cell: CellKind = Self.library.cell
+    @Option(help: "Hidden units.") var hidden = Self.library.hidden
+    @Option(help: "Stacked recurrent layers.") var layers = Self.library.layers
     @Option(help: "The most values of a series the model reads (default: 8 horizons, at least 3 seasons).")
     var window: Int?
     @Option(help: "Train N networks from seeds S, S+1, ...; forecast the median of theirs.")
-    var ensemble = 5
+    var ensemble = Self.library.members
     @Option(help: "Windows per network and step.") var batch = ForecastTask.defaultBatch
     @Option(help: "Training steps.") var steps = ForecastDefaults.options.steps
     @OptionGroup var optimization: OptimizerFlags<ForecastDefaults>
