@@ -53,18 +53,24 @@ extension TimeSeriesSet {
         }
     }
 
-    /// A time column, then one column per series.
+    /// A time column, then one column per series. A first column without a name (`""`,
+    /// `Unnamed: 0`: a row index that pandas wrote) before a column of time stamps is skipped.
     init(columns lines: [(number: Int, text: Substring)], hasHeader: Bool, source: String) throws {
         let header = hasHeader ? csvFields(lines[0].text) : nil
         let rows = hasHeader ? Array(lines.dropFirst()) : lines
         guard let firstRow = rows.first else { throw DataError(file: source, problem: "holds no data rows") }
-        let width = header?.count ?? csvFields(firstRow.text).count
+        let sample = csvFields(firstRow.text)
+        let skip =
+            header.map { $0[0].isEmpty || $0[0].hasPrefix("Unnamed") } == true && sample.count > 2
+                && TimeStamp(sample[1]) != nil && Int(sample[0]) != nil ? 1 : 0
+        func csvFields(_ line: Substring) -> [String] { Array(Datasets.csvFields(line).dropFirst(skip)) }
+        let width = header.map { $0.count - skip } ?? csvFields(firstRow.text).count
         guard width >= 2 else {
             throw DataError(
                 file: source, line: lines[0].number,
                 problem: "has \(width) column; expected a time column and at least one column of values")
         }
-        var names = (1..<width).map { header?[$0] ?? "value \($0)" }
+        var names = (1..<width).map { header?[$0 + skip] ?? "value \($0)" }
         for k in names.indices where names[k].isEmpty { names[k] = "value \(k + 1)" }
         var times: [TimeStamp] = []
         var columns = [[Float]](repeating: [], count: width - 1)
@@ -78,19 +84,19 @@ extension TimeSeriesSet {
             guard let time = TimeStamp(fields[0]) else {
                 throw fail(
                     "time \"\(fields[0])\" is not a time stamp (a whole number, yyyy-MM, yyyy-MM-dd or yyyy-MM-dd "
-                        + "HH:mm:ss)", column: 1)
+                        + "HH:mm:ss)", column: 1 + skip)
             }
             if let previous = times.last {
-                try Self.checkStep(from: previous, to: time, axis: &axis) { fail($0, column: 1) }
+                try Self.checkStep(from: previous, to: time, axis: &axis) { fail($0, column: 1 + skip) }
             }
             times.append(time)
-            for k in 1..<width { columns[k - 1].append(try Self.value(fields[k]) { fail($0, column: k + 1) }) }
+            for k in 1..<width { columns[k - 1].append(try Self.value(fields[k]) { fail($0, column: k + 1 + skip) }) }
         }
         var series: [TimeSeries] = []
         for (k, column) in columns.enumerated() {
             // A series starts at its first value and ends at its last.
             guard let start = column.firstIndex(where: { !$0.isNaN }), let end = column.lastIndex(where: { !$0.isNaN })
-            else { throw DataError(file: source, column: k + 2, problem: "series \(names[k]) has no values") }
+            else { throw DataError(file: source, column: k + 2 + skip, problem: "series \(names[k]) has no values") }
             series.append(TimeSeries(name: names[k], start: times[start], values: Array(column[start...end])))
         }
         self.init(
@@ -168,6 +174,8 @@ extension TimeSeriesSet {
         case .yearMonth: Frequency(.month)
         case .date: Frequency(.day)
         case .dateTime: Frequency(.hour)
+        case .yearMonthName: Frequency(.month)
+        case .yearQuarter: Frequency(.quarter)
         }
     }
 }

@@ -114,7 +114,8 @@ extension TimeSeriesSet {
         let (ya, ma, da) = TimeStamp.civil(days: floorDivide(a.value, day))
         let (yb, mb, db) = TimeStamp.civil(days: floorDivide(b.value, day))
         let months = (yb - ya) * 12 + (mb - ma)
-        if da == db && a.value % day == b.value % day && months > 0 {
+        let monthEnds = da == TimeStamp.daysIn(month: ma, year: ya) && db == TimeStamp.daysIn(month: mb, year: yb)
+        if (da == db || monthEnds) && a.value % day == b.value % day && months > 0 {
             let frequency =
                 months % 12 == 0
                 ? Frequency(.year, count: months / 12)

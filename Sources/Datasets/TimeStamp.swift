@@ -108,8 +108,15 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
         /// `yyyy-MM-dd HH:mm:ss` and its variants: `between` the date and the time (" " or "T"),
         /// the time's `separator` (":", or "-" as the Monash archive writes it), and whether the
         /// seconds are written.
-        case dateTime(separator: Character, between: Character, timeSeparator: Character, seconds: Bool)
+        case dateTime(separator: Character, between: Character, timeSeparator: Character, seconds: Bool, zone: String)
+        /// `yyyy Mon` (`1991 Jul`: the month's English abbreviation), with `separator` between.
+        case yearMonthName(separator: String)
+        /// `yyyy Qn` (`1970 Q1`, `1970Q1`, `1970-Q1`), with `separator` between.
+        case yearQuarter(separator: String)
     }
+
+    /// The months' English abbreviations.
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// The step number (`.number`), or the seconds since 1970-01-01 00:00:00 (calendar styles).
     public let value: Int
@@ -123,13 +130,32 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
     public var isCalendar: Bool { style != .number }
 
     /// Parses `text`: a whole number, `yyyy-MM`, `yyyy-MM-dd`, `yyyy-MM-dd HH:mm[:ss]` (also with
-    /// `T` between date and time, `/` in the date, or `-` in the time); nil for anything else.
+    /// `T` between date and time, `/` in the date, `-` in the time, a zone `Z` or `+hh:mm` after
+    /// it, kept as written), `yyyy Mon` or `yyyy Qn`; nil for anything else.
     public init?(_ text: String) {
-        let s = text.trimmingCharacters(in: .whitespaces)
+        var s = text.trimmingCharacters(in: .whitespaces)
         if let n = Int(s), abs(n) < 1 << 53 {
             self.init(value: n, style: .number)
             return
         }
+        if let named = Self.named(s) {
+            self = named
+            return
+        }
+        // A zone after the time: "Z", "+00:00", "-0530".
+        var zone = ""
+        if s.count > 10, s.hasSuffix("Z") {
+            zone = "Z"
+        } else if s.contains(":"), let sign = s.lastIndex(where: { $0 == "+" || $0 == "-" }),
+            s.distance(from: s.startIndex, to: sign) >= 13
+        {
+            let offset = s[s.index(after: sign)...], digits = offset.filter(\.isNumber).count
+            let colon = offset.count == 5 && offset.dropFirst(2).first == ":"
+            if digits == offset.count && (digits == 2 || digits == 4) || colon && digits == 4 {
+                zone = String(s[sign...])
+            }
+        }
+        s = String(s.dropLast(zone.count))
         let between: Character? = s.contains("T") ? "T" : (s.contains(" ") ? " " : nil)
         let halves = between.map { s.split(separator: $0, maxSplits: 1).map(String.init) } ?? [s]
         guard let datePart = halves.first, halves.count <= 2 else { return nil }
@@ -159,7 +185,27 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
         self.init(
             value: seconds,
             style: .dateTime(
-                separator: dateSeparator, between: between!, timeSeparator: timeSeparator, seconds: time.count == 3))
+                separator: dateSeparator, between: between!, timeSeparator: timeSeparator, seconds: time.count == 3,
+                zone: zone))
+    }
+
+    /// `yyyy Mon` or `yyyy Qn` (the separator a space, a dash or nothing).
+    static func named(_ s: String) -> TimeStamp? {
+        guard s.count >= 6, s.count <= 9, let year = Int(s.prefix(4)), s.prefix(4).allSatisfy(\.isNumber) else {
+            return nil
+        }
+        let rest = s.dropFirst(4)
+        let separator = String(rest.prefix { $0 == " " || $0 == "-" })
+        let name = rest.dropFirst(separator.count)
+        if let month = monthNames.firstIndex(where: { $0.lowercased() == name.lowercased() }) {
+            return TimeStamp(
+                value: days(year: year, month: month + 1, day: 1) * 86_400, style: .yearMonthName(separator: separator))
+        }
+        if name.count == 2, name.first == "Q" || name.first == "q", let q = Int(name.dropFirst()), q >= 1, q <= 4 {
+            return TimeStamp(
+                value: days(year: year, month: 3 * q - 2, day: 1) * 86_400, style: .yearQuarter(separator: separator))
+        }
+        return nil
     }
 
     /// The time stamp as its style writes it.
@@ -174,17 +220,19 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
         case .number: return String(value)
         case .yearMonth(let separator): return "\(four(year))\(separator)\(two(month))"
         case .date(let separator): return "\(four(year))\(separator)\(two(month))\(separator)\(two(day))"
-        case .dateTime(let separator, let between, let timeSeparator, let seconds):
+        case .dateTime(let separator, let between, let timeSeparator, let seconds, let zone):
             let time =
                 two(second / 3600) + "\(timeSeparator)" + two(second / 60 % 60)
                 + (seconds ? "\(timeSeparator)" + two(second % 60) : "")
-            return "\(four(year))\(separator)\(two(month))\(separator)\(two(day))\(between)\(time)"
+            return "\(four(year))\(separator)\(two(month))\(separator)\(two(day))\(between)\(time)\(zone)"
+        case .yearMonthName(let separator): return "\(four(year))\(separator)\(Self.monthNames[month - 1])"
+        case .yearQuarter(let separator): return "\(four(year))\(separator)Q\((month - 1) / 3 + 1)"
         }
     }
 
     /// The time stamp `steps` steps of `frequency` later (earlier when negative): months are
     /// added on the calendar (the day of the month kept, or the month's last day where it is
-    /// shorter), shorter units as seconds. A step number moves by `steps * numberStep`.
+    /// shorter or the day was its month's last), shorter units as seconds. A step number moves by `steps * numberStep`.
     public func advanced(by steps: Int, frequency: Frequency?, numberStep: Int = 1) -> TimeStamp {
         guard isCalendar, let frequency else { return TimeStamp(value: value + steps * numberStep, style: style) }
         if !frequency.unit.isMonthly {
@@ -194,7 +242,11 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
         let (year, month, day) = Self.civil(days: dayNumber)
         let months = year * 12 + (month - 1) + steps * frequency.count * frequency.unit.size
         let (newYear, newMonth) = (floorDivide(months, 12), months - floorDivide(months, 12) * 12 + 1)
-        let newDay = min(day, Self.daysIn(month: newMonth, year: newYear))
+        // A month's last day moves to the last day of the new month (month-end dates stay month ends).
+        let isMonthEnd = day == Self.daysIn(month: month, year: year)
+        let newDay =
+            isMonthEnd
+            ? Self.daysIn(month: newMonth, year: newYear) : min(day, Self.daysIn(month: newMonth, year: newYear))
         return TimeStamp(value: Self.days(year: newYear, month: newMonth, day: newDay) * 86_400 + second, style: style)
     }
 

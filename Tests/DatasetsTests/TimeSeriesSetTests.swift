@@ -91,6 +91,11 @@ final class TimeSeriesSetTests: XCTestCase {
         let monthly = Frequency(.month)
         XCTAssertEqual(TimeStamp("2020-01-31")!.advanced(by: 1, frequency: monthly).description, "2020-02-29")
         XCTAssertEqual(TimeStamp("1999-12")!.advanced(by: 1, frequency: monthly).description, "2000-01")
+        // Month-end dates stay month ends, and read as monthly data.
+        XCTAssertEqual(TimeStamp("2019-02-28")!.advanced(by: 1, frequency: monthly).description, "2019-03-31")
+        let ends = try TimeSeriesSet(csvText: "t,v\n2020-01-31,1\n2020-02-29,2\n2020-03-31,3\n", source: "e.csv")
+        XCTAssertEqual(ends.frequency, monthly)
+        XCTAssertEqual(ends.time(series: 0, step: 3).description, "2020-04-30")
         XCTAssertEqual(TimeStamp("2020-02-28")!.advanced(by: 2, frequency: Frequency(.day)).description, "2020-03-01")
         XCTAssertEqual(
             TimeStamp("2021-12-31T23:30:00")!.advanced(by: 1, frequency: Frequency(name: "half_hourly")).description,
@@ -102,6 +107,15 @@ final class TimeSeriesSetTests: XCTestCase {
         // 2024-01-01 was a Monday: day 0 of the week.
         XCTAssertEqual(TimeStamp("2024-01-01")!.phase(period: 7, frequency: Frequency(.day)), 0)
         XCTAssertEqual(TimeStamp("1949-03")!.phase(period: 12, frequency: monthly), 2)
+        // Month names, quarters and zones, written back as they were read.
+        XCTAssertEqual(TimeStamp("1991 Jul")!.advanced(by: 6, frequency: monthly).description, "1992 Jan")
+        XCTAssertEqual(TimeStamp("1970 Q4")!.advanced(by: 1, frequency: Frequency(.quarter)).description, "1971 Q1")
+        XCTAssertEqual(TimeStamp("1970Q2")!.description, "1970Q2")
+        XCTAssertEqual(
+            TimeStamp("2021-05-01 23:30:00+00:00")!.advanced(by: 1, frequency: Frequency(.minute, count: 30))
+                .description, "2021-05-02 00:00:00+00:00")
+        XCTAssertEqual(TimeStamp("2021-05-01T10:00Z")!.description, "2021-05-01T10:00Z")
+        XCTAssertEqual(TimeStamp("1972-01-01 00-00-00")!.description, "1972-01-01 00-00-00")
         XCTAssertNil(TimeStamp("2020-13"))
         XCTAssertNil(TimeStamp("2019-02-29"))
     }

@@ -112,9 +112,8 @@ final class ForecasterTests: XCTestCase {
     func testLearnsSeasonalSeriesBetterThanSeasonalNaive() throws {
         let data = seasonalSeries(count: 20, length: 72, seed: 7)
         let evaluation = try ForecastEvaluation(series: data, horizon: 12, season: 12)
-        let run = try ForecastTraining(
-            series: evaluation.histories, configuration: ForecasterConfiguration(horizon: 12, window: 36, season: 12, members: 1),
-            seed: 1)
+        let configuration = ForecasterConfiguration(horizon: 12, window: 36, season: 12, members: 1)
+        let run = try ForecastTraining(series: evaluation.histories, configuration: configuration, seed: 1)
         XCTAssertTrue(run.forecaster.configuration.calendarSeason)
         try run.session.run()
         let model = evaluation.scores(run.forecast().map(\.point))
