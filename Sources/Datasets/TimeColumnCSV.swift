@@ -30,7 +30,7 @@ extension TimeSeriesSet {
         if layout == .auto {
             if !hasHeader {
                 chosen = .rows
-            } else if firstFields.count == 3, Self.idColumnNames.contains(firstFields[0].lowercased()) {
+            } else if firstFields.count == 3, Self.idColumnNames.contains(Self.unquoted(firstFields[0]).lowercased()) {
                 chosen = .long
             } else if let row = lines.dropFirst().first.map({ csvFields($0.text) }), row.count == 3,
                 TimeStamp(row[0]) == nil, TimeStamp(row[1]) != nil
@@ -63,20 +63,20 @@ extension TimeSeriesSet {
         let skip =
             header.map { $0[0].isEmpty || $0[0].hasPrefix("Unnamed") } == true && sample.count > 2
                 && TimeStamp(sample[1]) != nil && Int(sample[0]) != nil ? 1 : 0
-        func csvFields(_ line: Substring) -> [String] { Array(Datasets.csvFields(line).dropFirst(skip)) }
-        let width = header.map { $0.count - skip } ?? csvFields(firstRow.text).count
+        func row(_ line: Substring) -> [String] { Array(csvFields(line).dropFirst(skip)) }
+        let width = header.map { $0.count - skip } ?? row(firstRow.text).count
         guard width >= 2 else {
             throw DataError(
                 file: source, line: lines[0].number,
                 problem: "has \(width) column; expected a time column and at least one column of values")
         }
-        var names = (1..<width).map { header?[$0 + skip] ?? "value \($0)" }
+        var names = (1..<width).map { k in header.map { Self.unquoted($0[k + skip]) } ?? "value \(k)" }
         for k in names.indices where names[k].isEmpty { names[k] = "value \(k + 1)" }
         var times: [TimeStamp] = []
         var columns = [[Float]](repeating: [], count: width - 1)
         var axis: (frequency: Frequency?, numberStep: Int)? = nil
         for (lineNumber, line) in rows {
-            let fields = csvFields(line)
+            let fields = row(line)
             func fail(_ problem: String, column: Int? = nil) -> DataError {
                 DataError(file: source, line: lineNumber, column: column, problem: problem)
             }
@@ -117,8 +117,9 @@ extension TimeSeriesSet {
                 throw fail("time \"\(fields[1])\" is not a time stamp", column: 2)
             }
             let value = try Self.value(fields[2]) { fail($0, column: 3) }
-            if rows[fields[0]] == nil { order.append(fields[0]) }
-            rows[fields[0], default: []].append((time, value, lineNumber))
+            let id = Self.unquoted(fields[0])
+            if rows[id] == nil { order.append(id) }
+            rows[id, default: []].append((time, value, lineNumber))
         }
         guard !order.isEmpty else { throw DataError(file: source, problem: "holds no data rows") }
         var axis: (frequency: Frequency?, numberStep: Int)? = nil
@@ -138,6 +139,12 @@ extension TimeSeriesSet {
         self.init(
             series: series, frequency: axis?.frequency ?? Self.defaultFrequency(series[0].start),
             numberStep: axis?.numberStep ?? 1, source: source)
+    }
+
+    /// A name as CSV quotes it (`"TOTEMP"`, `"a ""b"""`), without the quotes.
+    static func unquoted(_ field: String) -> String {
+        guard field.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") else { return field }
+        return String(field.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
     }
 
     /// A value field: a finite number, or missing (NaN) when empty, `?`, `NA` or `NaN`.

@@ -70,6 +70,12 @@ final class TimeSeriesSetTests: XCTestCase {
         let rows = try TimeSeriesSet(csvText: "0,1,2,3\n1,4,5,6\n", source: "r.csv", labelColumn: .first)
         XCTAssertEqual(rows.series.map(\.values), [[1, 2, 3], [4, 5, 6]])
         XCTAssertEqual(rows.time(series: 0, step: 3).description, "3")
+        // A pandas row index before the time column is skipped; quoted names lose their quotes.
+        let indexed = try TimeSeriesSet(
+            csvText: ",Quarter,\"Income\"\n0,1970 Q1,0.5\n1,1970 Q2,0.7\n", source: "q.csv")
+        XCTAssertEqual(indexed.series.map(\.name), ["Income"])
+        XCTAssertEqual(indexed.frequency, Frequency(.quarter))
+        XCTAssertEqual(indexed.time(series: 0, step: 2).description, "1970 Q3")
         let years = try TimeSeriesSet(csvText: "Year,Count\n1821,5\n1822,7\n", source: "y.csv")
         XCTAssertEqual(years.time(series: 0, step: 2).description, "1823")
     }
