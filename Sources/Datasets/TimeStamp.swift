@@ -234,7 +234,8 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
     /// added on the calendar (the day of the month kept, or the month's last day where it is
     /// shorter or the day was its month's last), shorter units as seconds. A step number moves by `steps * numberStep`.
     public func advanced(by steps: Int, frequency: Frequency?, numberStep: Int = 1) -> TimeStamp {
-        guard isCalendar, let frequency else { return TimeStamp(value: value + steps * numberStep, style: style) }
+        // Step numbers are a file's own; their arithmetic wraps rather than trapping on absurd ones.
+        guard isCalendar, let frequency else { return TimeStamp(value: value &+ steps &* numberStep, style: style) }
         if !frequency.unit.isMonthly {
             return TimeStamp(value: value + steps * frequency.count * frequency.unit.size, style: style)
         }
@@ -254,8 +255,8 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
     /// else nil. Step numbers count `numberStep`s.
     public func steps(to later: TimeStamp, frequency: Frequency?, numberStep: Int = 1) -> Int? {
         guard isCalendar, let frequency else {
-            let d = later.value - value
-            return numberStep != 0 && d % numberStep == 0 ? d / numberStep : nil
+            let d = later.value &- value
+            return numberStep > 0 && d % numberStep == 0 ? d / numberStep : nil
         }
         if !frequency.unit.isMonthly {
             let size = frequency.count * frequency.unit.size, d = later.value - value
