@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "LanguageModel", targets: ["LanguageModel"]),
         .library(name: "Classification", targets: ["Classification"]),
         .library(name: "Framings", targets: ["Framings"]),
+        .library(name: "Forecasting", targets: ["Forecasting"]),
         .library(name: "Distributed", targets: ["Distributed"]),
     ],
     // Data-parallel training over OpenMPI (`swift build --traits MPI`); without the trait the
@@ -64,6 +65,7 @@ let package = Package(
         library("LanguageModel", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training", "CKernels"]),
         library("Classification", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
         library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
+        library("Forecasting", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
 
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
@@ -73,12 +75,13 @@ let package = Package(
         library("Parity", ["Recurrent", "Feedforward", "SeqTensor"]),
         // Test doubles (data-parallel ranks as threads), for the test targets only.
         library("TestSupport", ["SeqTensor"]),
-        library("Fuzzing", ["LanguageModel", "Classification", "Framings", "Datasets", "SeqTensor"]),
+        library("Fuzzing", ["LanguageModel", "Classification", "Framings", "Forecasting", "Datasets", "SeqTensor"]),
 
         .executableTarget(
             name: "seqtool",
             dependencies: [
-                "Parity", "LanguageModel", "Classification", "Framings", "Training", "Datasets", "Recurrent",
+                "Parity", "LanguageModel", "Classification", "Framings", "Forecasting", "Training", "Datasets",
+                "Recurrent",
                 "Feedforward", "SeqTensor", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -110,6 +113,9 @@ let package = Package(
         ),
         .testTarget(
             name: "FramingsTests", dependencies: ["Framings", "Datasets", "Recurrent", "SeqTensor", "Training"]),
+        .testTarget(
+            name: "ForecastingTests",
+            dependencies: ["Forecasting", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Training"]),
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
         .testTarget(name: "ExamplesTests", dependencies: ["SineClassifier", "CharModel", "CustomCell"]),
     ],

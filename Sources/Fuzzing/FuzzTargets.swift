@@ -1,5 +1,6 @@
 import Classification
 import Datasets
+import Forecasting
 import Foundation
 import Framings
 import LanguageModel
@@ -89,5 +90,41 @@ public enum FuzzTargets {
     public static func pairs(_ bytes: [UInt8]) {
         guard let text = String(bytes: bytes, encoding: .utf8) else { return }
         _ = try? StringPairs(tsvText: text, source: "fuzz")
+    }
+
+    /// Bytes as a `.tsf` file of the Monash archive, and if it parses, its filled series and
+    /// the time stamps after their ends.
+    public static func tsf(_ bytes: [UInt8]) {
+        guard let text = String(bytes: bytes, encoding: .utf8),
+            let set = try? TimeSeriesSet(tsfText: text, source: "fuzz")
+        else { return }
+        visit(set)
+    }
+
+    /// Bytes as CSV series with a time column, in the long format, as rows, and as the reader
+    /// decides.
+    public static func timeCSV(_ bytes: [UInt8]) {
+        guard let text = String(bytes: bytes, encoding: .utf8) else { return }
+        for layout in SeriesLayout.allCases {
+            guard let set = try? TimeSeriesSet(csvText: text, source: "fuzz", layout: layout) else { continue }
+            visit(set)
+        }
+    }
+
+    /// What a command does with a set it has read: fill it, date the steps after each series.
+    static func visit(_ set: TimeSeriesSet) {
+        guard let filled = try? set.fillingMissing() else { return }
+        for k in filled.series.indices.prefix(100) {
+            _ = filled.time(series: k, step: filled.series[k].values.count).description
+        }
+        _ = set.frequency?.seasonalPeriod
+    }
+
+    /// Bytes as a forecaster's file, and if one loads, a forecast of a short series.
+    public static func forecaster(_ bytes: [UInt8]) {
+        guard let file = try? SafeTensors.decode(bytes, file: "fuzz"),
+            let model = try? GlobalForecaster.load(file, path: "fuzz")
+        else { return }
+        _ = model.forecast([[1, 2, 4, 3]], phases: [0])
     }
 }

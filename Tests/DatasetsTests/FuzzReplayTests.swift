@@ -30,4 +30,7 @@ final class FuzzReplayTests: XCTestCase {
     func testClassifier() throws { try replay("classifier", FuzzTargets.classifier) }
     func testGenerator() throws { try replay("generator", FuzzTargets.generator) }
     func testSeq2Seq() throws { try replay("seq2seq", FuzzTargets.seq2seq) }
+    func testTSF() throws { try replay("tsf", FuzzTargets.tsf) }
+    func testTimeCSV() throws { try replay("timecsv", FuzzTargets.timeCSV) }
+    func testForecaster() throws { try replay("forecaster", FuzzTargets.forecaster) }
 }

@@ -77,6 +77,22 @@ final class GradientTests: XCTestCase {
         assertGradient([x, t]) { binaryCrossEntropyWithLogits(x, t) }
     }
 
+    /// The pinball loss, its gradient away from the kinks, and its value at the median: half the
+    /// mean absolute error.
+    func testQuantileLoss() {
+        let x = leaf([4, 3], scale: 2), y = Tensor([0.05, -0.3, 1.2, 0.7], shape: [4])
+        let w = Tensor([1, 0.5, 2, 0], shape: [4]), taus: [Float] = [0.1, 0.5, 0.9]
+        let v = x.value.mutablePointer
+        for n in 0..<4 { for q in 0..<3 where abs(v[n * 3 + q] - y.pointer[n]) < 0.05 { v[n * 3 + q] += 0.2 } }
+        assertGradient([x]) { quantileLoss(x, target: y, quantiles: taus) }
+        assertGradient([x]) { quantileLoss(x, target: y, quantiles: taus, weights: w) }
+        let median = Parameter(Tensor([1, 2, 3], shape: [3, 1]))
+        let loss = quantileLoss(median, target: Tensor([2, 2, 0], shape: [3]), quantiles: [0.5]).value.item
+        XCTAssertEqual(loss, 0.5 * (1 + 0 + 3) / 3, accuracy: 1e-6)
+        let low = quantileLoss(median, target: Tensor([2, 2, 0], shape: [3]), quantiles: [0.1]).value.item
+        XCTAssertEqual(low, (0.1 * 1 + 0 + 0.9 * 3) / 3, accuracy: 1e-6)
+    }
+
     func testCrossEntropyIsStableAtHugeLogits() {
         let logits = Parameter(Tensor([1e4, -1e4, 0, -1e4, 1e4, 3], shape: [2, 3]))
         let loss = crossEntropy(logits: logits, targets: [0, 2])
