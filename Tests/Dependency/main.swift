@@ -24,10 +24,10 @@ let lstm = LSTM(
     random: RandomSource(seed: 1))
 for (name, parameter) in lstm.namedParameters { parameter.value = tensor(name) }
 let (output, state) = lstm(
-    Variable(tensor("input")), state: RecurrentState(h: Variable(tensor("h0")), c: Variable(tensor("c0"))))
+    Variable(tensor("input")), state: LSTMState(h: Variable(tensor("h0")), c: Variable(tensor("c0"))))
 
 var largest: Float = 0  // infinity for a NaN or a shape that differs
-for (ours, theirs) in [(output.value, "out.output"), (state.h.value, "out.h_n"), (state.c!.value, "out.c_n")] {
+for (ours, theirs) in [(output.value, "out.output"), (state.h.value, "out.h_n"), (state.c.value, "out.c_n")] {
     let expected = tensor(theirs)
     if ours.shape != expected.shape { largest = .infinity }
     for (a, b) in zip(ours.scalars, expected.scalars) where !(abs(a - b) <= largest) {
