@@ -165,12 +165,12 @@ final class TimeSeriesCommandTests: XCTestCase {
         }
         try text.write(toFile: runner.path("s.csv"), atomically: true, encoding: .utf8)
         try numeric.write(toFile: runner.path("n.csv"), atomically: true, encoding: .utf8)
-        let s = try runner.run(["classify", "--train", "s.csv", "--epochs", "3", "--json"])
+        let s = try runner.run(["classify", "--train", "s.csv", "--json"])
         XCTAssertEqual(s.status, 0, s.stderr)
         XCTAssertTrue(s.stdout.contains("per-class accuracy (train): down:"), s.stdout)
 
         let c = try runner.run([
-            "classify", "--train", "n.csv", "--test", "n.csv", "--epochs", "5", "--out", "rows.safetensors", "--json",
+            "classify", "--train", "n.csv", "--test", "n.csv", "--out", "rows.safetensors", "--json",
         ])
         XCTAssertEqual(c.status, 0, c.stderr)
         let p = try runner.run(["predict", "--model", "rows.safetensors", "--input", "n.csv", "--json"])
@@ -219,9 +219,13 @@ final class TimeSeriesCommandTests: XCTestCase {
             ["classify", "--train", train, "--ensemble", "2", "--resume", "--out", "e.safetensors"],
             mentioning: "--ensemble")
         try runner.expectFailure(["classify", "--train", train, "--ensemble", "0"], mentioning: "--ensemble")
+        // The default model is fitted, not trained: a training flag without --model says how to train a network.
+        try runner.expectFailure(
+            ["classify", "--train", train, "--epochs", "3"], mentioning: "--epochs does not apply to the default model")
         try runner.expectFailure(
             ["classify", "--train", train, "--folds", "2", "--val-split", "0.2"], mentioning: "--folds")
-        try runner.expectFailure(["classify", "--train", train, "--folds", "40"], mentioning: "40 folds")
+        try runner.expectFailure(
+            ["classify", "--train", train, "--model", "fcn", "--folds", "40"], mentioning: "40 folds")
         try runner.expectFailure(["classify", "--train", train, "--plateau-patience=-1"], mentioning: "--plateau")
     }
 

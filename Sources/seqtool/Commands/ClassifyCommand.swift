@@ -71,7 +71,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
                 + "resnet, lstm-fcn, mlp, cnn1d, cnn2d or minirocket. Over the four UCR/UEA sets of "
                 + "../shared/data/timeseries LSTM-FCN did best (mean test accuracy 0.94; FCN 0.91, LSTM 0.83).",
             valueName: "model"))
-    var model: ArchitectureName = ArchitectureName(name: "lstm-fcn")
+    var model: ArchitectureName = ArchitectureName(name: "minirocket")
     @Option(help: "Recurrent models and lstm-fcn: hidden units.") var hidden = 64
     @Option(help: "Recurrent models: stacked layers.") var layers = "1"
     @Option(name: .customLong("rnn-layers"), help: .hidden) var rnnLayers: Int?

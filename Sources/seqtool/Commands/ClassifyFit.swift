@@ -14,7 +14,8 @@ extension ClassifyCommand {
         "--hidden", "--layers", "--rnn-layers", "--bidirectional", "--mlp-hidden", "--image", "--subsample",
         "--steps", "--epochs", "--batch", "--optimizer", "--lr", "--momentum", "--weight-decay", "--clip",
         "--schedule", "--lr-decay", "--lr-decay-every", "--warmup", "--min-lr", "--val-split", "--patience",
-        "--normalize", "--no-normalize", "--checkpoint-every", "--resume", "--plateau-patience", "--folds", "--ensemble",
+        "--normalize", "--no-normalize", "--checkpoint-every", "--resume", "--plateau-patience", "--folds",
+        "--ensemble",
     ]
 
     /// Refuses, naming it, the first training flag on the command line given with `architecture`.
@@ -26,10 +27,12 @@ extension ClassifyCommand {
                 Self.trainingFlags.first { argument == $0 || argument.hasPrefix($0 + "=") }
             }).first
         else { return }
+        let chosen = arguments.contains { $0 == "--model" || $0.hasPrefix("--model=") }
         throw CommandError(
-            "\(flag) does not apply to --model \(architecture.name), which is fitted in closed form rather than "
-                + "trained (it takes --train, --test, --test-split, --label-column, --features, --seed, --threads, "
-                + "--out, --plot and --json)")
+            "\(flag) does not apply to " + (chosen ? "--model " : "the default model, ")
+                + "\(architecture.name), which is fitted in closed form rather than trained (it takes --train, --test, "
+                + "--test-split, --label-column, --features, --seed, --threads, --out, --plot and --json)"
+                + (chosen ? "" : "; to train a network give --model fcn, resnet, lstm-fcn, lstm, ..."))
     }
 
     /// Fits `architecture` to every training series, then reports as after training: the chosen
