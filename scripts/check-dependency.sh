@@ -44,9 +44,11 @@ EOF
 
 swift build --package-path "$work/user" >&2
 program="$work/user/.build/debug/LSTMFromPyTorch"
-# OpenBLAS, and no MPI without the MPI trait.
-ldd "$program" | grep -q libopenblas || { echo "check-dependency: the program does not link OpenBLAS" >&2; exit 1; }
-if ldd "$program" | grep -q libmpi; then echo "check-dependency: MPI linked without the MPI trait" >&2; exit 1; fi
+# OpenBLAS, and no MPI without the MPI trait. (ldd's output is read whole first: `ldd | grep -q`
+# under pipefail fails whenever grep exits before ldd has written everything.)
+libraries=$(ldd "$program")
+grep -q libopenblas <<<"$libraries" || { echo "check-dependency: the program does not link OpenBLAS" >&2; exit 1; }
+if grep -q libmpi <<<"$libraries"; then echo "check-dependency: MPI linked without the MPI trait" >&2; exit 1; fi
 output=$("$program" "$root/Tests/Fixtures/parity/lstm_4.json")
 echo "$output"
 difference=$(sed -n 's/.*largest difference from PyTorch: \([0-9.e+-]*\)$/\1/p' <<<"$output")
