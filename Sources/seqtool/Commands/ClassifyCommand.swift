@@ -28,7 +28,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             longest series) and classify from the last state; fcn, resnet and lstm-fcn convolve every step; \
             mlp, cnn1d and cnn2d read series of one length as features, a signal or an image.
 
-            minirocket (Dempster et al. 2021: 84 fixed dilated kernels, proportions of positive values, a \
+            minirocket, the default (Dempster et al. 2021: 84 fixed dilated kernels, proportions of positive values, a \
             ridge classifier with its penalty chosen by leave-one-out) is fitted in closed form on the raw \
             values of every training series, of any lengths and channels; the training flags below (--lr, \
             --epochs, --batch, --val-split, ...) do not apply to it and are refused with it.
@@ -69,7 +69,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         help: ArgumentHelp(
             "The architecture: a recurrent cell (\(CellKind.all.map(\.name).joined(separator: ", "))), fcn, "
                 + "resnet, lstm-fcn, mlp, cnn1d, cnn2d or minirocket. Over the four UCR/UEA sets of "
-                + "../shared/data/timeseries LSTM-FCN did best (mean test accuracy 0.94; FCN 0.91, LSTM 0.83).",
+                + "../shared/data/timeseries minirocket scored a mean test accuracy of 0.945 in under a second "
+                + "a set (aeon's MiniRocket's accuracy on each), fcn 0.930 and resnet 0.946 in minutes.",
             valueName: "model"))
     var model: ArchitectureName = ArchitectureName(name: "minirocket")
     @Option(help: "Recurrent models and lstm-fcn: hidden units.") var hidden = 64
