@@ -10,8 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-.build/release/seqtool}
-command -v qemu-x86_64 >/dev/null || { echo "check-baseline-cpu: qemu-x86_64 missing (apt-get install qemu-user)" >&2; exit 1; }
 [ "$(uname -m)" = x86_64 ] || { echo "check-baseline-cpu: not an x86-64 machine, nothing to check" >&2; exit 0; }
+command -v qemu-x86_64 >/dev/null || { echo "check-baseline-cpu: qemu-x86_64 missing (apt-get install qemu-user)" >&2; exit 1; }
 old_cpu() { qemu-x86_64 -cpu Westmere "$binary" "$@"; }
 fail() { echo "check-baseline-cpu: $*" >&2; exit 1; }
 

@@ -25,11 +25,19 @@ extension TimeSeriesSet {
         let lines = nonBlankLines(text)
         guard let first = lines.first else { throw DataError(file: source, problem: "holds no data rows") }
         let firstFields = csvFields(first.text)
-        let hasHeader = firstFields.contains { Double($0) == nil }
+        // A header names its columns: a first line whose every field is a number or a time stamp
+        // (`2020-01,5,6`), or an id, a time stamp and a number (`A,2020-01,5`), is data.
+        let isLongRow =
+            firstFields.count == 3 && TimeStamp(firstFields[0]) == nil && TimeStamp(firstFields[1]) != nil
+            && Double(firstFields[2]) != nil
+        let hasHeader =
+            !isLongRow && firstFields.contains { !Self.isMissing($0) && Double($0) == nil && TimeStamp($0) == nil }
         var chosen = layout
         if layout == .auto {
             if !hasHeader {
-                chosen = .rows
+                chosen =
+                    isLongRow
+                    ? .long : Double(firstFields[0]) == nil && TimeStamp(firstFields[0]) != nil ? .columns : .rows
             } else if firstFields.count == 3, Self.idColumnNames.contains(Self.unquoted(firstFields[0]).lowercased()) {
                 chosen = .long
             } else if let row = lines.dropFirst().first.map({ csvFields($0.text) }), row.count == 3,
@@ -147,9 +155,14 @@ extension TimeSeriesSet {
         return String(field.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
     }
 
+    /// Whether a field marks a missing value: empty, `?`, `NA`, `NaN` or `null`.
+    static func isMissing(_ field: String) -> Bool {
+        field.isEmpty || field == "?" || ["na", "nan", "null"].contains(field.lowercased())
+    }
+
     /// A value field: a finite number, or missing (NaN) when empty, `?`, `NA` or `NaN`.
     static func value(_ field: String, fail: (String) -> DataError) throws -> Float {
-        if field.isEmpty || field == "?" || ["na", "nan", "null"].contains(field.lowercased()) { return .nan }
+        if isMissing(field) { return .nan }
         guard let v = Float(field), v.isFinite else { throw fail("value \"\(field)\" is not a number") }
         return v
     }

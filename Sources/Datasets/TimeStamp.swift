@@ -239,14 +239,20 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
         if !frequency.unit.isMonthly {
             return TimeStamp(value: value + steps * frequency.count * frequency.unit.size, style: style)
         }
+        return advanced(months: steps * frequency.count * frequency.unit.size, keepingMonthEnds: true)
+    }
+
+    /// The time stamp `months` calendar months later: the day of the month kept (the month's last
+    /// day where the new month is shorter), or, `keepingMonthEnds`, a month's last day moved to the
+    /// new month's last day (month-end dates stay month ends).
+    func advanced(months: Int, keepingMonthEnds: Bool) -> TimeStamp {
         let dayNumber = floorDivide(value, 86_400), second = value - dayNumber * 86_400
         let (year, month, day) = Self.civil(days: dayNumber)
-        let months = year * 12 + (month - 1) + steps * frequency.count * frequency.unit.size
-        let (newYear, newMonth) = (floorDivide(months, 12), months - floorDivide(months, 12) * 12 + 1)
-        // A month's last day moves to the last day of the new month (month-end dates stay month ends).
+        let total = year * 12 + (month - 1) + months
+        let (newYear, newMonth) = (floorDivide(total, 12), total - floorDivide(total, 12) * 12 + 1)
         let isMonthEnd = day == Self.daysIn(month: month, year: year)
         let newDay =
-            isMonthEnd
+            isMonthEnd && keepingMonthEnds
             ? Self.daysIn(month: newMonth, year: newYear) : min(day, Self.daysIn(month: newMonth, year: newYear))
         return TimeStamp(value: Self.days(year: newYear, month: newMonth, day: newDay) * 86_400 + second, style: style)
     }
@@ -266,8 +272,11 @@ public struct TimeStamp: Sendable, Equatable, CustomStringConvertible {
         let (y1, m1, _) = Self.civil(days: floorDivide(later.value, 86_400))
         let months = (y1 - y0) * 12 + (m1 - m0), size = frequency.count * frequency.unit.size
         guard months % size == 0 else { return nil }
+        // Month ends stay month ends (01-31, 02-28, 03-31), and a fixed day stays fixed (06-30, 07-30;
+        // 02-28, 03-28): either is one step.
         let n = months / size
-        return advanced(by: n, frequency: frequency) == later ? n : nil
+        return advanced(months: months, keepingMonthEnds: true) == later
+            || advanced(months: months, keepingMonthEnds: false) == later ? n : nil
     }
 
     /// The position of this time in the season of `period` steps of `frequency` (month of the

@@ -7,7 +7,8 @@ import Training
 /// before it, at most `window` of them, the targets the H values after it) and scores its
 /// quantile forecasts of the targets with the quantile loss, in units of each window's scale
 /// (the MASE, for the median). The step's loss is the members' mean: each member's gradient is
-/// its own loss's (1/N of it), so the members train independently, as N runs from N seeds would.
+/// its own loss's (1/N of it), so the members train as N runs from N seeds would, except that
+/// clipping (by the global norm over every member's gradients) scales them together when it engages.
 public final class ForecastTask: TrainingTask {
     /// `seqtool forecast`'s defaults: Adam at 1e-2 annealed to 0 by a cosine over 1000 steps, clip 1.
     public static func defaultOptions(steps: Int = 1000) -> TrainingOptions {

@@ -102,6 +102,19 @@ final class TimeSeriesSetTests: XCTestCase {
         let ends = try TimeSeriesSet(csvText: "t,v\n2020-01-31,1\n2020-02-29,2\n2020-03-31,3\n", source: "e.csv")
         XCTAssertEqual(ends.frequency, monthly)
         XCTAssertEqual(ends.time(series: 0, step: 3).description, "2020-04-30")
+        // A fixed day that is sometimes its month's last (the 30th, the 28th) is monthly too.
+        let thirtieth = try TimeSeriesSet(
+            csvText: "t,v\n2020-05-30,1\n2020-06-30,2\n2020-07-30,3\n", source: "d.csv")
+        XCTAssertEqual(thirtieth.frequency, monthly)
+        XCTAssertEqual(thirtieth.series[0].values.count, 3)
+        let twentyEighth = try TimeSeriesSet(
+            csvText: "t,v\n2019-01-28,1\n2019-02-28,2\n2019-03-28,3\n", source: "f.csv")
+        XCTAssertEqual(twentyEighth.series[0].values.count, 3)
+        // Without a header the first line is data (a time column; or id, time, value).
+        let bare = try TimeSeriesSet(csvText: "2020-01,5,6\n2020-02,7,8\n", source: "b.csv")
+        XCTAssertEqual(bare.series.map(\.values), [[5, 7], [6, 8]])
+        let bareLong = try TimeSeriesSet(csvText: "A,2020-01,5\nA,2020-02,6\nB,2020-01,1\n", source: "l.csv")
+        XCTAssertEqual(bareLong.series.map(\.values), [[5, 6], [1]])
         XCTAssertEqual(TimeStamp("2020-02-28")!.advanced(by: 2, frequency: Frequency(.day)).description, "2020-03-01")
         XCTAssertEqual(
             TimeStamp("2021-12-31T23:30:00")!.advanced(by: 1, frequency: Frequency(name: "half_hourly")).description,

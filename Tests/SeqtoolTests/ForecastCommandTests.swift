@@ -92,7 +92,9 @@ final class ForecastCommandTests: XCTestCase {
         try runner.expectFailure(
             ["forecast", "train", "--train", "short.csv", "--horizon", "1", "--ensemble", "0", "--out", "m"],
             mentioning: "--ensemble")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: runner.path("m.safetensors")))
+        for written in ["m", "m.safetensors", "m.state.safetensors"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: runner.path(written)), written)
+        }
     }
 }
 

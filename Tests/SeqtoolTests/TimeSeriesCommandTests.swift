@@ -227,6 +227,12 @@ final class TimeSeriesCommandTests: XCTestCase {
         try runner.expectFailure(
             ["classify", "--train", train, "--model", "fcn", "--folds", "40"], mentioning: "40 folds")
         try runner.expectFailure(["classify", "--train", train, "--plateau-patience=-1"], mentioning: "--plateau")
+        try runner.expectFailure(
+            ["classify", "--train", train, "--model", "fcn", "--folds", "2", "--patience", "5"],
+            mentioning: "--patience")
+        // A split that leaves one side empty is an error, not a crash or an accuracy of 0.
+        try runner.expectFailure(
+            ["classify", "--train", train, "--test-split", "0.01"], mentioning: "--test-split 0.01")
     }
 
     /// The convolution benchmark times the step and reports it as JSON; a --torch script that is

@@ -127,6 +127,9 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         try require(folds.map { $0 >= 2 } ?? true, "--folds", "must be at least 2")
         try require(folds == nil || valSplit == nil, "--folds", "and --val-split cannot both be given")
         try require(
+            folds == nil || !Self.given("--patience"), "--folds",
+            "chooses the epochs itself: --patience cannot be given with it")
+        try require(
             ensemble >= 1 && ensemble <= ClassifierEnsemble.maximumMembers, "--ensemble",
             "must be in 1...\(ClassifierEnsemble.maximumMembers)")
         try require(
@@ -200,7 +203,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             members.append(
                 try trainMember(k, architecture: architecture, data: data, testSet: testSet, group: group))
         }
-        report(members, data: data, testSet: testSet, group: group)
+        try report(members, data: data, testSet: testSet, group: group)
     }
 
     /// The training series and, from --test or --test-split, the test series.
@@ -209,17 +212,30 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         var testSet = try test.map { path in
             try reporting { try LabeledSeries.read(path: path, labelColumn: labelColumn) }
         }
-        if let testSplit { (data, testSet) = data.split(testFraction: testSplit, seed: seeding.seed) }
+        if let testSplit {
+            let all = data.count
+            (data, testSet) = data.split(testFraction: testSplit, seed: seeding.seed)
+            guard data.count > 0, let held = testSet, held.count > 0 else {
+                throw CommandError(
+                    "--test-split \(testSplit) of \(all) series leaves \(data.count) to train and "
+                        + "\(testSet?.count ?? 0) to test: both need at least one")
+            }
+        }
+        if let testSet, testSet.labels == nil {
+            throw CommandError("\(test ?? train): the test series have no class labels")
+        }
         return (data, testSet)
     }
 
     /// The model the members make (the one, or their ensemble), reported as `reportOutcome` does,
     /// with the training summary: epochs, steps and the epoch kept (each member's, for an ensemble).
-    func report(_ members: [TrainedMember], data: LabeledSeries, testSet: LabeledSeries?, group: any ProcessGroup) {
+    func report(
+        _ members: [TrainedMember], data: LabeledSeries, testSet: LabeledSeries?, group: any ProcessGroup
+    ) throws {
         let seconds = members.reduce(0) { $0 + $1.seconds }
         guard members.count > 1 else {
             let member = members[0]
-            reportOutcome(
+            try reportOutcome(
                 member.run.classifier, data: data, testSet: testSet, seconds: seconds, summary: member.summary,
                 group: group
             ) { try member.run.session.saveModel(to: $0, extra: $1) }
@@ -238,7 +254,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             "epochs": members.reduce(0) { $0 + $1.run.session.step / $1.run.plan.stepsPerEpoch },
             "steps": members.reduce(0) { $0 + $1.run.session.step },
         ]
-        reportOutcome(ensemble, data: data, testSet: testSet, seconds: seconds, summary: summary, group: group) {
+        try reportOutcome(ensemble, data: data, testSet: testSet, seconds: seconds, summary: summary, group: group) {
             try ensemble.save(to: $0, extra: $1)
         }
     }
@@ -251,7 +267,7 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         _ classifier: any SeriesClassifier, data all: LabeledSeries, testSet: LabeledSeries?, seconds: Double,
         summary: [String: Any], trainAccuracy known: Double? = nil, group: any ProcessGroup,
         save: (String, [String: String]) throws -> Void
-    ) {
+    ) throws {
         let names = classifier.classNames
         let reported = testSet ?? all, split = testSet == nil ? "train" : "test"
         let predictions = classifier.predict(reported)
@@ -268,10 +284,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
         print("classes: " + names.enumerated().map { "\($0.offset) = \($0.element)" }.joined(separator: ", "))
         print(report.confusionTable)
         if let out, group.isMain {
-            do {
-                try save(out, ["train_accuracy": String(trainAccuracy)])
-                print("model written to \(out)")
-            } catch { printError("Error: \(error)", always: true) }
+            try reporting { try save(out, ["train_accuracy": String(trainAccuracy)]) }
+            print("model written to \(out)")
         }
         if let plot, group.isMain {
             let svg = SVGPlot(
@@ -285,10 +299,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
                         points: predictions.enumerated().map { (Double($0.offset), Double($0.element)) },
                         color: "#d62728", style: .markers),
                 ], xScale: .integer, yScale: .classes(names))
-            do {
-                try AtomicFile.write(svg.render(), to: plot)
-                print("plot written to \(plot)")
-            } catch { printError("Error: \(error)", always: true) }
+            try reporting { try AtomicFile.write(svg.render(), to: plot) }
+            print("plot written to \(plot)")
         }
         var summary = summary
         summary["train_accuracy"] = trainAccuracy

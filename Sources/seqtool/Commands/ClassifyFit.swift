@@ -18,16 +18,21 @@ extension ClassifyCommand {
         "--ensemble",
     ]
 
+    /// The command line's options, up to a `--`.
+    static var arguments: ArraySlice<String> { CommandLine.arguments.dropFirst().prefix { $0 != "--" } }
+
+    /// Whether `flag` is on the command line (flags with defaults cannot tell by their values).
+    static func given(_ flag: String) -> Bool { arguments.contains { $0 == flag || $0.hasPrefix(flag + "=") } }
+
     /// Refuses, naming it, the first training flag on the command line given with `architecture`.
     /// (The flags have defaults, so the command line, not their values, says which were given.)
     func refuseTrainingFlags(for architecture: Architecture) throws {
-        let arguments = CommandLine.arguments.dropFirst().prefix { $0 != "--" }
         guard
-            let flag = arguments.lazy.compactMap({ argument in
+            let flag = Self.arguments.lazy.compactMap({ argument in
                 Self.trainingFlags.first { argument == $0 || argument.hasPrefix($0 + "=") }
             }).first
         else { return }
-        let chosen = arguments.contains { $0 == "--model" || $0.hasPrefix("--model=") }
+        let chosen = Self.given("--model")
         throw CommandError(
             "\(flag) does not apply to " + (chosen ? "--model " : "the default model, ")
                 + "\(architecture.name), which is fitted in closed form rather than trained (it takes --train, --test, "
@@ -68,7 +73,7 @@ extension ClassifyCommand {
         print(
             "fitted \(architecture.name) in " + String(format: "%.2f s", seconds)
                 + chosen.sorted { $0.key < $1.key }.map { "; \($0.key) " + String(format: "%g", $0.value) }.joined())
-        reportOutcome(
+        try reportOutcome(
             classifier, data: data, testSet: testSet, seconds: seconds, summary: chosen, trainAccuracy: trainAccuracy,
             group: group
         ) { try classifier.save(to: $0, extra: $1) }

@@ -102,7 +102,7 @@ struct BudgetFlags: ParsableArguments {
 struct CheckpointFlags<Defaults: TrainingDefaults>: ParsableArguments {
     @Option(
         name: .customLong("checkpoint-every"),
-        help: "Save the model and the training state every N steps (0: only at the end and on Ctrl-C).")
+        help: "Save the model and the training state every N steps (0: none on a schedule; Ctrl-C saves them).")
     var checkpointEvery = Defaults.options.checkpointEvery
     @Flag(help: "Continue the run saved at --out (the model and its .state.safetensors).") var resume = false
 
