@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "Framings", targets: ["Framings"]),
         .library(name: "Forecasting", targets: ["Forecasting"]),
         .library(name: "Distributed", targets: ["Distributed"]),
+        .library(name: "Interchange", targets: ["Interchange"]),
     ],
     // Data-parallel training over OpenMPI (`swift build --traits MPI`); without the trait the
     // package builds and runs with no MPI installed.
@@ -67,6 +68,10 @@ let package = Package(
         library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
         library("Forecasting", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
 
+        // Models leaving seqtool: ONNX graphs of the character model and the classifiers, with a
+        // hand-written protobuf writer (no dependency).
+        library("Interchange", ["LanguageModel", "Classification", "Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
+
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
 
@@ -81,7 +86,7 @@ let package = Package(
             name: "seqtool",
             dependencies: [
                 "Parity", "LanguageModel", "Classification", "Framings", "Forecasting", "Training", "Datasets",
-                "Recurrent",
+                "Recurrent", "Interchange",
                 "Feedforward", "SeqTensor", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -117,6 +122,9 @@ let package = Package(
             name: "ForecastingTests",
             dependencies: ["Forecasting", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Training"]),
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
+        .testTarget(
+            name: "InterchangeTests",
+            dependencies: ["Interchange", "LanguageModel", "Classification", "Datasets", "Recurrent", "SeqTensor"]),
         .testTarget(name: "ExamplesTests", dependencies: ["SineClassifier", "CharModel", "CustomCell"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,95 @@
+import LanguageModel
+import Recurrent
+import SeqTensor
+
+/// The two graphs of a character model.
+public enum CharModelGraph: String, CaseIterable, Sendable {
+    /// One step: `tokens` (int64 [B]) and the state (`h`, and `c` for an LSTM, [L, B, H]) ->
+    /// `logits` ([B, V]) and the state after the step (`h_out`, `c_out`). A caller samples by
+    /// feeding each drawn token and the state back.
+    case step
+    /// A whole sequence: `tokens` (int64 [T, B], time-major) and the initial state -> `logits`
+    /// ([T, B, V]) and the final state, as `seqtool eval` runs a text.
+    case sequence
+}
+
+extension CharLanguageModel {
+    /// The model as an ONNX graph of `graph`'s kind: Gather (the embedding), one LSTM, GRU or RNN
+    /// node per layer, Gemm or MatMul+Add (the head). Metadata `vocab` holds the vocabulary as a
+    /// JSON array (index = token id), as in the model file.
+    /// - Throws: `ExportError` when the cell has no ONNX operator (`layer_norm_lstm`).
+    public func onnxModel(_ graph: CharModelGraph) throws(ExportError) -> ONNX.Model {
+        let (V, H, L) = (configuration.vocabularySize, configuration.hidden, configuration.layers)
+        let stepwise = graph == .step
+        let b = GraphBuilder(
+            name: "seqtool_charlm_\(graph.rawValue)",
+            docString: stepwise
+                ? "One step of a character language model (\(rnn.cellName), \(L) layer(s) of \(H)): the next "
+                    + "character's logits from the current character and the state; feed the state back."
+                : "A character language model (\(rnn.cellName), \(L) layer(s) of \(H)) over a sequence: the logits "
+                    + "of each next character, and the final state.")
+        let tokenShape: [ONNX.Dimension] = stepwise ? [.symbolic("batch")] : [.symbolic("steps"), .symbolic("batch")]
+        let tokens = b.input(
+            ONNX.ValueInfo(
+                "tokens", .int64, tokenShape,
+                docString: (stepwise ? "Token ids (batch): the current character of each sequence"
+                    : "Token ids (steps, batch), time-major") + ", ids in 0..<\(V) (index into metadata vocab)."))
+        let stateShape: [ONNX.Dimension] = [.fixed(L), .symbolic("batch"), .fixed(H)]
+        let states = rnn.stateNames.map { part in
+            b.input(
+                ONNX.ValueInfo(
+                    part, .float, stateShape,
+                    docString: "The recurrent state \(part) (layers, batch, hidden) before "
+                        + (stepwise ? "this step" : "the first step") + "; zeros to start a sequence."))
+        }
+        let embedded = b.op(
+            "Gather", [b.weight("embed.weight", embed.weight.value, doc: "embedding (vocabulary, embed)"), tokens],
+            [ONNX.Attribute("axis", .int(0))], doc: "embedding lookup")
+        let x = stepwise ? b.op("Unsqueeze", [embedded, b.int64s([0])], doc: "one time step") : embedded
+        let values = try emitRecurrentStack(
+            b, RecurrentStackWeights(rnn), prefix: "rnn", input: x, sequenceLengths: nil, initialState: states, needsOutput: true)
+        let headWeight = head.weight.value, headBias = head.bias?.value ?? Tensor(zeros: [V])
+        if stepwise {
+            let last = b.op("Squeeze", [values.output!, b.int64s([0])])
+            b.node(
+                "Gemm", [last, b.weight("head.weight", headWeight, doc: "head weight (vocabulary, hidden)"),
+                    b.weight("head.bias", headBias, doc: "head bias (vocabulary)")],
+                [ONNX.Attribute("transB", .int(1))], doc: "head: logits = h W^T + b", outputs: ["logits"])
+        } else {
+            let transposed = b.weight(
+                "head.weight_t", transposedMatrix(headWeight), [H, V], doc: "head weight transposed (hidden, vocabulary)")
+            let product = b.op("MatMul", [values.output!, transposed])
+            b.node("Add", [product, b.weight("head.bias", headBias, doc: "head bias (vocabulary)")],
+                doc: "head: logits = h W^T + b", outputs: ["logits"])
+        }
+        b.output(
+            ONNX.ValueInfo(
+                "logits", .float, stepwise ? [.symbolic("batch"), .fixed(V)] : tokenShape + [.fixed(V)],
+                docString: "Unnormalised log-probabilities of the next character"
+                    + (stepwise ? " (batch, vocabulary)." : " after each step (steps, batch, vocabulary).")))
+        for (p, part) in rnn.stateNames.enumerated() {
+            let finals = values.finalStates[p]
+            b.node(
+                finals.count == 1 ? "Identity" : "Concat", finals,
+                finals.count == 1 ? [] : [ONNX.Attribute("axis", .int(0))], outputs: [part + "_out"])
+            b.output(
+                ONNX.ValueInfo(
+                    part + "_out", .float, stateShape,
+                    docString: "The state \(part) (layers, batch, hidden) after "
+                        + (stepwise ? "this step: feed it back as \(part)." : "the last step.")))
+        }
+        var model = ONNX.Model(graph: b.graph)
+        model.docString = "seqtool character language model (\(graph.rawValue) graph)"
+        model.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+        return model
+    }
+}
+
+/// A (rows, columns) matrix as (columns, rows).
+func transposedMatrix(_ t: Tensor) -> [Float] {
+    let (rows, columns) = (t.shape[0], t.shape[1])
+    let values = t.scalars
+    var out = [Float](repeating: 0, count: values.count)
+    for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = values[r * columns + c] } }
+    return out
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Classification
+import Datasets
+import Foundation
+import Interchange
+import LanguageModel
+import SeqTensor
+
+/// `seqtool export`: a model file as an ONNX graph, for ONNX Runtime and the like.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a model as an ONNX file (opset 17) for ONNX Runtime and other runtimes.",
+        discussion: """
+            A character model becomes its step graph (tokens, h[, c] -> logits, h_out[, c_out]) or, with \
+            --graph sequence, the graph of a whole sequence; a classifier (recurrent, fcn, resnet, lstm-fcn, \
+            mlp) becomes x (raw values, [batch, steps, channels]) and lengths -> logits. --reference writes \
+            inputs and seqtool's outputs for them as JSON, so another runtime can be checked against seqtool \
+            (scripts/check-onnx.sh).
+              seqtool export --model shakespeare.safetensors --format onnx --out shakespeare.onnx
+              seqtool export --model gun.safetensors --format onnx --out gun.onnx --reference gun.json \\
+                --check-input GunPoint_TEST.ts
+            """)
+
+    /// The formats `export` writes.
+    enum Format: String, ExpressibleByArgument, CaseIterable { case onnx }
+
+    @Option(help: "Model file (.safetensors): a character model or a classifier.") var model: String
+    @Option(help: "Output format.") var format: Format = .onnx
+    @Option(help: "The ONNX file to write.") var out: String
+    @Option(help: "Character models: the step graph (default) or the whole sequence's.") var graph: CharModelGraph?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Classifiers of any length: the graph takes lengths (int64 [batch]) for series of unequal lengths.")
+    var lengths = true
+    @Option(help: "Also write inputs and seqtool's outputs for them to this JSON file.") var reference: String?
+    @Option(
+        name: .customLong("check-input"),
+        help: ArgumentHelp(
+            "With --reference: inputs from this file (text for a character model; .ts or CSV series, labels "
+                + "first, for a classifier) instead of random ones."))
+    var checkInput: String?
+    @Option(name: .customLong("check-batch"), help: "With --reference: sequences or series in the batch.")
+    var checkBatch = 8
+    @OptionGroup var seeding: SeedOptions
+    @OptionGroup var overwrite: ForceOptions
+
+    /// Steps of the sequence graph's reference run.
+    static let referenceSteps = 32
+
+    func validate() throws {
+        try require(checkBatch >= 1 && checkBatch <= 4096, "--check-batch", "must be in 1...4096")
+        try require(checkInput == nil || reference != nil, "--check-input", "needs --reference")
+        try require(out != reference, "--reference", "must differ from --out")
+    }
+
+    func run() throws {
+        try overwrite.check(out, flag: "--out") { $0.lowercased().hasSuffix(".onnx") }
+        try overwrite.check(reference, flag: "--reference") { $0.lowercased().hasSuffix(".json") }
+        let file = try reporting { try SafeTensors.read(path: model) }
+        let format = file.metadata["format"] ?? ""
+        let onnx: ONNX.Model, run: ReferenceRun?
+        if format == CharLanguageModel.format {
+            let loaded = try reporting { try CharLanguageModel.load(file, path: model) }
+            let kind = graph ?? .step
+            onnx = try reporting { try loaded.onnxModel(kind) }
+            run = try reference.map { _ in try charReference(loaded, kind) }
+        } else if Classifier.isClassifier(file.metadata) {
+            if graph != nil { throw CommandError("--graph applies to character models; \(model) is a classifier") }
+            let loaded = try reporting { try Classifier.load(file, path: model) }
+            onnx = try reporting { try loaded.onnxModel(lengths: lengths) }
+            run = try reference.map { _ in try classifierReference(loaded) }
+        } else {
+            let kind = format.isEmpty ? "a file without a seqtool format" : "a \(format) file"
+            throw CommandError(
+                "\(model) is \(kind): seqtool exports character models (\(CharLanguageModel.format)) and "
+                    + "classifiers (\(Classifier.format)); ensembles, forecasters and seq2seq models are not exported yet")
+        }
+        var stamped = onnx
+        stamped.producerVersion = Seqtool.version
+        try reporting { try AtomicFile.write(Data(stamped.serialized()), to: out) }
+        print("\(out): ONNX opset \(ONNX.opsetVersion), inputs " + onnx.graph.inputs.map(\.name).joined(separator: ", ")
+            + ", outputs " + onnx.graph.outputs.map(\.name).joined(separator: ", "))
+        if let reference, let run {
+            try reporting { try AtomicFile.write(run.json, to: reference) }
+            print("\(reference): inputs and seqtool's outputs")
+        }
+    }
+
+    /// The character model's reference: the first tokens of --check-input, or random ones.
+    func charReference(_ loaded: CharLanguageModel, _ kind: CharModelGraph) throws -> ReferenceRun {
+        let count = checkBatch * (kind == .step ? 1 : Self.referenceSteps)
+        var generator = SeededGenerator(seed: seeding.seed)
+        var tokens: [Int]
+        if let checkInput {
+            let text = try reporting { try readUserText(checkInput, kind: "text") }
+            tokens = try reporting {
+                try loaded.vocabulary.encode(Array(text.unicodeScalars.prefix(count)), source: checkInput).map(Int.init)
+            }
+            guard tokens.count == count else {
+                throw CommandError("--check-input \(checkInput) has \(tokens.count) characters; the check needs \(count)")
+            }
+        } else {
+            tokens = (0..<count).map { _ in Int(generator.next() % UInt64(loaded.vocabulary.count)) }
+        }
+        return loaded.referenceRun(kind, tokens: tokens, batch: checkBatch, generator: &generator)
+    }
+
+    /// The classifier's reference: the first series of --check-input, or random series about the
+    /// model's channel means (of unequal lengths where the graph takes lengths).
+    func classifierReference(_ loaded: Classifier) throws -> ReferenceRun {
+        let withLengths = lengths && loaded.length == nil
+        let data: LabeledSeries
+        if let checkInput {
+            let all = try reporting { try LabeledSeries.read(path: checkInput, labelColumn: .first) }
+            data = all.subset(Array(0..<min(all.count, checkBatch)))
+            if data.channels != loaded.channels {
+                throw CommandError(
+                    "--check-input \(checkInput): series have \(data.channels) channel(s), the model takes \(loaded.channels)")
+            }
+            if let length = loaded.length, let other = data.lengths.first(where: { $0 != length }) {
+                throw CommandError("--check-input \(checkInput): a series has \(other) steps, the model takes \(length)")
+            }
+            if !withLengths && !data.isEqualLength {
+                throw CommandError(
+                    "--check-input \(checkInput): series of unequal lengths need the graph's lengths (drop --no-lengths)")
+            }
+        } else {
+            var generator = SeededGenerator(seed: seeding.seed)
+            let T = loaded.length ?? 24
+            let values = (0..<checkBatch).map { b -> [Float] in
+                let steps = withLengths ? T - (b * 7) % (T / 2) : T
+                return (0..<(steps * loaded.channels)).map { i in
+                    let c = i % loaded.channels
+                    return loaded.channelMean[c] + loaded.channelStd[c] * generator.nextNormal()
+                }
+            }
+            data = LabeledSeries(channels: loaded.channels, values: values, labels: nil)
+        }
+        return loaded.referenceRun(data, lengths: withLengths)
+    }
+}
+
+extension CharModelGraph: ExpressibleByArgument {}

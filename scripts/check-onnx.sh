@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Exports every kind of model seqtool exports and checks each ONNX file in ONNX Runtime against
+# seqtool's own outputs on the same inputs (scripts/check-onnx.py: onnx.checker, then outputs to
+# 1e-5 relative), and that argmax decoding of a character model's step graph in ONNX Runtime
+# equals `seqtool sample --greedy`. The models are trained for a few steps only: what is checked
+# is the export, not the accuracy.
+#
+#   scripts/check-onnx.sh [SEQTOOL]     default .build/release/seqtool
+#
+# Python: $ONNX_PYTHON if set (it must have onnx and onnxruntime), else a virtual environment in
+# .build/onnx-venv made here with `pip install onnx onnxruntime`. Without python3 it says so and
+# exits 0, except under CI (CI=true), where that is a failure. The series of ../shared/data are
+# used when present (unequal lengths, several channels); the rest is made here.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seqtool=$(cd "$(dirname "${1:-$root/.build/release/seqtool}")" && pwd)/$(basename "${1:-seqtool}")
+[ -x "$seqtool" ] || { echo "check-onnx: no seqtool binary at $seqtool (build first)" >&2; exit 1; }
+
+python=${ONNX_PYTHON:-}
+if [ -z "$python" ]; then
+    if ! command -v python3 >/dev/null; then
+        if [ "${CI:-}" = true ]; then echo "check-onnx: python3 is missing on CI" >&2; exit 1; fi
+        echo "check-onnx: skipped (no python3; install it to check the ONNX export against ONNX Runtime)" >&2
+        exit 0
+    fi
+    venv="$root/.build/onnx-venv"
+    if ! "$venv/bin/python" -c "import onnx, onnxruntime" 2>/dev/null; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check onnx "onnxruntime>=1.31"
+    fi
+    python="$venv/bin/python"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/seqtool-onnx.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+cases=() greedy=()
+
+# Character models, every cell with an ONNX operator, one and two layers.
+for i in $(seq 60); do
+    echo "to be or not to be, that is the question: whether 'tis nobler in the mind to suffer"
+done >corpus.txt
+for spec in lstm:2 gru:2 rnn_tanh:2 rnn_relu:1 gru_reset_before:1; do
+    cell=${spec%%:*} layers=${spec##*:}
+    "$seqtool" train-char --corpus corpus.txt --cell "$cell" --layers "$layers" --hidden 24 --embed 8 \
+        --seq 16 --batch 4 --steps 30 --lr 0.01 --out "char-$cell.safetensors" >/dev/null
+    for graph in step sequence; do
+        "$seqtool" export --model "char-$cell.safetensors" --format onnx --graph $graph \
+            --out "char-$cell-$graph.onnx" --reference "char-$cell-$graph.json" --check-input corpus.txt >/dev/null
+        cases+=("char-$cell-$graph.onnx:char-$cell-$graph.json")
+    done
+    greedy+=(--greedy "char-$cell-step.onnx:char-$cell.safetensors")
+done
+
+# Classifiers over one-channel series of one length (made here).
+"$seqtool" make-sine --out sine.csv --phases random --count 10 --points 48 --noise 0.1 >/dev/null
+classify() {  # name, then classify's flags
+    local name=$1 data=$2
+    shift 2
+    "$seqtool" classify --train "$data" --steps 6 --batch 8 --out "$name.safetensors" "$@" >/dev/null
+}
+export_classifier() {  # name, data, export's extra flags
+    local name=$1 data=$2
+    shift 2
+    "$seqtool" export --model "$name.safetensors" --format onnx --out "$name.onnx" --reference "$name.json" \
+        --check-input "$data" --check-batch 16 "$@" >/dev/null
+    cases+=("$name.onnx:$name.json")
+}
+for spec in "lstm-bi2:--model lstm --layers 2 --bidirectional --hidden 12 --subsample 3" \
+    "gru-bi:--model gru --bidirectional --hidden 12" "rnn2:--model rnn_tanh --layers 2 --hidden 12" \
+    "rnnrelu-bi:--model rnn_relu --bidirectional --hidden 8" "grurb:--model gru_reset_before --hidden 8" \
+    "fcn:--model fcn" "resnet:--model resnet" "lstm-fcn:--model lstm-fcn --hidden 8" \
+    "mlp:--model mlp --mlp-hidden 32,16"; do
+    name=sine-${spec%%:*}
+    read -r -a flags <<<"${spec#*:}"
+    classify "$name" sine.csv "${flags[@]}"
+    export_classifier "$name" sine.csv
+done
+"$seqtool" export --model sine-gru-bi.safetensors --format onnx --out sine-gru-fixed.onnx --no-lengths \
+    --reference sine-gru-fixed.json --check-input sine.csv --check-batch 16 >/dev/null
+cases+=("sine-gru-fixed.onnx:sine-gru-fixed.json")
+
+# Real series: unequal lengths, several channels.
+data="$root/../shared/data/timeseries"
+if [ -f "$data/PickupGestureWiimoteZ_TRAIN.ts" ]; then
+    for spec in "pickup-lstm-bi2:--model lstm --layers 2 --bidirectional --hidden 12" \
+        "pickup-gru:--model gru --hidden 12 --subsample 4" "pickup-fcn:--model fcn" \
+        "pickup-resnet:--model resnet" "pickup-lstm-fcn:--model lstm-fcn --hidden 8"; do
+        name=${spec%%:*}
+        read -r -a flags <<<"${spec#*:}"
+        classify "$name" "$data/PickupGestureWiimoteZ_TRAIN.ts" "${flags[@]}"
+        export_classifier "$name" "$data/PickupGestureWiimoteZ_TEST.ts"
+    done
+    for spec in "motions-lstm-bi:--model lstm --bidirectional --hidden 12" "motions-fcn:--model fcn"; do
+        name=${spec%%:*}
+        read -r -a flags <<<"${spec#*:}"
+        classify "$name" "$data/BasicMotions_TRAIN.ts" "${flags[@]}"
+        export_classifier "$name" "$data/BasicMotions_TEST.ts"
+    done
+else
+    echo "check-onnx: $data not found: the unequal-length and multichannel cases are left out" >&2
+fi
+
+"$python" "$root/scripts/check-onnx.py" --seqtool "$seqtool" "${greedy[@]}" "${cases[@]}"
