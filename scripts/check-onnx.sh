@@ -17,6 +17,7 @@ seqtool=$(cd "$(dirname "${1:-$root/.build/release/seqtool}")" && pwd)/$(basenam
 [ -x "$seqtool" ] || { echo "check-onnx: no seqtool binary at $seqtool (build first)" >&2; exit 1; }
 
 python=${ONNX_PYTHON:-}
+case "$python" in */*) python=$(cd "$(dirname "$python")" && pwd)/$(basename "$python") ;; esac
 if [ -z "$python" ]; then
     if ! command -v python3 >/dev/null; then
         if [ "${CI:-}" = true ]; then echo "check-onnx: python3 is missing on CI" >&2; exit 1; fi
@@ -35,6 +36,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/seqtool-onnx.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 cases=() greedy=()
+quiet() {  # runs a command, its output kept from the terminal unless it fails
+    "$@" >"$work/last.log" 2>&1 || { cat "$work/last.log" >&2; echo "check-onnx: failed: $*" >&2; return 1; }
+}
 
 # Character models, every cell with an ONNX operator, one and two layers.
 for i in $(seq 60); do
@@ -42,28 +46,28 @@ for i in $(seq 60); do
 done >corpus.txt
 for spec in lstm:2 gru:2 rnn_tanh:2 rnn_relu:1 gru_reset_before:1; do
     cell=${spec%%:*} layers=${spec##*:}
-    "$seqtool" train-char --corpus corpus.txt --cell "$cell" --layers "$layers" --hidden 24 --embed 8 \
-        --seq 16 --batch 4 --steps 30 --lr 0.01 --out "char-$cell.safetensors" >/dev/null
+    quiet "$seqtool" train-char --corpus corpus.txt --cell "$cell" --layers "$layers" --hidden 24 --embed 8 \
+        --seq 16 --batch 4 --steps 30 --lr 0.01 --out "char-$cell.safetensors"
     for graph in step sequence; do
-        "$seqtool" export --model "char-$cell.safetensors" --format onnx --graph $graph \
-            --out "char-$cell-$graph.onnx" --reference "char-$cell-$graph.json" --check-input corpus.txt >/dev/null
+        quiet "$seqtool" export --model "char-$cell.safetensors" --format onnx --graph $graph \
+            --out "char-$cell-$graph.onnx" --reference "char-$cell-$graph.json" --check-input corpus.txt
         cases+=("char-$cell-$graph.onnx:char-$cell-$graph.json")
     done
     greedy+=(--greedy "char-$cell-step.onnx:char-$cell.safetensors")
 done
 
 # Classifiers over one-channel series of one length (made here).
-"$seqtool" make-sine --out sine.csv --phases random --count 10 --points 48 --noise 0.1 >/dev/null
+quiet "$seqtool" make-sine --out sine.csv --phases random --count 10 --points 48 --noise 0.1
 classify() {  # name, then classify's flags
     local name=$1 data=$2
     shift 2
-    "$seqtool" classify --train "$data" --steps 6 --batch 8 --out "$name.safetensors" "$@" >/dev/null
+    quiet "$seqtool" classify --train "$data" --steps 6 --batch 8 --out "$name.safetensors" "$@"
 }
 export_classifier() {  # name, data, export's extra flags
     local name=$1 data=$2
     shift 2
-    "$seqtool" export --model "$name.safetensors" --format onnx --out "$name.onnx" --reference "$name.json" \
-        --check-input "$data" --check-batch 16 "$@" >/dev/null
+    quiet "$seqtool" export --model "$name.safetensors" --format onnx --out "$name.onnx" --reference "$name.json" \
+        --check-input "$data" --check-batch 16 "$@"
     cases+=("$name.onnx:$name.json")
 }
 for spec in "lstm-bi2:--model lstm --layers 2 --bidirectional --hidden 12 --subsample 3" \
@@ -76,8 +80,8 @@ for spec in "lstm-bi2:--model lstm --layers 2 --bidirectional --hidden 12 --subs
     classify "$name" sine.csv "${flags[@]}"
     export_classifier "$name" sine.csv
 done
-"$seqtool" export --model sine-gru-bi.safetensors --format onnx --out sine-gru-fixed.onnx --no-lengths \
-    --reference sine-gru-fixed.json --check-input sine.csv --check-batch 16 >/dev/null
+quiet "$seqtool" export --model sine-gru-bi.safetensors --format onnx --out sine-gru-fixed.onnx --no-lengths \
+    --reference sine-gru-fixed.json --check-input sine.csv --check-batch 16
 cases+=("sine-gru-fixed.onnx:sine-gru-fixed.json")
 
 # Real series: unequal lengths, several channels.
