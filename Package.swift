@@ -70,7 +70,8 @@ let package = Package(
 
         // Models leaving seqtool: ONNX graphs of the character model and the classifiers, with a
         // hand-written protobuf writer (no dependency).
-        library("Interchange", ["LanguageModel", "Classification", "Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
+        library(
+            "Interchange", ["LanguageModel", "Classification", "Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
 
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),

@@ -32,7 +32,8 @@ extension CharLanguageModel {
         let tokens = b.input(
             ONNX.ValueInfo(
                 "tokens", .int64, tokenShape,
-                docString: (stepwise ? "Token ids (batch): the current character of each sequence"
+                docString: (stepwise
+                    ? "Token ids (batch): the current character of each sequence"
                     : "Token ids (steps, batch), time-major") + ", ids in 0..<\(V) (index into metadata vocab)."))
         let stateShape: [ONNX.Dimension] = [.fixed(L), .symbolic("batch"), .fixed(H)]
         let states = rnn.stateNames.map { part in
@@ -47,19 +48,25 @@ extension CharLanguageModel {
             [ONNX.Attribute("axis", .int(0))], doc: "embedding lookup")
         let x = stepwise ? b.op("Unsqueeze", [embedded, b.int64s([0])], doc: "one time step") : embedded
         let values = try emitRecurrentStack(
-            b, RecurrentStackWeights(rnn), prefix: "rnn", input: x, sequenceLengths: nil, initialState: states, needsOutput: true)
+            b, RecurrentStackWeights(rnn), prefix: "rnn", input: x, sequenceLengths: nil, initialState: states,
+            needsOutput: true)
         let headWeight = head.weight.value, headBias = head.bias?.value ?? Tensor(zeros: [V])
         if stepwise {
             let last = b.op("Squeeze", [values.output!, b.int64s([0])])
             b.node(
-                "Gemm", [last, b.weight("head.weight", headWeight, doc: "head weight (vocabulary, hidden)"),
-                    b.weight("head.bias", headBias, doc: "head bias (vocabulary)")],
+                "Gemm",
+                [
+                    last, b.weight("head.weight", headWeight, doc: "head weight (vocabulary, hidden)"),
+                    b.weight("head.bias", headBias, doc: "head bias (vocabulary)"),
+                ],
                 [ONNX.Attribute("transB", .int(1))], doc: "head: logits = h W^T + b", outputs: ["logits"])
         } else {
             let transposed = b.weight(
-                "head.weight_t", transposedMatrix(headWeight), [H, V], doc: "head weight transposed (hidden, vocabulary)")
+                "head.weight_t", transposedMatrix(headWeight), [H, V],
+                doc: "head weight transposed (hidden, vocabulary)")
             let product = b.op("MatMul", [values.output!, transposed])
-            b.node("Add", [product, b.weight("head.bias", headBias, doc: "head bias (vocabulary)")],
+            b.node(
+                "Add", [product, b.weight("head.bias", headBias, doc: "head bias (vocabulary)")],
                 doc: "head: logits = h W^T + b", outputs: ["logits"])
         }
         b.output(

@@ -103,7 +103,8 @@ extension Classifier {
                     doc: "steps read: ceil(length / \(k))")
             }
         }
-        let timeMajor = b.op("Transpose", [x], [ONNX.Attribute("perm", .ints([1, 0, 2]))], doc: "(steps, batch, channels)")
+        let timeMajor = b.op(
+            "Transpose", [x], [ONNX.Attribute("perm", .ints([1, 0, 2]))], doc: "(steps, batch, channels)")
         let sequenceLengths = stepLengths.map {
             b.op("Cast", [$0], [ONNX.Attribute("to", .int(ONNX.ElementType.int32.rawValue))])
         }
@@ -115,7 +116,8 @@ extension Classifier {
         return rnn.directions == 1
             ? b.op("Squeeze", [final, b.int64s([0])])
             : b.op(
-                "Reshape", [b.op("Transpose", [final], [ONNX.Attribute("perm", .ints([1, 0, 2]))]), b.int64s([0, -1])],
+                "Reshape",
+                [b.op("Transpose", [final], [ONNX.Attribute("perm", .ints([1, 0, 2]))]), b.int64s([0, -1])],
                 doc: "both directions' final states side by side")
     }
 }
@@ -164,7 +166,10 @@ struct ConvolutionExport {
         let conv = b.op(
             "Conv",
             [x, b.weight(prefix + ".weight", weight), b.weight(prefix + ".bias", state[prefix + ".bias"]!)],
-            [ONNX.Attribute("kernel_shape", .ints([k])), ONNX.Attribute("pads", .ints([padding.before, padding.after]))],
+            [
+                ONNX.Attribute("kernel_shape", .ints([k])),
+                ONNX.Attribute("pads", .ints([padding.before, padding.after])),
+            ],
             doc: "\(prefix): Conv1D(\(weight.shape[1]) -> \(weight.shape[0]), kernel \(k), same padding)")
         return batchNorm(conv, normPrefix)
     }

@@ -14,7 +14,10 @@ struct ProtobufWriter {
 
     /// The wire types this writer uses.
     enum WireType: UInt64 {
-        case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5
+        case varint = 0
+        case fixed64 = 1
+        case lengthDelimited = 2
+        case fixed32 = 5
     }
 
     /// A base-128 varint: seven bits a byte, least significant first, the high bit set on all but

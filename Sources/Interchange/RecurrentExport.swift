@@ -38,7 +38,8 @@ struct RecurrentOperator {
                     + "operator has no place for it (export an lstm, gru or rnn model)")
         default:
             throw ExportError(
-                "cell \(cellName)", "it is not one of the cells ONNX has an operator for (lstm, gru, rnn_tanh, rnn_relu)")
+                "cell \(cellName)",
+                "it is not one of the cells ONNX has an operator for (lstm, gru, rnn_tanh, rnn_relu)")
         }
     }
 }
@@ -154,7 +155,9 @@ func emitRecurrentStack(
         x =
             D == 1
             ? b.op("Squeeze", [y, b.int64s([1])])
-            : b.op("Reshape", [b.op("Transpose", [y], [ONNX.Attribute("perm", .ints([0, 2, 1, 3]))]), b.int64s([0, 0, -1])])
+            : b.op(
+                "Reshape",
+                [b.op("Transpose", [y], [ONNX.Attribute("perm", .ints([0, 2, 1, 3]))]), b.int64s([0, 0, -1])])
         if last { output = x }
     }
     return RecurrentStackValues(output: output, finalStates: finalStates)

@@ -82,7 +82,8 @@ extension CharLanguageModel {
         ]
         for (p, name) in rnn.stateNames.enumerated() {
             inputs.append(ReferenceRun.Value(name, shape: [L, batch, H], floats: parts[p].scalars))
-            outputs.append(ReferenceRun.Value(name + "_out", shape: [L, batch, H], floats: state.parts[p].value.scalars))
+            outputs.append(
+                ReferenceRun.Value(name + "_out", shape: [L, batch, H], floats: state.parts[p].value.scalars))
         }
         return ReferenceRun(graph: graph.rawValue, inputs: inputs, outputs: outputs)
     }

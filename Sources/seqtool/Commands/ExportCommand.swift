@@ -74,13 +74,15 @@ struct ExportCommand: ParsableCommand {
             let kind = format.isEmpty ? "a file without a seqtool format" : "a \(format) file"
             throw CommandError(
                 "\(model) is \(kind): seqtool exports character models (\(CharLanguageModel.format)) and "
-                    + "classifiers (\(Classifier.format)); ensembles, forecasters and seq2seq models are not exported yet")
+                    + "classifiers (\(Classifier.format)); ensembles, forecasters and seq2seq models are not exported yet"
+            )
         }
         var stamped = onnx
         stamped.producerVersion = Seqtool.version
         try reporting { try AtomicFile.write(Data(stamped.serialized()), to: out) }
-        print("\(out): ONNX opset \(ONNX.opsetVersion), inputs " + onnx.graph.inputs.map(\.name).joined(separator: ", ")
-            + ", outputs " + onnx.graph.outputs.map(\.name).joined(separator: ", "))
+        print(
+            "\(out): ONNX opset \(ONNX.opsetVersion), inputs " + onnx.graph.inputs.map(\.name).joined(separator: ", ")
+                + ", outputs " + onnx.graph.outputs.map(\.name).joined(separator: ", "))
         if let reference, let run {
             try reporting { try AtomicFile.write(run.json, to: reference) }
             print("\(reference): inputs and seqtool's outputs")
@@ -98,7 +100,8 @@ struct ExportCommand: ParsableCommand {
                 try loaded.vocabulary.encode(Array(text.unicodeScalars.prefix(count)), source: checkInput).map(Int.init)
             }
             guard tokens.count == count else {
-                throw CommandError("--check-input \(checkInput) has \(tokens.count) characters; the check needs \(count)")
+                throw CommandError(
+                    "--check-input \(checkInput) has \(tokens.count) characters; the check needs \(count)")
             }
         } else {
             tokens = (0..<count).map { _ in Int(generator.next() % UInt64(loaded.vocabulary.count)) }
@@ -116,14 +119,17 @@ struct ExportCommand: ParsableCommand {
             data = all.subset(Array(0..<min(all.count, checkBatch)))
             if data.channels != loaded.channels {
                 throw CommandError(
-                    "--check-input \(checkInput): series have \(data.channels) channel(s), the model takes \(loaded.channels)")
+                    "--check-input \(checkInput): series have \(data.channels) channel(s), the model takes \(loaded.channels)"
+                )
             }
             if let length = loaded.length, let other = data.lengths.first(where: { $0 != length }) {
-                throw CommandError("--check-input \(checkInput): a series has \(other) steps, the model takes \(length)")
+                throw CommandError(
+                    "--check-input \(checkInput): a series has \(other) steps, the model takes \(length)")
             }
             if !withLengths && !data.isEqualLength {
                 throw CommandError(
-                    "--check-input \(checkInput): series of unequal lengths need the graph's lengths (drop --no-lengths)")
+                    "--check-input \(checkInput): series of unequal lengths need the graph's lengths (drop --no-lengths)"
+                )
             }
         } else {
             var generator = SeededGenerator(seed: seeding.seed)
