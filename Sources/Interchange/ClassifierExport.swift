@@ -12,7 +12,7 @@ extension Classifier {
     ///
     /// Recurrent models (any cell with an ONNX operator, stacked, bidirectional, every k-th
     /// step), FCN, ResNet, LSTM-FCN and MLP export.
-    /// - Parameter lengths: whether the graph takes `lengths`; without it every series has all T
+    /// - Parameter withLengths: whether the graph takes `lengths`; without it every series has all T
     ///   steps. Architectures of one fixed length (mlp) take none.
     /// - Throws: `ExportError` naming the architecture or cell that has no ONNX form and why.
     public func onnxModel(lengths withLengths: Bool = true) throws(ExportError) -> ONNX.Model {
