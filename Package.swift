@@ -68,10 +68,11 @@ let package = Package(
         library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
         library("Forecasting", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
 
-        // Models leaving seqtool: ONNX graphs of the character model and the classifiers, with a
+        // Models leaving seqtool: ONNX graphs of the character model, classifiers and forecaster, with a
         // hand-written protobuf writer (no dependency).
         library(
-            "Interchange", ["LanguageModel", "Classification", "Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
+            "Interchange",
+            ["LanguageModel", "Classification", "Forecasting", "Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
 
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),

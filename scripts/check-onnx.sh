@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Exports every kind of model seqtool exports and checks each ONNX file in ONNX Runtime against
+# Exports every kind of model seqtool exports (character models, classifiers, forecasters) and checks each ONNX file in ONNX Runtime against
 # seqtool's own outputs on the same inputs (scripts/check-onnx.py: onnx.checker, then outputs to
 # 1e-5 relative), and that argmax decoding of a character model's step graph in ONNX Runtime
 # equals `seqtool sample --greedy`. The models are trained for a few steps only: what is checked
@@ -83,6 +83,20 @@ done
 quiet "$seqtool" export --model sine-gru-bi.safetensors --format onnx --out sine-gru-fixed.onnx --no-lengths \
     --reference sine-gru-fixed.json --check-input sine.csv --check-batch 16
 cases+=("sine-gru-fixed.onnx:sine-gru-fixed.json")
+
+# Forecasters: seasonal (phase input) and not, ensembles of odd and even size (the median), stacked.
+awk 'BEGIN { print "t,a,b"; for (i = 1; i <= 96; i++)
+    printf "%d,%.3f,%.3f\n", i, 10 + i * 0.1 + 3 * sin(i * 6.2832 / 12), 50 - i * 0.05 + 2 * cos(i * 6.2832 / 12) }' \
+    >series.csv
+for spec in "lstm-seasonal:--season 12 --horizon 6 --ensemble 3 --layers 2" "gru:--cell gru --horizon 4 --ensemble 2" \
+    "rnn:--cell rnn_tanh --horizon 3 --ensemble 1"; do
+    name=forecast-${spec%%:*}
+    read -r -a flags <<<"${spec#*:}"
+    quiet "$seqtool" forecast train --train series.csv --steps 10 --hidden 8 --out "$name.safetensors" "${flags[@]}"
+    quiet "$seqtool" export --model "$name.safetensors" --format onnx --out "$name.onnx" --reference "$name.json" \
+        --check-batch 16
+    cases+=("$name.onnx:$name.json")
+done
 
 # Real series: unequal lengths, several channels.
 data="$root/../shared/data/timeseries"

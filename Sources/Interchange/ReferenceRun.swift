@@ -1,6 +1,7 @@
 import Classification
 import Datasets
 import Feedforward
+import Forecasting
 import Foundation
 import LanguageModel
 import Recurrent
@@ -108,5 +109,35 @@ extension Classifier {
         return ReferenceRun(
             graph: "classifier", inputs: inputs,
             outputs: [ReferenceRun.Value("logits", shape: [B, classNames.count], floats: logits.scalars)])
+    }
+}
+
+extension GlobalForecaster {
+    /// seqtool's forecasts of `histories` (each 1...`window` values) whose first values sit at
+    /// `phases` in the season, as the exported graph takes them: `history` (B, T) with the values
+    /// past a series' end set to `padding` (which the graph must ignore), `lengths`, and `phase`
+    /// with a season.
+    public func referenceRun(histories: [[Float]], phases: [Int], padding: Float = 1000) -> ReferenceRun {
+        let c = configuration, B = histories.count, T = histories.map(\.count).max() ?? 0
+        precondition(histories.allSatisfy { !$0.isEmpty && $0.count <= c.window }, "referenceRun: histories")
+        var history = [Float](repeating: padding, count: B * T)
+        for (b, values) in histories.enumerated() {
+            for (t, v) in values.enumerated() { history[b * T + t] = v }
+        }
+        var inputs = [
+            ReferenceRun.Value("history", shape: [B, T], floats: history),
+            ReferenceRun.Value("lengths", shape: [B], integers: histories.map { Int64($0.count) }),
+        ]
+        if c.season > 1 {
+            inputs.append(ReferenceRun.Value("phase", shape: [B], integers: phases.map { Int64($0 % c.season) }))
+        }
+        let forecasts = forecast(histories, phases: phases)
+        return ReferenceRun(
+            graph: "forecaster", inputs: inputs,
+            outputs: [
+                ReferenceRun.Value(
+                    "forecast", shape: [B, c.quantiles.count, c.horizon],
+                    floats: forecasts.flatMap { $0.values.flatMap { $0 } })
+            ])
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classification
 import Datasets
+import Forecasting
 import Foundation
 import Interchange
 import LanguageModel
@@ -14,7 +15,8 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             A character model becomes its step graph (tokens, h[, c] -> logits, h_out[, c_out]) or, with \
             --graph sequence, the graph of a whole sequence; a classifier (recurrent, fcn, resnet, lstm-fcn, \
-            mlp) becomes x (raw values, [batch, steps, channels]) and lengths -> logits. --reference writes \
+            mlp) becomes x (raw values, [batch, steps, channels]) and lengths -> logits; a forecaster history \
+            (the last window values), lengths[, phase] -> forecast ([batch, quantiles, horizon]). --reference writes \
             inputs and seqtool's outputs for them as JSON, so another runtime can be checked against seqtool \
             (scripts/check-onnx.sh).
               seqtool export --model shakespeare.safetensors --format onnx --out shakespeare.onnx
@@ -25,7 +27,7 @@ struct ExportCommand: ParsableCommand {
     /// The formats `export` writes.
     enum Format: String, ExpressibleByArgument, CaseIterable { case onnx }
 
-    @Option(help: "Model file (.safetensors): a character model or a classifier.") var model: String
+    @Option(help: "Model file (.safetensors): a character model, a classifier or a forecaster.") var model: String
     @Option(help: "Output format.") var format: Format = .onnx
     @Option(help: "The ONNX file to write.") var out: String
     @Option(help: "Character models: the step graph (default) or the whole sequence's.") var graph: CharModelGraph?
@@ -70,6 +72,15 @@ struct ExportCommand: ParsableCommand {
             let loaded = try reporting { try Classifier.load(file, path: model) }
             onnx = try reporting { try loaded.onnxModel(lengths: lengths) }
             run = try reference.map { _ in try classifierReference(loaded) }
+        } else if format == GlobalForecaster.format {
+            if graph != nil { throw CommandError("--graph applies to character models; \(model) is a forecaster") }
+            if checkInput != nil {
+                throw CommandError(
+                    "--check-input applies to character models and classifiers; \(model) is a forecaster")
+            }
+            let loaded = try reporting { try GlobalForecaster.load(file, path: model) }
+            onnx = try reporting { try loaded.onnxModel() }
+            run = reference.map { _ in forecasterReference(loaded) }
         } else {
             let kind = format.isEmpty ? "a file without a seqtool format" : "a \(format) file"
             throw CommandError(
@@ -144,6 +155,27 @@ struct ExportCommand: ParsableCommand {
             data = LabeledSeries(channels: loaded.channels, values: values, labels: nil)
         }
         return loaded.referenceRun(data, lengths: withLengths)
+    }
+
+    /// The forecaster's reference: random walks with a seasonal swing, of lengths from half the
+    /// window to all of it, at random phases.
+    func forecasterReference(_ loaded: GlobalForecaster) -> ReferenceRun {
+        var generator = SeededGenerator(seed: seeding.seed)
+        let c = loaded.configuration
+        var histories: [[Float]] = [], phases: [Int] = []
+        for b in 0..<checkBatch {
+            let count = max(1, c.window - (b * 5) % max(c.window / 2, 1))
+            var level = 10 * generator.nextFloat(), series: [Float] = []
+            let phase = Int(generator.next() % UInt64(c.season))
+            for t in 0..<count {
+                level += generator.nextNormal()
+                let angle = 2 * Float.pi * Float((phase + t) % c.season) / Float(c.season)
+                series.append(level + 3 * sin(angle))
+            }
+            histories.append(series)
+            phases.append(phase)
+        }
+        return loaded.referenceRun(histories: histories, phases: phases)
     }
 }
 
