@@ -3,12 +3,15 @@
 # seqtool's own outputs on the same inputs (scripts/check-onnx.py: onnx.checker, then outputs to
 # 1e-5 relative), and that argmax decoding of a character model's step graph in ONNX Runtime
 # equals `seqtool sample --greedy`. The models are trained for a few steps only: what is checked
-# is the export, not the accuracy.
+# is the export, not the accuracy. Where PyTorch is installed (pip install torch==2.13.0+cpu), also
+# `seqtool import` of models torch.onnx.export wrote, against PyTorch's outputs
+# (scripts/check-onnx-import.py); without it that part is skipped with a message.
 #
 #   scripts/check-onnx.sh [SEQTOOL]     default .build/release/seqtool
 #
 # Python: $ONNX_PYTHON if set (it must have onnx and onnxruntime), else a virtual environment in
-# .build/onnx-venv made here with `pip install onnx onnxruntime`. Without python3 it says so and
+# .build/onnx-venv made here with `pip install onnx onnxruntime` (the versions pinned below) (seeing the system's packages, so
+# an installed torch too). Without python3 it says so and
 # exits 0, except under CI (CI=true), where that is a failure. The series of ../shared/data are
 # used when present (unequal lengths, several channels); the rest is made here.
 set -euo pipefail
@@ -26,8 +29,8 @@ if [ -z "$python" ]; then
     fi
     venv="$root/.build/onnx-venv"
     if ! "$venv/bin/python" -c "import onnx, onnxruntime" 2>/dev/null; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check onnx "onnxruntime>=1.31"
+        python3 -m venv --system-site-packages "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check onnx==1.23.2 onnxruntime==1.31.1
     fi
     python="$venv/bin/python"
 fi
@@ -120,3 +123,8 @@ else
 fi
 
 "$python" "$root/scripts/check-onnx.py" --seqtool "$seqtool" "${greedy[@]}" "${cases[@]}"
+if "$python" -c "import torch" 2>/dev/null; then
+    "$python" "$root/scripts/check-onnx-import.py" --seqtool "$seqtool" --work "$work/import"
+else
+    echo "check-onnx: import from PyTorch's exporter skipped (no torch: pip install torch==2.13.0+cpu)" >&2
+fi
