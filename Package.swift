@@ -82,7 +82,9 @@ let package = Package(
         library("Parity", ["Recurrent", "Feedforward", "SeqTensor"]),
         // Test doubles (data-parallel ranks as threads), for the test targets only.
         library("TestSupport", ["SeqTensor"]),
-        library("Fuzzing", ["LanguageModel", "Classification", "Framings", "Forecasting", "Datasets", "SeqTensor"]),
+        library(
+            "Fuzzing",
+            ["LanguageModel", "Classification", "Framings", "Forecasting", "Interchange", "Datasets", "SeqTensor"]),
 
         .executableTarget(
             name: "seqtool",

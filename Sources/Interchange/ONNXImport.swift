@@ -111,9 +111,12 @@ struct GraphReader {
 
     /// The node that produces `value` after skipping `through` (following each one's first input).
     func source(of value: String, through: Set<String>) -> (node: Int?, value: String) {
-        var v = value
-        while let k = producer[v], through.contains(model.nodes[k].opType), let next = model.nodes[k].inputs.first {
-            v = next
+        var v = value, steps = 0
+        // At most one step per node: a malformed graph may loop.
+        while let k = producer[v], through.contains(model.nodes[k].opType), let next = model.nodes[k].inputs.first,
+            steps <= model.nodes.count
+        {
+            (v, steps) = (next, steps + 1)
         }
         return (producer[v], v)
     }
