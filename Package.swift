@@ -68,11 +68,14 @@ let package = Package(
         library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
         library("Forecasting", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
 
-        // Models leaving seqtool: ONNX graphs of the character model, classifiers and forecaster, with a
-        // hand-written protobuf writer (no dependency).
+        // Models leaving and entering seqtool: ONNX graphs of every model kind but ensembles, and recurrent
+        // models read from ONNX, with a hand-written protobuf writer and reader (no dependency).
         library(
             "Interchange",
-            ["LanguageModel", "Classification", "Forecasting", "Recurrent", "Feedforward", "SeqTensor", "Datasets"]),
+            [
+                "LanguageModel", "Classification", "Forecasting", "Framings", "Recurrent", "Feedforward", "SeqTensor",
+                "Datasets",
+            ]),
 
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),

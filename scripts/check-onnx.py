@@ -8,6 +8,9 @@ seqtool's. The error of an output is the largest |ort - seqtool| over its elemen
 largest |seqtool|, so that logits near zero do not count as large relative errors; a case passes
 when every output's is at most --tolerance (1e-5).
 
+With --translate ENCODER.onnx:DECODER.onnx:MODEL.safetensors:TEXT, an encoder-decoder's two
+graphs translate TEXT greedily in ONNX Runtime, which must equal `seqtool seq2seq translate`.
+
 With --greedy MODEL.onnx:CHARMODEL.safetensors (a step graph and the model it came from) and
 --seqtool BIN, the step graph decodes --length characters by argmax after --prime in ONNX
 Runtime, which must equal `seqtool sample --greedy` on the same model.
@@ -90,12 +93,38 @@ def greedy(onnx_path, model_path, seqtool, prime, length):
     return ours == theirs, ours, theirs
 
 
+def translate(encoder_path, decoder_path, model_path, seqtool, text):
+    """Whether greedy decoding with the encoder and decoder graphs equals seqtool seq2seq translate."""
+    model, encoder = session(encoder_path)
+    _, decoder = session(decoder_path)
+    vocab = json.loads({p.key: p.value for p in model.metadata_props}["vocab"])
+    ids = [vocab.index(c) + 2 for c in text]
+    state = encoder.run(None, {"tokens": np.array(ids, dtype=np.int64).reshape(-1, 1),
+                               "lengths": np.array([len(ids)], dtype=np.int64)})
+    names = [i.name for i in decoder.get_inputs() if i.name != "tokens"]
+    state = dict(zip(names, state))
+    token, out = 0, []
+    for _ in range(2 * len(ids) + 10):
+        outputs = decoder.run(None, {"tokens": np.array([token], dtype=np.int64), **state})
+        state = {n: outputs[1 + k] for k, n in enumerate(names)}
+        token = int(np.argmax(outputs[0][0]))
+        if token == 1:
+            break
+        out.append(vocab[token - 2] if token >= 2 else "")
+    ours = "".join(out)
+    theirs = subprocess.run([seqtool, "seq2seq", "translate", "--model", model_path, "--input", text],
+                            capture_output=True, text=True, check=True).stdout.rstrip("\n")
+    return ours == theirs, ours, theirs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cases", nargs="*", help="MODEL.onnx:REFERENCE.json")
     parser.add_argument("--tolerance", type=float, default=1e-5)
     parser.add_argument("--greedy", action="append", default=[], help="STEP.onnx:CHARMODEL.safetensors")
-    parser.add_argument("--seqtool", help="the seqtool binary, for --greedy")
+    parser.add_argument("--translate", action="append", default=[],
+                        help="ENCODER.onnx:DECODER.onnx:SEQ2SEQ.safetensors:TEXT, greedy decoding against seqtool's")
+    parser.add_argument("--seqtool", help="the seqtool binary, for --greedy and --translate")
     parser.add_argument("--prime", default="th")
     parser.add_argument("--length", type=int, default=200)
     args = parser.parse_args()
@@ -113,6 +142,15 @@ def main():
         ok, ours, theirs = greedy(onnx_path, model_path, args.seqtool, args.prime, args.length)
         failed += not ok
         print(f"{onnx_path}\tgreedy {args.length} characters\t{'same' if ok else 'FAIL'}")
+        if not ok:
+            print(f"  onnxruntime: {ours!r}\n  seqtool:     {theirs!r}")
+    for case in args.translate:
+        if not args.seqtool:
+            raise SystemExit("--translate needs --seqtool")
+        encoder_path, decoder_path, model_path, text = case.split(":", 3)
+        ok, ours, theirs = translate(encoder_path, decoder_path, model_path, args.seqtool, text)
+        failed += not ok
+        print(f"{decoder_path}\tgreedy translation of {text!r}\t{'same' if ok else 'FAIL'}")
         if not ok:
             print(f"  onnxruntime: {ours!r}\n  seqtool:     {theirs!r}")
     print(f"onnxruntime {ort.__version__}, onnx {onnx.__version__}: "

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Exports every kind of model seqtool exports (character models, classifiers, forecasters) and checks each ONNX file in ONNX Runtime against
-# seqtool's own outputs on the same inputs (scripts/check-onnx.py: onnx.checker, then outputs to
-# 1e-5 relative), and that argmax decoding of a character model's step graph in ONNX Runtime
-# equals `seqtool sample --greedy`. The models are trained for a few steps only: what is checked
-# is the export, not the accuracy. Where PyTorch is installed (pip install torch==2.13.0+cpu), also
+# Exports every kind of model seqtool exports (character models, classifiers, forecasters,
+# encoder-decoders) and checks each ONNX file in ONNX Runtime against seqtool's own outputs on the
+# same inputs (scripts/check-onnx.py: onnx.checker, then outputs to 1e-5 relative), and that argmax
+# decoding in ONNX Runtime equals `seqtool sample --greedy` (character models) and `seqtool seq2seq
+# translate` (encoder-decoders). The models are trained for a few steps only: what is checked is
+# the export, not the accuracy. Where PyTorch is installed (pip install torch==2.13.0+cpu), also
 # `seqtool import` of models torch.onnx.export wrote, against PyTorch's outputs
 # (scripts/check-onnx-import.py); without it that part is skipped with a message.
 #
 #   scripts/check-onnx.sh [SEQTOOL]     default .build/release/seqtool
 #
 # Python: $ONNX_PYTHON if set (it must have onnx and onnxruntime), else a virtual environment in
-# .build/onnx-venv made here with `pip install onnx onnxruntime` (the versions pinned below) (seeing the system's packages, so
-# an installed torch too). Without python3 it says so and
-# exits 0, except under CI (CI=true), where that is a failure. The series of ../shared/data are
-# used when present (unequal lengths, several channels); the rest is made here.
+# .build/onnx-venv made here with the onnx and onnxruntime pinned below (it sees the system's
+# packages, so an installed torch too). Without python3 it says so and exits 0, except under CI
+# (CI=true), where that is a failure. The series of ../shared/data are used when present (unequal
+# lengths, several channels); the rest is made here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seqtool=$(cd "$(dirname "${1:-$root/.build/release/seqtool}")" && pwd)/$(basename "${1:-seqtool}")
@@ -101,6 +102,23 @@ for spec in "lstm-seasonal:--season 12 --horizon 6 --ensemble 3 --layers 2" "gru
     cases+=("$name.onnx:$name.json")
 done
 
+# Encoder-decoders: the encoder over sources of unequal lengths, the decoder step, greedy translation.
+quiet "$seqtool" make-pairs reverse --out pairs.tsv --count 300 --max-digits 8
+translate=()
+for spec in lstm:2 gru:1; do
+    cell=${spec%%:*} layers=${spec##*:}
+    name=seq2seq-$cell
+    quiet "$seqtool" seq2seq train --train pairs.tsv --cell "$cell" --layers "$layers" --hidden 16 --embed 8 \
+        --steps 40 --batch 16 --out "$name.safetensors"
+    for graph in encoder decoder; do
+        quiet "$seqtool" export --model "$name.safetensors" --format onnx --graph $graph --out "$name-$graph.onnx" \
+            --reference "$name-$graph.json" --check-input pairs.tsv
+        cases+=("$name-$graph.onnx:$name-$graph.json")
+    done
+    input=$(head -1 pairs.tsv | cut -f1)
+    translate+=(--translate "$name-encoder.onnx:$name-decoder.onnx:$name.safetensors:$input")
+done
+
 # Real series: unequal lengths, several channels.
 data="$root/../shared/data/timeseries"
 if [ -f "$data/PickupGestureWiimoteZ_TRAIN.ts" ]; then
@@ -122,7 +140,7 @@ else
     echo "check-onnx: $data not found: the unequal-length and multichannel cases are left out" >&2
 fi
 
-"$python" "$root/scripts/check-onnx.py" --seqtool "$seqtool" "${greedy[@]}" "${cases[@]}"
+"$python" "$root/scripts/check-onnx.py" --seqtool "$seqtool" "${greedy[@]}" "${translate[@]}" "${cases[@]}"
 if "$python" -c "import torch" 2>/dev/null; then
     "$python" "$root/scripts/check-onnx-import.py" --seqtool "$seqtool" --work "$work/import"
 else

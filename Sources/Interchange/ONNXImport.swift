@@ -55,6 +55,7 @@ public enum ONNXImport {
 
     /// The model in the ONNX file at `path`.
     /// - Parameters:
+    ///   - path: the ONNX file.
     ///   - vocabulary: a character model's vocabulary when the file's metadata has none (`vocab`).
     ///   - classNames: a classifier's class names when the file's metadata has none (`class_names`);
     ///     "0", "1", ... without either.

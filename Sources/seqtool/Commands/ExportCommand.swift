@@ -3,6 +3,7 @@ import Classification
 import Datasets
 import Forecasting
 import Foundation
+import Framings
 import Interchange
 import LanguageModel
 import SeqTensor
@@ -16,7 +17,8 @@ struct ExportCommand: ParsableCommand {
             A character model becomes its step graph (tokens, h[, c] -> logits, h_out[, c_out]) or, with \
             --graph sequence, the graph of a whole sequence; a classifier (recurrent, fcn, resnet, lstm-fcn, \
             mlp) becomes x (raw values, [batch, steps, channels]) and lengths -> logits; a forecaster history \
-            (the last window values), lengths[, phase] -> forecast ([batch, quantiles, horizon]). --reference writes \
+            (the last window values), lengths[, phase] -> forecast ([batch, quantiles, horizon]); an encoder-decoder \
+            its encoder (--graph encoder) and its decoder step (--graph decoder). --reference writes \
             inputs and seqtool's outputs for them as JSON, so another runtime can be checked against seqtool \
             (scripts/check-onnx.sh).
               seqtool export --model shakespeare.safetensors --format onnx --out shakespeare.onnx
@@ -27,10 +29,15 @@ struct ExportCommand: ParsableCommand {
     /// The formats `export` writes.
     enum Format: String, ExpressibleByArgument, CaseIterable { case onnx }
 
-    @Option(help: "Model file (.safetensors): a character model, a classifier or a forecaster.") var model: String
+    @Option(help: "Model file (.safetensors): a character model, a classifier, a forecaster or an encoder-decoder.")
+    var model: String
     @Option(help: "Output format.") var format: Format = .onnx
     @Option(help: "The ONNX file to write.") var out: String
-    @Option(help: "Character models: the step graph (default) or the whole sequence's.") var graph: CharModelGraph?
+    @Option(
+        help: ArgumentHelp(
+            "Character models: step (default) or sequence; seq2seq models: encoder or decoder (one step).",
+            valueName: "graph"))
+    var graph: String?
     @Flag(
         inversion: .prefixedNo,
         help: "Classifiers of any length: the graph takes lengths (int64 [batch]) for series of unequal lengths.")
@@ -40,7 +47,7 @@ struct ExportCommand: ParsableCommand {
         name: .customLong("check-input"),
         help: ArgumentHelp(
             "With --reference: inputs from this file (text for a character model; .ts or CSV series, labels "
-                + "first, for a classifier) instead of random ones."))
+                + "first, for a classifier; TSV pairs for an encoder-decoder) instead of random ones."))
     var checkInput: String?
     @Option(name: .customLong("check-batch"), help: "With --reference: sequences or series in the batch.")
     var checkBatch = 8
@@ -64,7 +71,9 @@ struct ExportCommand: ParsableCommand {
         let onnx: ONNX.Model, run: ReferenceRun?
         if format == CharLanguageModel.format {
             let loaded = try reporting { try CharLanguageModel.load(file, path: model) }
-            let kind = graph ?? .step
+            guard let kind = CharModelGraph(rawValue: graph ?? "step") else {
+                throw CommandError("--graph \(graph ?? "") is not a character model's graph (step or sequence)")
+            }
             onnx = try reporting { try loaded.onnxModel(kind) }
             run = try reference.map { _ in try charReference(loaded, kind) }
         } else if Classifier.isClassifier(file.metadata) {
@@ -81,6 +90,15 @@ struct ExportCommand: ParsableCommand {
             let loaded = try reporting { try GlobalForecaster.load(file, path: model) }
             onnx = try reporting { try loaded.onnxModel() }
             run = reference.map { _ in forecasterReference(loaded) }
+        } else if format == Seq2Seq.format {
+            guard let kind = graph.flatMap(Seq2SeqGraph.init(rawValue:)) else {
+                throw CommandError(
+                    "--graph must be encoder or decoder for an encoder-decoder (export each: a caller encodes, then "
+                        + "decodes step by step)")
+            }
+            let loaded = try reporting { try Seq2Seq.load(file, path: model) }
+            onnx = try reporting { try loaded.onnxModel(kind) }
+            run = try reference.map { _ in try seq2seqReference(loaded, kind) }
         } else {
             let kind = format.isEmpty ? "a file without a seqtool format" : "a \(format) file"
             throw CommandError(
@@ -177,6 +195,26 @@ struct ExportCommand: ParsableCommand {
         }
         return loaded.referenceRun(histories: histories, phases: phases)
     }
-}
 
-extension CharModelGraph: ExpressibleByArgument {}
+    /// The encoder-decoder's reference: the inputs of --check-input's pairs (TSV), or random
+    /// sources of unequal lengths.
+    func seq2seqReference(_ loaded: Seq2Seq, _ kind: Seq2SeqGraph) throws -> ReferenceRun {
+        var generator = SeededGenerator(seed: seeding.seed)
+        var sources: [[Int]]
+        if let checkInput {
+            let pairs = try reporting { try StringPairs(tsv: checkInput) }
+            sources = try reporting {
+                try pairs.pairs.prefix(checkBatch).map { try loaded.encode($0.input, source: checkInput) }
+            }
+            guard !sources.isEmpty, sources.allSatisfy({ !$0.isEmpty }) else {
+                throw CommandError("--check-input \(checkInput) has no pairs with a non-empty input")
+            }
+        } else {
+            let V = UInt64(loaded.vocabularySize - 2)
+            sources = (0..<checkBatch).map { b in
+                (0..<(12 - (b * 5) % 6)).map { _ in 2 + Int(generator.next() % V) }
+            }
+        }
+        return loaded.referenceRun(kind, sources: sources, generator: &generator)
+    }
+}
