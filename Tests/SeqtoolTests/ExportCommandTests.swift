@@ -54,6 +54,42 @@ final class ExportCommandTests: XCTestCase {
             mentioning: "is not a file seqtool wrote of this kind")
     }
 
+    func testImportOfAnExportedCharModelGivesTheSameLoss() throws {
+        try trainChar(cell: "lstm", out: "m.safetensors")
+        XCTAssertEqual(try runner.run(["export", "--model", "m.safetensors", "--out", "m.onnx"]).status, 0)
+        let r = try runner.run(["import", "--onnx", "m.onnx", "--out", "back.safetensors"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("character model (lstm, 1 layer(s) of 8"), r.stdout)
+        let losses = try ["m.safetensors", "back.safetensors"].map { model in
+            try runner.run(["eval", "--model", model, "--corpus", "corpus.txt", "--json"]).json["loss"] as? Double
+        }
+        XCTAssertNotNil(losses[0])
+        XCTAssertEqual(losses[0], losses[1])
+    }
+
+    func testImportRefusesWhatDoesNotFitAndWritesNothing() throws {
+        for arguments in [
+            ["make-sine", "--out", "sine.csv", "--points", "16", "--phases", "random", "--count", "4"],
+            [
+                "classify", "--train", "sine.csv", "--model", "gru", "--hidden", "4", "--steps", "2", "--out",
+                "c.safetensors",
+            ],
+            ["export", "--model", "c.safetensors", "--out", "c.onnx"],
+        ] {
+            let r = try runner.run(arguments)
+            XCTAssertEqual(r.status, 0, "\(arguments): \(r.stderr)")
+        }
+        // seqtool's classifier graphs standardise with Sub and Mul, which are not layers import reads.
+        try runner.expectFailure(
+            ["import", "--onnx", "c.onnx", "--out", "back.safetensors"],
+            mentioning: "(Sub) does not fit seqtool's layers")
+        try runner.expectFailure(["import", "--onnx", "sine.csv", "--out", "back.safetensors"], mentioning: "sine.csv")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runner.path("back.safetensors")))
+        try runner.expectFailure(
+            ["export", "--model", "c.safetensors", "--out", "c2.onnx", "--graph", "step"],
+            mentioning: "--graph applies to character models")
+    }
+
     /// A Python with onnx and onnxruntime: $ONNX_PYTHON, the virtual environment check-onnx.sh
     /// makes, or python3; nil when none has them.
     func onnxPython() -> String? {
