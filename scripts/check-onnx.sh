@@ -78,7 +78,7 @@ for spec in "lstm-bi2:--model lstm --layers 2 --bidirectional --hidden 12 --subs
     "gru-bi:--model gru --bidirectional --hidden 12" "rnn2:--model rnn_tanh --layers 2 --hidden 12" \
     "rnnrelu-bi:--model rnn_relu --bidirectional --hidden 8" "grurb:--model gru_reset_before --hidden 8" \
     "fcn:--model fcn" "resnet:--model resnet" "lstm-fcn:--model lstm-fcn --hidden 8" \
-    "mlp:--model mlp --mlp-hidden 32,16"; do
+    "mlp:--model mlp --mlp-hidden 32,16" "cnn1d:--model cnn1d" "cnn2d:--model cnn2d --image 6x8"; do
     name=sine-${spec%%:*}
     read -r -a flags <<<"${spec#*:}"
     classify "$name" sine.csv "${flags[@]}"

@@ -11,9 +11,9 @@ extension Classifier {
     /// statistics). Metadata `class_names` holds the classes (a JSON list, index = logit).
     ///
     /// Recurrent models (any cell with an ONNX operator, stacked, bidirectional, every k-th
-    /// step), FCN, ResNet, LSTM-FCN and MLP export.
+    /// step), FCN, ResNet, LSTM-FCN, MLP, the 1-D CNN and the LeNet export; MiniRocket does not.
     /// - Parameter withLengths: whether the graph takes `lengths`; without it every series has all T
-    ///   steps. Architectures of one fixed length (mlp) take none.
+    ///   steps. Architectures of one fixed length (mlp, cnn1d, cnn2d) take none.
     /// - Throws: `ExportError` naming the architecture or cell that has no ONNX form and why.
     public func onnxModel(lengths withLengths: Bool = true) throws(ExportError) -> ONNX.Model {
         let state = Dictionary(stateDict.map { ($0.0, $0.1.value) }, uniquingKeysWith: { a, _ in a })
@@ -68,13 +68,31 @@ extension Classifier {
             var h = b.op("Flatten", [standardised], [ONNX.Attribute("axis", .int(1))], doc: "(batch, steps*channels)")
             for k in hidden.indices { h = b.op("Relu", [b.linear(h, "net.\(2 * k)", state)]) }
             features = h
-        case .cnn1d, .cnn2d, .miniRocket:
+        case .cnn1d:
+            // Conv1D(5, padding 2) - ReLU - MaxPool(2), twice, over (B, C, T), then Flatten.
+            var h = b.op("Transpose", [standardised], [ONNX.Attribute("perm", .ints([0, 2, 1]))])
+            for k in [0, 3] { h = maxPool(b, b.op("Relu", [convolution(b, h, "net.\(k)", state, padding: 2)]), 1) }
+            features = b.op("Flatten", [h], [ONNX.Attribute("axis", .int(1))])
+        case .cnn2d(let height, let width):
+            // The series as a one-channel image read row by row; Conv2D(3x3, padding 1) - ReLU -
+            // MaxPool(2x2), twice, Flatten (dropout is off in inference).
+            var h = b.op(
+                "Reshape", [standardised, b.int64s([0, 1, Int64(height), Int64(width)])], doc: "(batch, 1, H, W)")
+            for k in [0, 3] { h = maxPool(b, b.op("Relu", [convolution(b, h, "net.\(k)", state, padding: 1)]), 2) }
+            features = b.op("Flatten", [h], [ONNX.Attribute("axis", .int(1))])
+        case .miniRocket:
             throw ExportError(
-                "architecture \(architecture.name)",
-                "seqtool exports the recurrent classifiers, fcn, resnet, lstm-fcn and mlp; \(architecture.name) "
-                    + "is not among them yet")
+                "architecture minirocket",
+                "its features are proportions of positive values of thousands of dilated convolutions with fitted "
+                    + "biases, which seqtool does not write as an ONNX graph yet")
         }
-        let headPrefix = { if case .mlp(let hidden) = architecture { "net.\(2 * hidden.count)" } else { "head" } }()
+        let headPrefix: String
+        switch architecture {
+        case .mlp(let hidden): headPrefix = "net.\(2 * hidden.count)"
+        case .cnn1d: headPrefix = "net.7"
+        case .cnn2d: headPrefix = "net.8"
+        default: headPrefix = "head"
+        }
         _ = b.linear(features, headPrefix, state, output: "logits")
         b.output(
             ONNX.ValueInfo(
@@ -120,6 +138,28 @@ extension Classifier {
                 [b.op("Transpose", [final], [ONNX.Attribute("perm", .ints([1, 0, 2]))]), b.int64s([0, -1])],
                 doc: "both directions' final states side by side")
     }
+}
+
+/// Conv `prefix` of `state` (1-D or 2-D, as its weight's rank says) with `padding` on every side.
+func convolution(_ b: GraphBuilder, _ x: String, _ prefix: String, _ state: [String: Tensor], padding: Int) -> String {
+    let weight = state[prefix + ".weight"]!
+    let kernel = Array(weight.shape.dropFirst(2))
+    return b.op(
+        "Conv", [x, b.weight(prefix + ".weight", weight), b.weight(prefix + ".bias", state[prefix + ".bias"]!)],
+        [
+            ONNX.Attribute("kernel_shape", .ints(kernel)),
+            ONNX.Attribute("pads", .ints(Array(repeating: padding, count: 2 * kernel.count))),
+        ], doc: "\(prefix): Conv (\(weight.shape[1]) -> \(weight.shape[0]), kernel \(kernel), padding \(padding))")
+}
+
+/// MaxPool of 2 steps (stride 2, the remainder dropped) over each of the last `axes` axes.
+func maxPool(_ b: GraphBuilder, _ x: String, _ axes: Int) -> String {
+    b.op(
+        "MaxPool", [x],
+        [
+            ONNX.Attribute("kernel_shape", .ints(Array(repeating: 2, count: axes))),
+            ONNX.Attribute("strides", .ints(Array(repeating: 2, count: axes))),
+        ])
 }
 
 /// The convolutional classifiers' layers: Conv ("same" padding), BatchNormalization (running

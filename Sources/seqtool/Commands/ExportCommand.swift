@@ -16,11 +16,11 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             A character model becomes its step graph (tokens, h[, c] -> logits, h_out[, c_out]) or, with \
             --graph sequence, the graph of a whole sequence; a classifier (recurrent, fcn, resnet, lstm-fcn, \
-            mlp) becomes x (raw values, [batch, steps, channels]) and lengths -> logits; a forecaster history \
-            (the last window values), lengths[, phase] -> forecast ([batch, quantiles, horizon]); an encoder-decoder \
-            its encoder (--graph encoder) and its decoder step (--graph decoder). --reference writes \
-            inputs and seqtool's outputs for them as JSON, so another runtime can be checked against seqtool \
-            (scripts/check-onnx.sh).
+            mlp, cnn1d, cnn2d; not minirocket) becomes x (raw values, [batch, steps, channels]) and lengths -> \
+            logits; a forecaster history (the last window values), lengths[, phase] -> forecast ([batch, \
+            quantiles, horizon]); an encoder-decoder its encoder (--graph encoder) and its decoder step \
+            (--graph decoder). --reference writes inputs and seqtool's outputs for them as JSON, so another \
+            runtime can be checked against seqtool (scripts/check-onnx.sh).
               seqtool export --model shakespeare.safetensors --format onnx --out shakespeare.onnx
               seqtool export --model gun.safetensors --format onnx --out gun.onnx --reference gun.json \\
                 --check-input GunPoint_TEST.ts
@@ -102,9 +102,9 @@ struct ExportCommand: ParsableCommand {
         } else {
             let kind = format.isEmpty ? "a file without a seqtool format" : "a \(format) file"
             throw CommandError(
-                "\(model) is \(kind): seqtool exports character models (\(CharLanguageModel.format)) and "
-                    + "classifiers (\(Classifier.format)); ensembles, forecasters and seq2seq models are not exported yet"
-            )
+                "\(model) is \(kind): seqtool exports character models (\(CharLanguageModel.format)), classifiers "
+                    + "(\(Classifier.format)), forecasters (\(GlobalForecaster.format)) and encoder-decoders "
+                    + "(\(Seq2Seq.format)); classifier ensembles are not exported yet")
         }
         var stamped = onnx
         stamped.producerVersion = Seqtool.version
@@ -148,7 +148,8 @@ struct ExportCommand: ParsableCommand {
             data = all.subset(Array(0..<min(all.count, checkBatch)))
             if data.channels != loaded.channels {
                 throw CommandError(
-                    "--check-input \(checkInput): series have \(data.channels) channel(s), the model takes \(loaded.channels)"
+                    "--check-input \(checkInput): series have \(data.channels) channel(s), the model takes "
+                        + "\(loaded.channels)"
                 )
             }
             if let length = loaded.length, let other = data.lengths.first(where: { $0 != length }) {
@@ -157,7 +158,8 @@ struct ExportCommand: ParsableCommand {
             }
             if !withLengths && !data.isEqualLength {
                 throw CommandError(
-                    "--check-input \(checkInput): series of unequal lengths need the graph's lengths (drop --no-lengths)"
+                    "--check-input \(checkInput): series of unequal lengths need the graph's lengths "
+                        + "(drop --no-lengths)"
                 )
             }
         } else {
