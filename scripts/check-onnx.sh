@@ -84,6 +84,8 @@ for spec in "lstm-bi2:--model lstm --layers 2 --bidirectional --hidden 12 --subs
     classify "$name" sine.csv "${flags[@]}"
     export_classifier "$name" sine.csv
 done
+quiet "$seqtool" classify --train sine.csv --steps 6 --batch 8 --model fcn --ensemble 3 --out sine-ensemble.safetensors
+export_classifier sine-ensemble sine.csv
 quiet "$seqtool" export --model sine-gru-bi.safetensors --format onnx --out sine-gru-fixed.onnx --no-lengths \
     --reference sine-gru-fixed.json --check-input sine.csv --check-batch 16
 cases+=("sine-gru-fixed.onnx:sine-gru-fixed.json")

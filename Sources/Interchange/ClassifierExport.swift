@@ -16,27 +16,21 @@ extension Classifier {
     ///   steps. Architectures of one fixed length (mlp, cnn1d, cnn2d) take none.
     /// - Throws: `ExportError` naming the architecture or cell that has no ONNX form and why.
     public func onnxModel(lengths withLengths: Bool = true) throws(ExportError) -> ONNX.Model {
-        let state = Dictionary(stateDict.map { ($0.0, $0.1.value) }, uniquingKeysWith: { a, _ in a })
-        let C = channels, K = classNames.count
-        let takesLengths = withLengths && length == nil
         let b = GraphBuilder(
             name: "seqtool_classifier_\(architecture.name)",
-            docString: "A \(architecture.name) classifier of series of \(C) channel(s) into \(K) classes: "
-                + "raw values in, class logits out (softmax gives the probabilities seqtool predict prints).")
-        let steps: ONNX.Dimension = length.map { .fixed($0) } ?? .symbolic("steps")
-        let x = b.input(
-            ONNX.ValueInfo(
-                "x", .float, [.symbolic("batch"), steps, .fixed(C)],
-                docString: "Series (batch, steps, channels): raw values as in the data file, channel c of step t "
-                    + "at [b, t, c]; standardised inside the graph."
-                    + (takesLengths ? " Steps past a series' length are padding (any value)." : "")))
-        let lengths =
-            takesLengths
-            ? b.input(
-                ONNX.ValueInfo(
-                    "lengths", .int64, [.symbolic("batch")],
-                    docString: "Each series' own steps (batch), in 1...steps: the steps of x after it are padding."))
-            : nil
+            docString: "A \(architecture.name) classifier of series of \(channels) channel(s) into "
+                + "\(classNames.count) classes: raw values in, class logits out (softmax gives the probabilities "
+                + "seqtool predict prints).")
+        let (x, lengths) = seriesInputs(b, channels: channels, length: length, withLengths: withLengths)
+        _ = try emitLogits(b, x: x, lengths: lengths, output: "logits")
+        return classifierModel(b, classCount: classNames.count, metadata: metadata, name: architecture.name)
+    }
+
+    /// The logits (B, K) of raw series `x` (B, T, C) with `lengths` (B) or nil, written to `output`
+    /// if given; weights under `b`'s current name prefix.
+    func emitLogits(_ b: GraphBuilder, x: String, lengths: String?, output: String?) throws(ExportError) -> String {
+        let state = Dictionary(stateDict.map { ($0.0, $0.1.value) }, uniquingKeysWith: { a, _ in a })
+        let C = channels
         let mean = b.weight("channel_mean", channelMean, [C], doc: "per-channel mean of the training series")
         let inverse = b.weight(
             "channel_inverse_std", channelStd.map { 1 / $0 }, [C], doc: "1 / per-channel standard deviation")
@@ -93,15 +87,7 @@ extension Classifier {
         case .cnn2d: headPrefix = "net.8"
         default: headPrefix = "head"
         }
-        _ = b.linear(features, headPrefix, state, output: "logits")
-        b.output(
-            ONNX.ValueInfo(
-                "logits", .float, [.symbolic("batch"), .fixed(K)],
-                docString: "Class logits (batch, classes), classes in the order of metadata class_names."))
-        var model = ONNX.Model(graph: b.graph)
-        model.docString = "seqtool classifier (\(architecture.name))"
-        model.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        return model
+        return b.linear(features, headPrefix, state, output: output)
     }
 
     /// The last layer's final state (B, D*H) of `rnn` over every `subsample`-th step of
@@ -138,6 +124,39 @@ extension Classifier {
                 [b.op("Transpose", [final], [ONNX.Attribute("perm", .ints([1, 0, 2]))]), b.int64s([0, -1])],
                 doc: "both directions' final states side by side")
     }
+}
+
+/// The graph inputs of a classifier: `x` (B, T, C) (T fixed when `length` is) and, when
+/// `withLengths` and the length is not fixed, `lengths` (B).
+func seriesInputs(_ b: GraphBuilder, channels C: Int, length: Int?, withLengths: Bool) -> (String, String?) {
+    let takesLengths = withLengths && length == nil
+    let steps: ONNX.Dimension = length.map { .fixed($0) } ?? .symbolic("steps")
+    let x = b.input(
+        ONNX.ValueInfo(
+            "x", .float, [.symbolic("batch"), steps, .fixed(C)],
+            docString: "Series (batch, steps, channels): raw values as in the data file, channel c of step t "
+                + "at [b, t, c]; standardised inside the graph."
+                + (takesLengths ? " Steps past a series' length are padding (any value)." : "")))
+    let lengths =
+        takesLengths
+        ? b.input(
+            ONNX.ValueInfo(
+                "lengths", .int64, [.symbolic("batch")],
+                docString: "Each series' own steps (batch), in 1...steps: the steps of x after it are padding."))
+        : nil
+    return (x, lengths)
+}
+
+/// The model of a classifier graph whose nodes end in `logits`: the output declared, the metadata.
+func classifierModel(_ b: GraphBuilder, classCount K: Int, metadata: [String: String], name: String) -> ONNX.Model {
+    b.output(
+        ONNX.ValueInfo(
+            "logits", .float, [.symbolic("batch"), .fixed(K)],
+            docString: "Class logits (batch, classes), classes in the order of metadata class_names."))
+    var model = ONNX.Model(graph: b.graph)
+    model.docString = "seqtool classifier (\(name))"
+    model.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+    return model
 }
 
 /// Conv `prefix` of `state` (1-D or 2-D, as its weight's rank says) with `padding` on every side.

@@ -35,9 +35,13 @@ final class GraphBuilder {
     /// Declares `info` (whose name a node already produces) as a graph output.
     func output(_ info: ONNX.ValueInfo) { graph.outputs.append(info) }
 
+    /// Put before the names of the weights added from now on (`members.2.`, for an ensemble's
+    /// members).
+    var namePrefix = ""
+
     /// A float initializer of shape `dims`; returns its (unique) name.
     func weight(_ name: String, _ values: [Float], _ dims: [Int], doc: String = "") -> String {
-        let name = unique(name)
+        let name = unique(namePrefix + name)
         graph.initializers.append(ONNX.TensorValue(name: name, floats: values, dims: dims, docString: doc))
         return name
     }

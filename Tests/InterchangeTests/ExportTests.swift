@@ -94,6 +94,20 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(try mlp.onnxModel().graph.inputs[0].shape, [.symbolic("batch"), .fixed(7), .fixed(1)])
     }
 
+    func testEnsembleAveragesItsMembersProbabilities() throws {
+        let members = (0..<2).map { k in
+            Classifier(
+                .recurrent(cell: .lstm, hidden: 3, layers: 1), channels: 1, length: nil, classNames: ["x", "y"],
+                random: RandomSource(seed: UInt64(k)))
+        }
+        let graph = try ClassifierEnsemble(members: members).onnxModel().graph
+        XCTAssertEqual(graph.inputs.map(\.name), ["x", "lengths"])
+        XCTAssertEqual(graph.outputs.map(\.name), ["logits"])
+        XCTAssertEqual(graph.nodes.filter { $0.opType == "Softmax" }.count, 2)
+        XCTAssertEqual(graph.nodes.last?.opType, "Log")
+        XCTAssertTrue(graph.initializers.contains { $0.name == "members.1.head.weight" })
+    }
+
     func testWhatHasNoONNXFormIsRefusedByName() {
         XCTAssertThrowsError(try charModel(.layerNormLSTM).onnxModel(.step)) { error in
             XCTAssertEqual((error as? ExportError)?.subject, "cell layer_norm_lstm")

@@ -80,7 +80,17 @@ struct ExportCommand: ParsableCommand {
             if graph != nil { throw CommandError("--graph applies to character models; \(model) is a classifier") }
             let loaded = try reporting { try Classifier.load(file, path: model) }
             onnx = try reporting { try loaded.onnxModel(lengths: lengths) }
-            run = try reference.map { _ in try classifierReference(loaded) }
+            run = try reference.map { _ in
+                loaded.referenceRun(try referenceSeries(loaded, length: loaded.length), lengths: lengths)
+            }
+        } else if ClassifierEnsemble.isEnsemble(file.metadata) {
+            if graph != nil { throw CommandError("--graph applies to character models; \(model) is an ensemble") }
+            let loaded = try reporting { try ClassifierEnsemble.load(file, path: model) }
+            onnx = try reporting { try loaded.onnxModel(lengths: lengths) }
+            let length = loaded.members.lazy.compactMap(\.length).first
+            run = try reference.map { _ in
+                loaded.referenceRun(try referenceSeries(loaded.members[0], length: length), lengths: lengths)
+            }
         } else if format == GlobalForecaster.format {
             if graph != nil { throw CommandError("--graph applies to character models; \(model) is a forecaster") }
             if checkInput != nil {
@@ -103,8 +113,8 @@ struct ExportCommand: ParsableCommand {
             let kind = format.isEmpty ? "a file without a seqtool format" : "a \(format) file"
             throw CommandError(
                 "\(model) is \(kind): seqtool exports character models (\(CharLanguageModel.format)), classifiers "
-                    + "(\(Classifier.format)), forecasters (\(GlobalForecaster.format)) and encoder-decoders "
-                    + "(\(Seq2Seq.format)); classifier ensembles are not exported yet")
+                    + "(\(Classifier.format)), their ensembles (\(ClassifierEnsemble.format)), forecasters "
+                    + "(\(GlobalForecaster.format)) and encoder-decoders (\(Seq2Seq.format))")
         }
         var stamped = onnx
         stamped.producerVersion = Seqtool.version
@@ -138,10 +148,10 @@ struct ExportCommand: ParsableCommand {
         return loaded.referenceRun(kind, tokens: tokens, batch: checkBatch, generator: &generator)
     }
 
-    /// The classifier's reference: the first series of --check-input, or random series about the
-    /// model's channel means (of unequal lengths where the graph takes lengths).
-    func classifierReference(_ loaded: Classifier) throws -> ReferenceRun {
-        let withLengths = lengths && loaded.length == nil
+    /// The series of a classifier's reference: the first of --check-input, or random series about
+    /// the model's channel means (of unequal lengths where the graph takes lengths).
+    func referenceSeries(_ loaded: Classifier, length: Int?) throws -> LabeledSeries {
+        let withLengths = lengths && length == nil
         let data: LabeledSeries
         if let checkInput {
             let all = try reporting { try LabeledSeries.read(path: checkInput, labelColumn: .first) }
@@ -152,7 +162,7 @@ struct ExportCommand: ParsableCommand {
                         + "\(loaded.channels)"
                 )
             }
-            if let length = loaded.length, let other = data.lengths.first(where: { $0 != length }) {
+            if let length, let other = data.lengths.first(where: { $0 != length }) {
                 throw CommandError(
                     "--check-input \(checkInput): a series has \(other) steps, the model takes \(length)")
             }
@@ -164,7 +174,7 @@ struct ExportCommand: ParsableCommand {
             }
         } else {
             var generator = SeededGenerator(seed: seeding.seed)
-            let T = loaded.length ?? 24
+            let T = length ?? 24
             let values = (0..<checkBatch).map { b -> [Float] in
                 let steps = withLengths ? T - (b * 7) % (T / 2) : T
                 return (0..<(steps * loaded.channels)).map { i in
@@ -174,7 +184,7 @@ struct ExportCommand: ParsableCommand {
             }
             data = LabeledSeries(channels: loaded.channels, values: values, labels: nil)
         }
-        return loaded.referenceRun(data, lengths: withLengths)
+        return data
     }
 
     /// The forecaster's reference: random walks with a seasonal swing, of lengths from half the
