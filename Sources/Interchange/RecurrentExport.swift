@@ -84,7 +84,7 @@ struct RecurrentStackValues {
 
 /// Adds a seqtool recurrent stack to `b` as one ONNX recurrent node per layer.
 /// - Parameters:
-///   - rnn: the stack; its weights become initializers named `prefix.weight_l{k}` and so on.
+///   - rnn: the stack; its weights become initializers `prefix.W_l{k}`, `prefix.R_l{k}`, `prefix.B_l{k}`.
 ///   - input: the input (T, B, I).
 ///   - sequenceLengths: each sequence's steps (int32, B), or nil when all have T.
 ///   - initialState: each state part (L*D, B, H), or nil for zeros.

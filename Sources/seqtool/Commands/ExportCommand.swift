@@ -69,6 +69,11 @@ struct ExportCommand: ParsableCommand {
         let file = try reporting { try SafeTensors.read(path: model) }
         let format = file.metadata["format"] ?? ""
         let onnx: ONNX.Model, run: ReferenceRun?
+        let classifier = Classifier.isClassifier(file.metadata) || ClassifierEnsemble.isEnsemble(file.metadata)
+        if !lengths && !classifier {
+            throw CommandError(
+                "--no-lengths applies to classifiers; \(model) is \(format.isEmpty ? "another file" : format)")
+        }
         if format == CharLanguageModel.format {
             let loaded = try reporting { try CharLanguageModel.load(file, path: model) }
             guard let kind = CharModelGraph(rawValue: graph ?? "step") else {
@@ -95,7 +100,8 @@ struct ExportCommand: ParsableCommand {
             if graph != nil { throw CommandError("--graph applies to character models; \(model) is a forecaster") }
             if checkInput != nil {
                 throw CommandError(
-                    "--check-input applies to character models and classifiers; \(model) is a forecaster")
+                    "--check-input applies to character models, classifiers and encoder-decoders; \(model) is a "
+                        + "forecaster")
             }
             let loaded = try reporting { try GlobalForecaster.load(file, path: model) }
             onnx = try reporting { try loaded.onnxModel() }
@@ -128,7 +134,8 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    /// The character model's reference: the first tokens of --check-input, or random ones.
+    /// The character model's reference: the first characters of --check-input (a stretch of the
+    /// text per sequence), or random tokens.
     func charReference(_ loaded: CharLanguageModel, _ kind: CharModelGraph) throws -> ReferenceRun {
         let count = checkBatch * (kind == .step ? 1 : Self.referenceSteps)
         var generator = SeededGenerator(seed: seeding.seed)
@@ -142,6 +149,9 @@ struct ExportCommand: ParsableCommand {
                 throw CommandError(
                     "--check-input \(checkInput) has \(tokens.count) characters; the check needs \(count)")
             }
+            // Sequence b reads the b-th stretch of the text; the graph takes them time-major.
+            let (T, B) = (count / checkBatch, checkBatch)
+            tokens = (0..<count).map { i in tokens[(i % B) * T + i / B] }
         } else {
             tokens = (0..<count).map { _ in Int(generator.next() % UInt64(loaded.vocabulary.count)) }
         }

@@ -48,6 +48,12 @@ struct ImportCommand: ParsableCommand {
         let imported = try reporting {
             try ONNXImport.read(path: onnx, vocabulary: vocabulary, classNames: names)
         }
+        if imported.kind == .charModel && classNames != nil {
+            throw CommandError("--class-names applies to classifiers; \(onnx) holds a character model")
+        }
+        if imported.kind == .classifier && vocab != nil {
+            throw CommandError("--vocab applies to character models; \(onnx) holds a classifier")
+        }
         // The file must load as the model it claims to be before it is written.
         let summary: String = try reporting {
             switch imported.kind {
