@@ -131,7 +131,10 @@ let package = Package(
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
         .testTarget(
             name: "InterchangeTests",
-            dependencies: ["Interchange", "LanguageModel", "Classification", "Datasets", "Recurrent", "SeqTensor"]),
+            dependencies: [
+                "Interchange", "LanguageModel", "Classification", "Forecasting", "Framings", "Datasets", "Recurrent",
+                "SeqTensor",
+            ]),
         .testTarget(name: "ExamplesTests", dependencies: ["SineClassifier", "CharModel", "CustomCell"]),
     ],
     swiftLanguageModes: [.v6]

@@ -66,7 +66,9 @@ public enum ONNXImport {
         do {
             bytes = try SafeTensors.readBytes(path: path)
         } catch {
-            throw ImportError(file: path, problem: "cannot be read (\(error))")
+            let text = "\(error)"  // names the file already
+            throw ImportError(
+                file: path, problem: text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text)
         }
         return try decode(bytes, path: path, vocabulary: vocabulary, classNames: classNames)
     }

@@ -1,5 +1,7 @@
 import Classification
 import Datasets
+import Forecasting
+import Framings
 import LanguageModel
 import Recurrent
 import SeqTensor
@@ -106,6 +108,28 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(graph.nodes.filter { $0.opType == "Softmax" }.count, 2)
         XCTAssertEqual(graph.nodes.last?.opType, "Log")
         XCTAssertTrue(graph.initializers.contains { $0.name == "members.1.head.weight" })
+    }
+
+    func testForecasterAndSeq2SeqInterfaces() throws {
+        let seasonal = GlobalForecaster(
+            ForecasterConfiguration(horizon: 3, season: 4, hidden: 4, members: 2), random: RandomSource(seed: 1))
+        let graph = try seasonal.onnxModel().graph
+        XCTAssertEqual(graph.inputs.map(\.name), ["history", "lengths", "phase"])
+        XCTAssertEqual(graph.outputs.map(\.name), ["forecast"])
+        XCTAssertEqual(graph.outputs[0].shape, [.symbolic("batch"), .fixed(3), .fixed(3)])
+        let plain = GlobalForecaster(
+            ForecasterConfiguration(horizon: 2, hidden: 4, members: 1), random: RandomSource(seed: 1))
+        XCTAssertEqual(try plain.onnxModel().graph.inputs.map(\.name), ["history", "lengths"])
+
+        let seq2seq = Seq2Seq(
+            cell: .lstm, characters: ["0", "1", "2"], embedding: 3, hidden: 4, layers: 2, random: RandomSource(seed: 1))
+        let encoder = try seq2seq.onnxModel(.encoder).graph
+        XCTAssertEqual(encoder.inputs.map(\.name), ["tokens", "lengths"])
+        XCTAssertEqual(encoder.outputs.map(\.name), ["h", "c"])
+        let decoder = try seq2seq.onnxModel(.decoder).graph
+        XCTAssertEqual(decoder.inputs.map(\.name), ["tokens", "h", "c"])
+        XCTAssertEqual(decoder.outputs.map(\.name), ["logits", "h_out", "c_out"])
+        XCTAssertEqual(decoder.outputs[0].shape, [.symbolic("batch"), .fixed(5)])
     }
 
     func testWhatHasNoONNXFormIsRefusedByName() {
