@@ -71,7 +71,7 @@ export_classifier() {  # name, data, export's extra flags
     local name=$1 data=$2
     shift 2
     quiet "$seqtool" export --model "$name.safetensors" --format onnx --out "$name.onnx" --reference "$name.json" \
-        --check-input "$data" --check-batch 16 "$@"
+        --check-input "$data" --check-batch 50 "$@"
     cases+=("$name.onnx:$name.json")
 }
 for spec in "lstm-bi2:--model lstm --layers 2 --bidirectional --hidden 12 --subsample 3" \
