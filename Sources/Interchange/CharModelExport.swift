@@ -31,10 +31,8 @@ extension CharLanguageModel {
         try emitTokenModel(
             b, embedding: embed.weight.value, embeddingName: "embed", rnn: RecurrentStackWeights(rnn), rnnName: "rnn",
             head: head, stepwise: graph == .step, tokensMeaning: "index into metadata vocab")
-        var model = ONNX.Model(graph: b.graph)
-        model.docString = "seqtool character language model (\(graph.rawValue) graph)"
-        model.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        return model
+        return ONNX.Model(
+            graph: b.graph, docString: "seqtool character language model (\(graph.rawValue) graph)", metadata: metadata)
     }
 }
 

@@ -153,10 +153,7 @@ func classifierModel(_ b: GraphBuilder, classCount K: Int, metadata: [String: St
         ONNX.ValueInfo(
             "logits", .float, [.symbolic("batch"), .fixed(K)],
             docString: "Class logits (batch, classes), classes in the order of metadata class_names."))
-    var model = ONNX.Model(graph: b.graph)
-    model.docString = "seqtool classifier (\(name))"
-    model.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-    return model
+    return ONNX.Model(graph: b.graph, docString: "seqtool classifier (\(name))", metadata: metadata)
 }
 
 /// Conv `prefix` of `state` (1-D or 2-D, as its weight's rank says) with `padding` on every side.

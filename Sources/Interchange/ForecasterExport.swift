@@ -76,10 +76,7 @@ extension GlobalForecaster {
                 "forecast", .float, [.symbolic("batch"), .fixed(Q), .fixed(H)],
                 docString: "The forecast (batch, quantiles, horizon): quantile q (metadata quantiles) of step h + 1 "
                     + "after each series' last value; the 0.5 quantile is the point forecast."))
-        var model = ONNX.Model(graph: b.graph)
-        model.docString = "seqtool global forecaster"
-        model.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        return model
+        return ONNX.Model(graph: b.graph, docString: "seqtool global forecaster", metadata: metadata)
     }
 }
 

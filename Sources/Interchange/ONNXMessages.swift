@@ -234,6 +234,13 @@ public enum ONNX {
         /// A model of `graph`.
         public init(graph: Graph) { self.graph = graph }
 
+        /// A model of `graph` described by `docString`, with a model file's `metadata` (sorted by key).
+        public init(graph: Graph, docString: String, metadata: [String: String]) {
+            self.graph = graph
+            self.docString = docString
+            self.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+        }
+
         /// The model's protobuf encoding, the content of a `.onnx` file.
         public func serialized() -> [UInt8] {
             var w = ProtobufWriter()

@@ -60,10 +60,8 @@ extension Seq2Seq {
             emitStateOutputs(
                 b, rnn, values.finalStates, after: "each source's last token: the decoder's first state", suffix: "")
         }
-        var model = ONNX.Model(graph: b.graph)
-        model.docString = "seqtool encoder-decoder (\(graph.rawValue) graph)"
-        model.metadata = metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        return model
+        return ONNX.Model(
+            graph: b.graph, docString: "seqtool encoder-decoder (\(graph.rawValue) graph)", metadata: metadata)
     }
 
     /// seqtool's outputs of `graph` for `sources` (token ids, each at least one; padded with

@@ -124,7 +124,13 @@ struct ExportCommand: ParsableCommand {
         }
         var stamped = onnx
         stamped.producerVersion = Seqtool.version
-        try reporting { try AtomicFile.write(Data(stamped.serialized()), to: out) }
+        let bytes = stamped.serialized()
+        guard bytes.count < Int(Int32.max) else {
+            throw CommandError(
+                "\(model): the ONNX file would be \(bytes.count >> 20) MB, past protobuf's 2 GB limit (seqtool does not "
+                    + "write ONNX's external data)")
+        }
+        try reporting { try AtomicFile.write(Data(bytes), to: out) }
         print(
             "\(out): ONNX opset \(ONNX.opsetVersion), inputs " + onnx.graph.inputs.map(\.name).joined(separator: ", ")
                 + ", outputs " + onnx.graph.outputs.map(\.name).joined(separator: ", "))
