@@ -1,5 +1,7 @@
+import Classification
 import Datasets
 import Foundation
+import LanguageModel
 import Recurrent
 import SeqTensor
 
@@ -56,9 +58,9 @@ public enum ONNXImport {
     /// The model in the ONNX file at `path`.
     /// - Parameters:
     ///   - path: the ONNX file.
-    ///   - vocabulary: a character model's vocabulary when the file's metadata has none (`vocab`).
-    ///   - classNames: a classifier's class names when the file's metadata has none (`class_names`);
-    ///     "0", "1", ... without either.
+    ///   - vocabulary: a character model's vocabulary (default: the file's metadata `vocab`).
+    ///   - classNames: a classifier's class names (default: the file's metadata `class_names`, else
+    ///     "0", "1", ...).
     public static func read(path: String, vocabulary: CharVocabulary? = nil, classNames: [String]? = nil)
         throws(ImportError) -> ImportedModel
     {
@@ -83,8 +85,7 @@ public enum ONNXImport {
         } catch {
             throw ImportError(file: path, problem: "is not an ONNX model (\(error.problem))")
         }
-        var reader = GraphReader(model: model, path: path)
-        return try reader.read(vocabulary: vocabulary, classNames: classNames)
+        return try GraphReader(model: model, path: path).read(vocabulary: vocabulary, classNames: classNames)
     }
 }
 
@@ -136,7 +137,7 @@ struct GraphReader {
         return seen
     }
 
-    mutating func read(vocabulary: CharVocabulary?, classNames: [String]?) throws(ImportError) -> ImportedModel {
+    func read(vocabulary: CharVocabulary?, classNames: [String]?) throws(ImportError) -> ImportedModel {
         for node in model.nodes
         where !ONNXImport.allowed.contains(node.opType) || !["", "ai.onnx"].contains(node.domain) {
             throw fail(
@@ -184,7 +185,7 @@ struct GraphReader {
                     "the head \(head.label) maps \(head.weight.dims[1]) features to \(head.weight.dims[0]); "
                         + "a character model maps the \(H) hidden units to the \(V) tokens")
             }
-            guard let vocab = model.metadata["vocab"].flatMap({ CharVocabulary(json: $0) }) ?? vocabulary else {
+            guard let vocab = vocabulary ?? model.metadata["vocab"].flatMap({ CharVocabulary(json: $0) }) else {
                 throw fail("has no vocabulary (metadata vocab): give one (--vocab) of \(V) characters")
             }
             guard vocab.count == V else {
@@ -195,7 +196,7 @@ struct GraphReader {
             tensors["head.weight"] = entry(head.weight.floats!, [V, H])
             tensors["head.bias"] = entry(head.bias, [V])
             let metadata = [
-                "format": "seqtool.charlm.v1", "cell": stack.cell, "embed": String(E), "hidden": String(H),
+                "format": CharLanguageModel.format, "cell": stack.cell, "embed": String(E), "hidden": String(H),
                 "layers": String(stack.count), "dropout": "0", "vocab": vocab.json,
             ]
             return ImportedModel(kind: .charModel, file: SafeTensors.File(tensors: tensors, metadata: metadata))
@@ -210,8 +211,9 @@ struct GraphReader {
             throw fail("the head \(head.label) takes \(head.weight.dims[1]) features; the final state has \(D * H)")
         }
         let names =
-            model.metadata["class_names"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
-            ?? classNames ?? (0..<K).map(String.init)
+            classNames
+            ?? model.metadata["class_names"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+            ?? (0..<K).map(String.init)
         guard names.count == K, Set(names).count == K else {
             throw fail("\(names.count) distinct class names are given for \(K) classes")
         }
@@ -219,7 +221,7 @@ struct GraphReader {
         tensors["head.weight"] = entry(head.weight.floats!, [K, D * H])
         tensors["head.bias"] = entry(head.bias, [K])
         let metadata = [
-            "format": "seqtool.classifier.v2", "model": stack.cell, "channels": String(C), "subsample": "1",
+            "format": Classifier.format, "model": stack.cell, "channels": String(C), "subsample": "1",
             "hidden": String(H), "layers": String(stack.count), "bidirectional": String(D == 2),
             "class_names": String(decoding: (try? JSONEncoder().encode(names)) ?? Data("[]".utf8), as: UTF8.self),
             "channel_mean": model.metadata["channel_mean"] ?? Array(repeating: "0", count: C).joined(separator: ","),

@@ -24,12 +24,13 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The seqtool model file to write (.safetensors).") var out: String
     @Option(
         help: ArgumentHelp(
-            "Character models whose file has no vocab metadata: the characters, a JSON array of one-character "
-                + "strings (index = token id)."))
+            "Character models: the characters, a JSON array of one-character strings (index = token id); "
+                + "default: the file's vocab metadata."))
     var vocab: String?
     @Option(
         name: .customLong("class-names"),
-        help: "Classifiers whose file has no class_names metadata: the names, comma-separated (default 0, 1, ...).")
+        help:
+            "Classifiers: the class names, comma-separated (default: the file's class_names metadata, else 0, 1, ...).")
     var classNames: String?
     @OptionGroup var overwrite: ForceOptions
 
