@@ -39,7 +39,9 @@ public struct ImportedModel: Sendable {
 /// `nn.Embedding -> nn.LSTM | nn.GRU | nn.RNN -> nn.Linear` character model (the head over every
 /// step) and for a classifier `nn.LSTM | nn.GRU | nn.RNN -> nn.Linear` over the last layer's
 /// final state (both directions concatenated, forward first: `torch.cat([h[-2], h[-1]], 1)`),
-/// stacked and bidirectional; and the graphs `seqtool export` writes of a character model.
+/// stacked and bidirectional; and the graphs `seqtool export` writes of a character model or a
+/// recurrent classifier (its standardisation, `(x - mean) * (1 / std)`, and its every-k-th-step
+/// Slice read back into the classifier's metadata).
 ///
 /// ONNX's gate blocks (LSTM i, o, f, c; GRU z, r, h) go back to PyTorch's (i, f, g, o; r, z, n)
 /// and the biases [Wb, Rb] to `bias_ih` and `bias_hh`; `linear_before_reset = 1` is PyTorch's GRU,
@@ -53,7 +55,10 @@ public enum ONNXImport {
         "Expand", "ConstantOfShape", "Cast",
     ]
     static let recurrentOps: Set<String> = ["LSTM", "GRU", "RNN"]
-    static let allowed = glue.union(recurrentOps).union(["Gemm", "MatMul", "Add"])
+    /// Arithmetic, allowed where the importer accounts for it: the head's bias, the
+    /// standardisation of a series input (Sub, Mul), the lengths of the sequences (Add, Div).
+    static let arithmetic: Set<String> = ["Add", "Sub", "Mul", "Div"]
+    static let allowed = glue.union(recurrentOps).union(arithmetic).union(["Gemm", "MatMul"])
 
     /// The model in the ONNX file at `path`.
     /// - Parameters:
@@ -144,6 +149,9 @@ struct GraphReader {
                 "node \(node.label) does not fit seqtool's layers (an embedding or series input, LSTM, GRU or RNN "
                     + "layers, a linear head)")
         }
+        if let node = model.nodes.first(where: { $0.outputs.first?.isEmpty ?? true }) {
+            throw fail("node \(node.label) has no output")
+        }
         let layers = model.nodes.filter { ONNXImport.recurrentOps.contains($0.opType) }
         guard let first = layers.first else { throw fail("has no LSTM, GRU or RNN node") }
         let stack = try RecurrentLayers(layers, reader: self)
@@ -154,22 +162,22 @@ struct GraphReader {
                 throw fail("node \(layer.label) does not read the output sequence of \(layers[k - 1].label)")
             }
         }
-        // The input: an embedding lookup of token ids, or the graph's series input.
-        let (inputNode, inputValue) = source(
-            of: first.inputs[0], through: ["Squeeze", "Unsqueeze", "Transpose", "Identity", "Reshape"])
-        var embedding: DecodedModel.Tensor?
-        if let inputNode {
-            let node = model.nodes[inputNode]
-            guard node.opType == "Gather", node.inputs.count == 2, case .none = node.attributes["axis"].flatMap(nonZero)
-            else {
-                throw fail(
-                    "node \(node.label) feeds the first recurrent layer; seqtool reads an embedding or the series")
-            }
-            embedding = try constant(node.inputs[0], rank: 2, of: node)
-        } else if !model.inputs.contains(inputValue) {
-            throw fail("the first recurrent layer reads \(inputValue), which is neither a graph input nor an embedding")
+        // The input: an embedding lookup of token ids, or the graph's series input (standardised and
+        // read every k-th step in the graphs seqtool writes).
+        let input = try SeriesInput(first.inputs[0], reader: self)
+        var accounted = input.nodes
+        // What computes the sequences' lengths (from a graph input) is not a layer.
+        for layer in layers where layer.inputs.count > 4 && !layer.inputs[4].isEmpty {
+            accounted.formUnion(producers(of: layer.inputs[4]))
         }
         let head = try Head(reader: self)
+        accounted.formUnion(head.nodes)
+        if let k = model.nodes.indices.first(where: {
+            ONNXImport.arithmetic.contains(model.nodes[$0].opType) && !accounted.contains($0)
+        }) {
+            throw fail("node \(model.nodes[k].label) does not fit seqtool's layers (arithmetic that is not a layer's)")
+        }
+        let embedding = input.embedding
         let reached = ancestors(of: head.input)
         let perStep = reached.contains(layers.last!.outputs[0])
         let finalState = layers.last!.outputs.count > 1 && reached.contains(layers.last!.outputs[1])
@@ -221,16 +229,86 @@ struct GraphReader {
         tensors["head.weight"] = entry(head.weight.floats!, [K, D * H])
         tensors["head.bias"] = entry(head.bias, [K])
         let metadata = [
-            "format": Classifier.format, "model": stack.cell, "channels": String(C), "subsample": "1",
+            "format": Classifier.format, "model": stack.cell, "channels": String(C),
+            "subsample": String(input.subsample),
             "hidden": String(H), "layers": String(stack.count), "bidirectional": String(D == 2),
             "class_names": String(decoding: (try? JSONEncoder().encode(names)) ?? Data("[]".utf8), as: UTF8.self),
-            "channel_mean": model.metadata["channel_mean"] ?? Array(repeating: "0", count: C).joined(separator: ","),
-            "channel_std": model.metadata["channel_std"] ?? Array(repeating: "1", count: C).joined(separator: ","),
+            "channel_mean": (input.mean ?? Array(repeating: 0, count: C)).map { String($0) }.joined(separator: ","),
+            "channel_std": (input.std ?? Array(repeating: 1, count: C)).map { String($0) }.joined(separator: ","),
         ]
         return ImportedModel(kind: .classifier, file: SafeTensors.File(tensors: tensors, metadata: metadata))
     }
 
     func nonZero(_ a: DecodedModel.Attribute) -> Int64? { if case .int(let v) = a, v != 0 { v } else { nil } }
+
+    /// The nodes `value` is computed by, all the way back.
+    func producers(of value: String) -> Set<Int> {
+        var found: Set<Int> = [], stack = [value]
+        while let v = stack.popLast() {
+            guard let k = producer[v], found.insert(k).inserted else { continue }
+            stack += model.nodes[k].inputs.filter { !$0.isEmpty }
+        }
+        return found
+    }
+}
+
+/// What feeds the first recurrent layer: an embedding of token ids, or a graph input of series,
+/// standardised per channel (x - mean) * (1 / std) and read every k-th step where the graph says so.
+struct SeriesInput {
+    var embedding: DecodedModel.Tensor?
+    var mean: [Float]?, std: [Float]?
+    var subsample = 1
+    /// The Slice, Sub and Mul nodes read as subsampling and standardisation.
+    var nodes: Set<Int> = []
+
+    init(_ value: String, reader: GraphReader) throws(ImportError) {
+        let model = reader.model
+        let passThrough: Set<String> = ["Squeeze", "Unsqueeze", "Transpose", "Identity", "Reshape"]
+        var v = value
+        for _ in 0...model.nodes.count {
+            guard let k = reader.producer[v] else { break }
+            let node = model.nodes[k]
+            func integers(_ i: Int) -> [Int64]? {
+                node.inputs.count > i ? model.constants[node.inputs[i]]?.integers : nil
+            }
+            func floats(_ name: String) -> [Float]? {
+                model.constants[name].flatMap { $0.dims.count == 1 ? $0.floats : nil }
+            }
+            switch node.opType {
+            case _ where passThrough.contains(node.opType): v = node.inputs.first ?? ""
+            case "Gather" where node.inputs.count == 2 && embedding == nil && mean == nil && subsample == 1:
+                guard case .none = node.attributes["axis"].flatMap(reader.nonZero) else { fallthrough }
+                embedding = try reader.constant(node.inputs[0], rank: 2, of: node)
+                return
+            case "Slice" where integers(3) == [1] && integers(1) == [0] && (integers(4)?.count ?? 0) == 1:
+                subsample = Int(clamping: integers(4)![0])
+                guard subsample >= 1, subsample <= 1 << 20 else { fallthrough }
+                nodes.insert(k)
+                v = node.inputs[0]
+            case "Mul" where node.inputs.count == 2 && std == nil:
+                // (x - mean) * inverse, the standardisation seqtool writes
+                guard let inverse = floats(node.inputs[1]), let sub = reader.producer[node.inputs[0]],
+                    model.nodes[sub].opType == "Sub", model.nodes[sub].inputs.count == 2,
+                    let centre = floats(model.nodes[sub].inputs[1]), centre.count == inverse.count,
+                    inverse.allSatisfy({ $0.isFinite && $0 != 0 })
+                else { fallthrough }
+                (mean, std) = (centre, inverse.map { 1 / $0 })
+                if let stored = model.metadata["channel_std"]?.split(separator: ",").compactMap({ Float($0) }),
+                    stored.count == inverse.count, zip(stored, inverse).allSatisfy({ 1 / $0.0 == $0.1 })
+                {
+                    std = stored  // the deviations exactly as the model file held them
+                }
+                nodes.formUnion([k, sub])
+                v = model.nodes[sub].inputs[0]
+            default:
+                throw reader.fail(
+                    "node \(node.label) feeds the first recurrent layer; seqtool reads an embedding or the series")
+            }
+        }
+        guard model.inputs.contains(v) else {
+            throw reader.fail("the first recurrent layer reads \(v), which is neither a graph input nor an embedding")
+        }
+    }
 }
 
 /// A safetensors float32 entry.
@@ -362,6 +440,8 @@ struct Head {
     /// The value the head reads.
     let input: String
     let label: String
+    /// The head's nodes (the Gemm or MatMul, and the Add of the bias).
+    var nodes: Set<Int> = []
 
     init(reader: GraphReader) throws(ImportError) {
         let model = reader.model
@@ -389,15 +469,19 @@ struct Head {
         if node.opType == "Gemm", node.inputs.count > 2, !node.inputs[2].isEmpty {
             bias = try reader.constant(node.inputs[2], rank: 1, of: node).floats
         }
-        let adds = model.nodes.filter { $0.opType == "Add" }
-        if let add = adds.first(where: { $0.inputs.contains(output) }), bias == nil {
+        var nodes: Set<Int> = [reader.producer[output]!]
+        if bias == nil,
+            let k = model.nodes.indices.first(where: {
+                model.nodes[$0].opType == "Add" && model.nodes[$0].inputs.contains(output)
+            })
+        {
+            let add = model.nodes[k]
             let other = add.inputs.first { $0 != output } ?? ""
             guard let t = model.constants[other], t.floats != nil, t.dims == [rows] else {
                 throw reader.fail("node \(add.label) adds something other than the head's bias")
             }
             (bias, output) = (t.floats, add.outputs[0])
-        } else if let add = adds.first {
-            throw reader.fail("node \(add.label) does not fit seqtool's layers (an addition outside the head)")
+            nodes.insert(k)
         }
         guard bias.map({ $0.count == rows }) ?? true else {
             throw reader.fail("node \(node.label) has a bias of another size than its \(rows) outputs")
@@ -410,5 +494,6 @@ struct Head {
             throw reader.fail("the head \(node.label) does not write a graph output")
         }
         (weight, self.bias, input, label) = (w, bias ?? [Float](repeating: 0, count: rows), node.inputs[0], node.label)
+        self.nodes = nodes
     }
 }

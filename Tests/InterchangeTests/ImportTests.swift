@@ -55,13 +55,29 @@ final class ImportTests: XCTestCase {
         }
     }
 
-    func testWhatDoesNotFitIsRefusedByNodeName() throws {
-        // A classifier seqtool exported standardises in the graph (Sub, Mul): not a layer seqtool imports.
+    func testRecurrentClassifierRoundTripKeepsWeightsStandardisationAndSubsample() throws {
         let classifier = Classifier(
-            .recurrent(cell: .lstm, hidden: 3, layers: 1), channels: 2, length: nil, classNames: ["x", "y"],
-            random: RandomSource(seed: 1))
-        XCTAssertThrowsError(try ONNXImport.decode(classifier.onnxModel().serialized(), path: "c.onnx")) { error in
-            XCTAssertTrue("\(error)".contains("(Sub) does not fit seqtool's layers"), "\(error)")
+            .recurrent(cell: .gru, hidden: 3, layers: 2, bidirectional: true), channels: 2, length: nil,
+            classNames: ["x", "y", "z"], subsample: 3, random: RandomSource(seed: 1))
+        (classifier.channelMean, classifier.channelStd) = ([0.5, -2], [3, 0.7])
+        for lengths in [true, false] {
+            let imported = try ONNXImport.decode(classifier.onnxModel(lengths: lengths).serialized(), path: "c.onnx")
+            XCTAssertEqual(imported.kind, .classifier)
+            let loaded = try Classifier.load(imported.file, path: "c.onnx")
+            XCTAssertEqual(loaded.architecture, classifier.architecture)
+            XCTAssertEqual(loaded.subsample, 3)
+            XCTAssertEqual(loaded.classNames, ["x", "y", "z"])
+            XCTAssertEqual(loaded.channelMean, [0.5, -2])
+            XCTAssertEqual(loaded.channelStd, [3, 0.7])
+            let theirs = Dictionary(uniqueKeysWithValues: loaded.stateDict.map { ($0.0, $0.1.value.scalars) })
+            for (name, value) in classifier.stateDict { XCTAssertEqual(theirs[name], value.value.scalars, name) }
+        }
+    }
+
+    func testWhatDoesNotFitIsRefusedByNodeName() throws {
+        let fcn = Classifier(.fcn, channels: 1, length: nil, classNames: ["x", "y"], random: RandomSource(seed: 1))
+        XCTAssertThrowsError(try ONNXImport.decode(fcn.onnxModel().serialized(), path: "f.onnx")) { error in
+            XCTAssertTrue("\(error)".contains("does not fit seqtool's layers"), "\(error)")
         }
         var bare = try charModel(.gru, layers: 1).onnxModel(.step)
         bare.metadata = []
