@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "Framings", targets: ["Framings"]),
         .library(name: "Forecasting", targets: ["Forecasting"]),
         .library(name: "Distributed", targets: ["Distributed"]),
+        .library(name: "Interchange", targets: ["Interchange"]),
     ],
     // Data-parallel training over OpenMPI (`swift build --traits MPI`); without the trait the
     // package builds and runs with no MPI installed.
@@ -67,6 +68,15 @@ let package = Package(
         library("Framings", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
         library("Forecasting", ["Recurrent", "Feedforward", "SeqTensor", "Datasets", "Training"]),
 
+        // Models leaving and entering seqtool: ONNX graphs of every model kind but ensembles, and recurrent
+        // models read from ONNX, with a hand-written protobuf writer and reader (no dependency).
+        library(
+            "Interchange",
+            [
+                "LanguageModel", "Classification", "Forecasting", "Framings", "Recurrent", "Feedforward", "SeqTensor",
+                "Datasets",
+            ]),
+
         // The ranks of an mpirun job as a ProcessGroup (MPI only with the trait).
         library("Distributed", ["SeqTensor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
 
@@ -75,13 +85,15 @@ let package = Package(
         library("Parity", ["Recurrent", "Feedforward", "SeqTensor"]),
         // Test doubles (data-parallel ranks as threads), for the test targets only.
         library("TestSupport", ["SeqTensor"]),
-        library("Fuzzing", ["LanguageModel", "Classification", "Framings", "Forecasting", "Datasets", "SeqTensor"]),
+        library(
+            "Fuzzing",
+            ["LanguageModel", "Classification", "Framings", "Forecasting", "Interchange", "Datasets", "SeqTensor"]),
 
         .executableTarget(
             name: "seqtool",
             dependencies: [
                 "Parity", "LanguageModel", "Classification", "Framings", "Forecasting", "Training", "Datasets",
-                "Recurrent",
+                "Recurrent", "Interchange",
                 "Feedforward", "SeqTensor", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -117,6 +129,12 @@ let package = Package(
             name: "ForecastingTests",
             dependencies: ["Forecasting", "Datasets", "Recurrent", "Feedforward", "SeqTensor", "Training"]),
         .testTarget(name: "SeqtoolTests", dependencies: ["seqtool"]),
+        .testTarget(
+            name: "InterchangeTests",
+            dependencies: [
+                "Interchange", "LanguageModel", "Classification", "Forecasting", "Framings", "Datasets", "Recurrent",
+                "SeqTensor",
+            ]),
         .testTarget(name: "ExamplesTests", dependencies: ["SineClassifier", "CharModel", "CustomCell"]),
     ],
     swiftLanguageModes: [.v6]

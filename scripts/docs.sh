@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-.build/docs}"
 targets=()
-for module in SeqTensor Feedforward Recurrent Training Datasets LanguageModel Classification Framings Forecasting Distributed; do
+for module in SeqTensor Feedforward Recurrent Training Datasets LanguageModel Classification Framings Forecasting Distributed Interchange; do
     targets+=(--target "$module")
 done
 swift package --disable-sandbox generate-documentation --enable-experimental-combined-documentation \

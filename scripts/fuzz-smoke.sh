@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 Tests/Fuzz/build.sh > .build-fuzz.log 2>&1 || { tail -20 .build-fuzz.log; exit 1; }
 export SWIFT_BACKTRACE=enable=no
-for target in safetensors csv ts tsf timecsv corpus pairs tokens classifier generator seq2seq forecaster; do
+for target in safetensors csv ts tsf timecsv corpus pairs tokens classifier generator seq2seq forecaster onnx; do
     work=".build-fuzz/corpus-$target"
     rm -rf "$work" && mkdir -p "$work"
     cp Tests/Fuzz/corpus/"$target"/* "$work"/ 2>/dev/null || true

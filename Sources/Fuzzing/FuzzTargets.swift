@@ -3,6 +3,7 @@ import Datasets
 import Forecasting
 import Foundation
 import Framings
+import Interchange
 import LanguageModel
 import SeqTensor
 
@@ -31,6 +32,17 @@ public enum FuzzTargets {
         let series = LabeledSeries(
             channels: model.channels, values: [[Float](repeating: 0.5, count: model.channels * length)], labels: nil)
         _ = model.probabilities(series)
+    }
+
+    /// Bytes as an ONNX file for `seqtool import` (with a vocabulary for files without one), and
+    /// if one imports, the model it claims to be loaded from the result.
+    public static func onnx(_ bytes: [UInt8]) {
+        let vocabulary = CharVocabulary(characters: Array("abcdefghijklmnopqrstuvwxyz \n".unicodeScalars))
+        guard let imported = try? ONNXImport.decode(bytes, path: "fuzz", vocabulary: vocabulary) else { return }
+        switch imported.kind {
+        case .charModel: _ = try? CharLanguageModel.load(imported.file, path: "fuzz")
+        case .classifier: _ = try? Classifier.load(imported.file, path: "fuzz")
+        }
     }
 
     /// Bytes as a curve generator's file, and if one loads, a few drawn values.

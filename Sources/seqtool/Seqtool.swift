@@ -16,6 +16,7 @@ struct Seqtool: ParsableCommand {
             ParityCommand.self,
             BenchCommand.self, MakeSineCommand.self, ClassifyCommand.self, PredictCommand.self, MakeCorpusCommand.self,
             MakePairsCommand.self, Seq2SeqCommand.self, GenerateCommand.self, ForecastCommand.self,
+            ExportCommand.self, ImportCommand.self,
         ]
     )
 

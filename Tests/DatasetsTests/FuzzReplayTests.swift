@@ -33,4 +33,5 @@ final class FuzzReplayTests: XCTestCase {
     func testTSF() throws { try replay("tsf", FuzzTargets.tsf) }
     func testTimeCSV() throws { try replay("timecsv", FuzzTargets.timeCSV) }
     func testForecaster() throws { try replay("forecaster", FuzzTargets.forecaster) }
+    func testONNX() throws { try replay("onnx", FuzzTargets.onnx) }
 }

@@ -5,7 +5,7 @@
 #   .build-fuzz/fuzz-csv Tests/Fuzz/corpus/csv -max_total_time=600 -rss_limit_mb=2048
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-targets="safetensors csv ts tsf timecsv corpus pairs tokens classifier generator seq2seq forecaster"
+targets="safetensors csv ts tsf timecsv corpus pairs tokens classifier generator seq2seq forecaster onnx"
 out=.build-fuzz
 mkdir -p "$out"
 # The C kernels: objects, and a module map for swiftc (SwiftPM writes its own).
@@ -19,7 +19,8 @@ for source in Sources/CKernels/*.c; do
 done
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$out" -I "$out/CKernels" -I Sources/COpenBLAS $(pkg-config --cflags openblas | sed 's/^/-Xcc /'))
 # The modules the loaders live in, each on the ones before it (Package.swift's order).
-modules=(SeqTensor Feedforward Recurrent Training Datasets LanguageModel Classification Framings Forecasting Fuzzing)
+modules=(SeqTensor Feedforward Recurrent Training Datasets LanguageModel Classification Framings Forecasting Interchange
+    Fuzzing)
 objects=()
 for module in "${modules[@]}"; do
     objects+=("$out/$module.o")
