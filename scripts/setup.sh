@@ -8,15 +8,19 @@
 #                             trait, for `mpirun -np N .build/release/seqtool train-char ...`
 #   scripts/setup.sh --qemu   also qemu-user, which scripts/check-baseline-cpu.sh runs the binary
 #                             under as a CPU without AVX (CI does)
+#   scripts/setup.sh --python also Python 3 with venv, in which scripts/check-onnx.sh installs
+#                             onnx and onnxruntime from pip (CI does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mpi=0
 qemu=0
+python=0
 for argument in "$@"; do
     case "$argument" in
         --mpi) mpi=1 ;;
         --qemu) qemu=1 ;;
-        *) echo "scripts/setup.sh: unknown option $argument (options: --mpi, --qemu)" >&2; exit 2 ;;
+        --python) python=1 ;;
+        *) echo "scripts/setup.sh: unknown option $argument (options: --mpi, --qemu, --python)" >&2; exit 2 ;;
     esac
 done
 missing=()
@@ -28,6 +32,10 @@ if [ "$mpi" = 1 ]; then
 fi
 if [ "$qemu" = 1 ] && [ "$(uname -m)" = x86_64 ]; then
     command -v qemu-x86_64 >/dev/null || missing+=(qemu-user)
+fi
+if [ "$python" = 1 ]; then
+    command -v python3 >/dev/null || missing+=(python3)
+    python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
