@@ -271,6 +271,9 @@ public final class TrainingSession {
         for (name, t) in checkpoint.tensors where name.hasPrefix("optimizer.") {
             optimizerState[String(name.dropFirst("optimizer.".count))] = t
         }
+        // The task checks its part (batch, data, generators) before changing anything of its own, and
+        // goes first: a state written for other flags leaves the session as it was.
+        try task.restoreState(from: checkpoint)
         do { try optimizer.load(state: optimizerState) } catch { throw checkpoint.failure("\(error)") }
         for ((_, v), t) in zip(model.stateDict, values) { v.value = t }
         let m = checkpoint.metadata
@@ -294,7 +297,6 @@ public final class TrainingSession {
             )
         }
         lastEvaluatedStep = m["last_evaluated"].flatMap(Int.init) ?? curves.validation.last?.step ?? -1
-        try task.restoreState(from: checkpoint)
     }
 
     /// Scores as "key=value;key=value".

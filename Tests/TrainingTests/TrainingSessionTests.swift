@@ -213,6 +213,16 @@ final class TrainingSessionTests: XCTestCase {
         other.metadata["state_format"] = "something.else"
         XCTAssertThrowsError(
             try TrainingSession(task: LineTask(seed: 6), options: options(steps: 4)).restore(from: other))
+        // A state whose task part does not fit leaves the session as it was: step, weights, curves.
+        var broken = state
+        broken.metadata["rng"] = nil
+        broken.metadata["rng_ranks"] = nil
+        let fresh = TrainingSession(task: LineTask(seed: 7), options: options(steps: 4))
+        let weights = (fresh.task.trainedModel as! Linear).weight.value.scalars
+        XCTAssertThrowsError(try fresh.restore(from: broken))
+        XCTAssertEqual(fresh.step, 0)
+        XCTAssertEqual((fresh.task.trainedModel as! Linear).weight.value.scalars, weights)
+        XCTAssertTrue(fresh.curves.train.isEmpty)
     }
 
     func testDivergenceThrowsAndLeavesTheWeights() throws {
