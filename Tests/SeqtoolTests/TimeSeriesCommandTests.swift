@@ -214,6 +214,13 @@ final class TimeSeriesCommandTests: XCTestCase {
         XCTAssertNotNil(f.json["cv_accuracy"] as? Double)
         XCTAssertTrue(f.stdout.contains("2-fold cross-validation chose"), f.stdout)
         XCTAssertTrue(f.stderr.contains("fold 2 of 2: 12 series train, 12 held out"), f.stderr)
+        // The final run stops at the folds' epochs with the plateau patience of the whole budget
+        // (300 epochs: 10), as the folds trained, not one sized for the shorter run.
+        let g = try runner.run([
+            "classify", "--train", train, "--model", "gru", "--hidden", "4", "--epochs", "300", "--folds", "2",
+        ])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        XCTAssertTrue(g.stderr.contains("halved after 10 epochs"), g.stderr)
 
         try runner.expectFailure(
             ["classify", "--train", train, "--ensemble", "2", "--resume", "--out", "e.safetensors"],

@@ -84,16 +84,23 @@ extension ClassifyCommand {
             summary: summary(run, folds: foldChoice, seed: seed))
     }
 
-    /// The options of a run on `plan`: the library's defaults for the budget (--steps, --epochs,
-    /// `epochs` or the plan's default for `architecture`), with the flags over them.
+    /// The options of a run on `plan`: the library's defaults for the budget (--steps, --epochs or
+    /// the plan's default for `architecture`), with the flags over them; `epochs` (the folds' choice)
+    /// ends the run early, with the schedule and plateau patience of the whole budget, as the folds
+    /// had them.
     func trainingOptions(_ plan: ClassifierTraining.Plan, architecture: Architecture, epochs: Int? = nil)
         -> TrainingOptions
     {
+        var options = budgetOptions(plan, architecture: architecture)
+        if let epochs { options.steps = epochs * plan.stepsPerEpoch }
+        return options
+    }
+
+    /// `trainingOptions` for the whole budget.
+    private func budgetOptions(_ plan: ClassifierTraining.Plan, architecture: Architecture) -> TrainingOptions {
         let epochSteps = plan.stepsPerEpoch
-        let steps =
-            epochs.map { $0 * epochSteps }
-            ?? budget.totalSteps(
-                epochSteps: epochSteps, default: plan.defaultSteps(for: architecture, subsample: subsample))
+        let steps = budget.totalSteps(
+            epochSteps: epochSteps, default: plan.defaultSteps(for: architecture, subsample: subsample))
         var options = ClassifierTraining.defaultOptions(steps: steps, epochSteps: epochSteps)
         optimization.apply(to: &options)
         options.schedule = scheduling.schedule(base: optimization.lr, totalSteps: steps, epochSteps: epochSteps)
