@@ -82,8 +82,8 @@ public enum Architecture: Equatable, Sendable {
     /// or nil when they do.
     public func problem(channels: Int, length: Int?) -> String? {
         if needsEqualLength && length == nil {
-            return
-                "\(name) needs series of one length (recurrent models, fcn, resnet, lstm-fcn and minirocket take any lengths)"
+            return "\(name) needs series of one length "
+                + "(recurrent models, fcn, resnet, lstm-fcn and minirocket take any lengths)"
         }
         return network.problem(self, channels: channels, length: length ?? 0)
     }

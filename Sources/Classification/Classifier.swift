@@ -100,8 +100,8 @@ public final class Classifier: Module {
             return "\(source): a series has \(other) steps, the model (\(architecture.name)) takes series of \(length)"
         }
         if let unknown = unknownLabels(data).first {
-            return
-                "\(source): label \"\(unknown)\" is not one of the model's classes (\(classNames.joined(separator: ", ")))"
+            return "\(source): label \"\(unknown)\" is not one of the model's classes "
+                + "(\(classNames.joined(separator: ", ")))"
         }
         return nil
     }

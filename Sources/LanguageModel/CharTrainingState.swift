@@ -48,8 +48,8 @@ extension CharTrainer {
             let parts = try model.rnn.stateNames.map { name in
                 guard let part = checkpoint.tensors["carry.\(name)"], part.shape == expected else {
                     throw checkpoint.failure(
-                        "carry.\(name) has shape \(checkpoint.tensors["carry.\(name)"]?.shape ?? []): expected (layers, "
-                            + "batch, hidden) = \(expected)")
+                        "carry.\(name) has shape \(checkpoint.tensors["carry.\(name)"]?.shape ?? []): "
+                            + "expected (layers, batch, hidden) = \(expected)")
                 }
                 return part
             }

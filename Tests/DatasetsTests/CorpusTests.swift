@@ -23,7 +23,9 @@ final class CorpusTests: XCTestCase {
     }
 
     /// Text of one- to four-byte characters, so that small chunks cut sequences everywhere.
-    let text = "Hello, wörld! ½ ∑ 𝄞 end\nsecond line: ü 日本 🙂\n" + String(repeating: "abc ∂x/∂t 🙂\n", count: 40)
+    let text =
+        "Hello, wörld! ½ ∑ 𝄞 end\nsecond line: ü 日本 🙂\n"
+        + String(repeating: "abc ∂x/∂t 🙂\n", count: 40)
 
     func testReadingGivesTheSortedScalarsAndTheirIdsForEveryChunkSize() throws {
         let path = try write(Array(text.utf8), "t.txt")

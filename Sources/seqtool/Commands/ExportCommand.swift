@@ -127,8 +127,8 @@ struct ExportCommand: ParsableCommand {
         let bytes = stamped.serialized()
         guard bytes.count < Int(Int32.max) else {
             throw CommandError(
-                "\(model): the ONNX file would be \(bytes.count >> 20) MB, past protobuf's 2 GB limit (seqtool does not "
-                    + "write ONNX's external data)")
+                "\(model): the ONNX file would be \(bytes.count >> 20) MB, past protobuf's 2 GB limit "
+                    + "(seqtool does not write ONNX's external data)")
         }
         try reporting { try AtomicFile.write(Data(bytes), to: out) }
         print(
