@@ -92,22 +92,49 @@ public final class ClassifierTraining {
         /// step; by default `defaultSubsample`), in steps: `maximumEpochs` epochs, or as many
         /// as fit `maximumSteps` and `computeBudget` when that is fewer (many series, long
         /// series), but never fewer than `minimumEpochs`. Small files train enough; large ones in
-        /// minutes.
+        /// minutes. The compute counts the padding of unequal lengths (`paddedMeanLength`).
         public func defaultSteps(for architecture: Architecture, subsample: Int? = nil) -> Int {
             defaultEpochs(for: architecture, subsample: subsample) * stepsPerEpoch
         }
 
         /// The epochs of `defaultSteps(for:subsample:)`.
         public func defaultEpochs(for architecture: Architecture, subsample: Int? = nil) -> Int {
-            let meanLength = Double(training.lengths.reduce(0, +)) / Double(max(training.count, 1))
             let epochs = min(Self.maximumEpochs, Self.maximumSteps / stepsPerEpoch)
             guard
                 let forward = architecture.forwardMultiplyAdds(
-                    channels: training.channels, steps: meanLength, subsample: subsample ?? defaultSubsample)
+                    channels: training.channels, steps: paddedMeanLength, subsample: subsample ?? defaultSubsample)
             else { return max(Self.minimumEpochs, epochs) }
             let perEpoch = 3 * forward * Double(training.count)
             let affordable = perEpoch > 0 ? Self.computeBudget / perEpoch : Double(epochs)
             return max(Self.minimumEpochs, min(epochs, Int(affordable)))
+        }
+
+        /// The steps a training series costs on average in a step of `batch` series drawn at random:
+        /// a batch is padded to its longest series, so with unequal lengths this is the expected
+        /// longest of each batch (weighted by the batch's size), not the mean length. For lengths
+        /// sorted l_1 <= ... <= l_n, the longest of b series drawn without replacement is l_i with
+        /// probability (C(i, b) - C(i-1, b)) / C(n, b). Equal lengths give the length itself.
+        public var paddedMeanLength: Double {
+            let lengths = training.lengths.sorted(), n = lengths.count
+            guard let shortest = lengths.first, let longest = lengths.last else { return 1 }
+            if shortest == longest { return Double(longest) }
+            // P(the longest of b is among the first i) = C(i, b) / C(n, b) = prod_j (i - j) / (n - j).
+            func expectedLongest(of b: Int) -> Double {
+                var below = 0.0, expected = 0.0
+                for i in b...n {
+                    var atMost = 1.0
+                    for j in 0..<b { atMost *= Double(i - j) / Double(n - j) }
+                    expected += Double(lengths[i - 1]) * (atMost - below)
+                    below = atMost
+                }
+                return expected
+            }
+            // An epoch deals the series into stepsPerEpoch batches whose sizes differ by at most one.
+            let steps = stepsPerEpoch, small = n / steps, large = small + 1, largeCount = n % steps
+            let total =
+                Double(steps - largeCount) * Double(small) * expectedLongest(of: small)
+                + (largeCount > 0 ? Double(largeCount) * Double(large) * expectedLongest(of: large) : 0)
+            return total / Double(n)
         }
 
         /// Recurrent layers read about 50 steps of the longest series: every this-many-th step.

@@ -58,6 +58,39 @@ final class RegimeTests: XCTestCase {
             10 * Double(4 * 8 * 1 + 4 * 8 * 8))
     }
 
+    /// Unequal lengths cost what their padded batches cost: the expected longest series of a
+    /// random batch, checked against batches drawn at random (and exact for equal lengths and for
+    /// one batch an epoch, whose longest is always the longest).
+    func testBudgetCountsThePaddingOfUnequalLengths() throws {
+        let lengths = (0..<50).map { 20 + ($0 * 37) % 300 }
+        let data = LabeledSeries(
+            channels: 1, values: lengths.map { [Float](repeating: 1, count: $0) },
+            labels: (0..<50).map { $0 % 2 == 0 ? "a" : "b" })
+        let plan = try ClassifierTraining.Plan(data: data)
+        XCTAssertEqual(plan.stepsPerEpoch, 4)
+        var g = SeededGenerator(seed: 3)
+        var padded = 0.0
+        let draws = 20_000
+        for _ in 0..<draws {
+            let order = g.permutation(50)
+            for k in 0..<4 {
+                let batch = order[(k * 50 / 4)..<((k + 1) * 50 / 4)]
+                padded += Double(batch.count * batch.map { lengths[$0] }.max()!)
+            }
+        }
+        let sampled = padded / Double(draws * 50)
+        XCTAssertEqual(plan.paddedMeanLength, sampled, accuracy: sampled * 0.01)
+        XCTAssertGreaterThan(plan.paddedMeanLength, 1.5 * Double(lengths.reduce(0, +)) / 50)
+        let forward = try XCTUnwrap(Architecture.fcn.forwardMultiplyAdds(channels: 1, steps: plan.paddedMeanLength))
+        XCTAssertEqual(
+            plan.defaultEpochs(for: .fcn),
+            min(1500, Int(ClassifierTraining.Plan.computeBudget / (3 * forward * 50))))
+        XCTAssertEqual(
+            try ClassifierTraining.Plan(data: Self.series(count: 30, length: 24)).paddedMeanLength, 24)
+        let oneBatch = try ClassifierTraining.Plan(data: data.subset(Array(0..<10)))
+        XCTAssertEqual(oneBatch.paddedMeanLength, Double(lengths[0..<10].max()!), accuracy: 1e-9)
+    }
+
     /// Adam at 1e-3, no schedule, halving on plateaus of the training loss for a thirtieth of the
     /// run (5 to 50 epochs) down to 1e-4; the best training loss's weights kept.
     func testDefaultsFollowThePublishedRuns() {

@@ -96,6 +96,11 @@ typedef struct {
 void st_adam_update(int isa, long count, float *w, const float *grad, float *m, float *v,
                     const st_adam_constants *constants);
 
+/// The FMA throughput of `threads` cores in FLOP/s (the pool may run fewer threads when the
+/// machine has fewer cores), from `rounds` x 48 vector FMAs a thread in 12 independent chains:
+/// the peak a kernel's FLOP/s is a fraction of. `isa` as the GEMM's; 0 for any other value.
+double st_fma_peak(int isa, int threads, long rounds);
+
 /// A task run by every thread of the pool: thread `index` of `count`.
 typedef void (*st_task)(void *context, int index, int count);
 

@@ -129,13 +129,22 @@ struct CharLMBench: ParsableCommand {
         let flopsPerToken = Double(
             CharLMBench.trainingFlopsPerToken(
                 cell: cell, hidden: hidden, layers: layers, embed: embed, vocabulary: vocabulary.count))
+        let gflops = tokensPerSecond * flopsPerToken / 1e9
+        // The ceiling for the same threads and instruction set, measured after the run.
+        let peak = FMAPeak.gflops(threads: compute.threads)
         print(
             String(
                 format:
                     "train: %d timed steps, median step %.1f ms -> %.0f tok/s (%.1f GFLOP/s); train loss (last 20) "
                     + "%.4f",
-                stepTimes.count, median * 1e3, tokensPerSecond, tokensPerSecond * flopsPerToken / 1e9, finalLoss)
+                stepTimes.count, median * 1e3, tokensPerSecond, gflops, finalLoss)
                 + (valLoss.map { String(format: "; val loss %.4f", $0) } ?? ""))
+        if let peak {
+            print(
+                String(
+                    format: "FMA peak %.1f GFLOP/s on %d threads: the step at %.1f%%", peak, compute.threads,
+                    100 * gflops / peak))
+        }
         print(
             String(
                 format: "sampling: %d chars in %.3f s -> %.0f chars/s; peak RSS %.0f MB", sampleLength, sampleSeconds,
@@ -148,7 +157,8 @@ struct CharLMBench: ParsableCommand {
             "tokens_per_s": tokensPerSecond, "ms_per_step": median * 1e3, "final_loss": finalLoss,
             "val_loss": valLoss ?? Float.nan, "sample_chars_per_s": Double(sampleLength) / sampleSeconds,
             "peak_rss_mb": rss, "flops_per_token_train": flopsPerToken,
-            "gflops_effective": tokensPerSecond * flopsPerToken / 1e9,
+            "gflops_effective": gflops, "gflops": gflops, "peak_gflops": peak ?? Double.nan,
+            "peak_fraction": peak.map { gflops / $0 } ?? Double.nan,
         ])
     }
 
