@@ -93,13 +93,27 @@ public final class Classifier: Module {
     /// Why `data` cannot be classified by this model (channels, lengths, labels it does not know),
     /// or nil when it can. `source` names the data in the message.
     public func problem(with data: LabeledSeries, source: String) -> String? {
+        Self.problem(
+            with: data, source: source, architecture: architecture, channels: channels, length: length,
+            classNames: classNames)
+    }
+
+    /// Why `data` cannot be classified by an `architecture` model of `channels` channels, series of
+    /// `length` steps (nil, or an architecture without `needsEqualLength`: any) and classes
+    /// `classNames`, or nil when it can: what
+    /// `problem(with:source:)` says of that model, known before it is built (or trained).
+    public static func problem(
+        with data: LabeledSeries, source: String, architecture: Architecture, channels: Int, length: Int?,
+        classNames: [String]
+    ) -> String? {
         if data.channels != channels {
             return "\(source): series have \(data.channels) channel(s), the model takes \(channels)"
         }
-        if let length, let other = data.lengths.first(where: { $0 != length }) {
+        if architecture.needsEqualLength, let length, let other = data.lengths.first(where: { $0 != length }) {
             return "\(source): a series has \(other) steps, the model (\(architecture.name)) takes series of \(length)"
         }
-        if let unknown = unknownLabels(data).first {
+        let known = Set(classNames)
+        if let unknown = (data.labels ?? []).first(where: { !known.contains($0) }) {
             return "\(source): label \"\(unknown)\" is not one of the model's classes "
                 + "(\(classNames.joined(separator: ", ")))"
         }

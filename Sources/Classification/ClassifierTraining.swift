@@ -32,17 +32,20 @@ public final class ClassifierTraining {
         public let seed: UInt64
         /// Steps of the longest series of the training file.
         public let longest: Int
+        /// What errors call the data (its file, say).
+        public let source: String
 
         /// Holds out a seeded `validationSplit` of `data` (at least one series when not 0; nil:
         /// `defaultValidationSplit(seriesCount:)`) to choose the best epoch on; the rest trains,
-        /// `batch` series a step.
+        /// `batch` series a step. Errors name the data as `source` (its file, say).
         public init(
-            data: LabeledSeries, validationSplit: Double? = nil, batch: Int = Plan.defaultBatch, seed: UInt64 = 1
+            data: LabeledSeries, validationSplit: Double? = nil, batch: Int = Plan.defaultBatch, seed: UInt64 = 1,
+            source: String = "the training series"
         ) throws {
             let validationSplit = validationSplit ?? Self.defaultValidationSplit(seriesCount: data.count)
             precondition(validationSplit >= 0 && validationSplit < 1 && batch > 0, "Plan: split or batch out of range")
             guard let labels = data.labels else {
-                throw DataError(file: "the training series", problem: "have no class labels")
+                throw DataError(file: source, problem: "has no class labels")
             }
             // Without a split the series train in the file's order.
             var g = SeededGenerator(seed: seed &+ 1)
@@ -50,14 +53,14 @@ public final class ClassifierTraining {
             let held = validationSplit > 0 ? max(1, Int((Double(data.count) * validationSplit).rounded())) : 0
             guard data.count - held >= 1 else {
                 throw DataError(
-                    file: "the training series",
+                    file: source,
                     problem: "a validation split of \(validationSplit) of \(data.count) series leaves none to train on")
             }
             self.data = data
             training = data.subset(Array(order[held...]))
             validation = held > 0 ? data.subset(Array(order[..<held])) : nil
             classNames = LabeledSeries.classNames(labels)
-            (self.batch, self.seed, longest) = (batch, seed, data.lengths.max() ?? 1)
+            (self.batch, self.seed, longest, self.source) = (batch, seed, data.lengths.max() ?? 1, source)
         }
 
         /// Steps in one pass over the training series.

@@ -41,7 +41,7 @@ public struct FoldSelection: Sendable {
         let data = plan.data
         guard folds >= 2, folds <= data.count else {
             throw DataError(
-                file: "the training series", problem: "\(data.count) series cannot be split into \(folds) folds")
+                file: plan.source, problem: "\(data.count) series cannot be split into \(folds) folds")
         }
         var sums: [(accuracy: Double, loss: Double, runs: Int)] = []
         for (f, held) in Self.folds(folds, labels: data.labels ?? [], seed: plan.seed).enumerated() {
@@ -49,7 +49,7 @@ public struct FoldSelection: Sendable {
             let rest = (0..<data.count).filter { !heldSet.contains($0) }
             let foldPlan = ClassifierTraining.Plan(
                 data: data, training: data.subset(rest), validation: data.subset(held), classNames: plan.classNames,
-                batch: plan.batch, seed: plan.seed)
+                batch: plan.batch, seed: plan.seed, source: plan.source)
             let run = ClassifierTraining(
                 plan: foldPlan, architecture: architecture,
                 options: options?(foldPlan)
@@ -73,7 +73,7 @@ public struct FoldSelection: Sendable {
         // Only the epochs every fold reached (an interrupted or early-stopped fold ends sooner).
         let complete = sums.prefix { $0.runs == folds }
         guard !complete.isEmpty else {
-            throw DataError(file: "the training series", problem: "no fold completed an epoch")
+            throw DataError(file: plan.source, problem: "no fold completed an epoch")
         }
         let accuracy = complete.map { $0.accuracy / Double(folds) }, loss = complete.map { $0.loss / Double(folds) }
         var best = 0
@@ -105,9 +105,10 @@ extension ClassifierTraining.Plan {
     /// A plan of series already split: `training` trains, `validation` (nil: none) selects.
     init(
         data: LabeledSeries, training: LabeledSeries, validation: LabeledSeries?, classNames: [String], batch: Int,
-        seed: UInt64
+        seed: UInt64, source: String
     ) {
         self.data = data
+        self.source = source
         self.training = training
         self.validation = validation
         self.classNames = classNames

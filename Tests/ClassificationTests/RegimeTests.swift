@@ -29,6 +29,11 @@ final class RegimeTests: XCTestCase {
         let none = try ClassifierTraining.Plan(data: Self.series(count: 1000, length: 3), validationSplit: 0)
         XCTAssertNil(none.validation)
         XCTAssertEqual(small.batch, 16)
+        // Errors name the data as the caller calls it (classify: the --train file).
+        let unlabelled = LabeledSeries(channels: 1, values: [[1, 2], [3, 4]], labels: nil)
+        XCTAssertThrowsError(try ClassifierTraining.Plan(data: unlabelled, source: "x_TRAIN.ts")) { error in
+            XCTAssertEqual("\(error)", "x_TRAIN.ts: has no class labels")
+        }
     }
 
     /// 1500 epochs where the compute budget pays for them, fewer where an epoch costs more, never

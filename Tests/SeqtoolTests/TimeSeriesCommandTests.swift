@@ -237,6 +237,14 @@ final class TimeSeriesCommandTests: XCTestCase {
         try runner.expectFailure(
             ["classify", "--train", train, "--model", "fcn", "--folds", "2", "--patience", "5"],
             mentioning: "--patience")
+        // A test file the model could not score is refused before any training, the folds' included.
+        let oneChannel = try writeTS("one.ts", count: 4, seed: 13, channels: 1)
+        let early = try runner.run([
+            "classify", "--train", train, "--test", oneChannel, "--model", "fcn", "--epochs", "2", "--folds", "2",
+        ])
+        XCTAssertNotEqual(early.status, 0)
+        XCTAssertTrue(early.stderr.contains("one.ts: series have 1 channel(s), the model takes 2"), early.stderr)
+        XCTAssertFalse(early.stderr.contains("fold 1 of 2"), early.stderr)
         // A split that leaves one side empty is an error, not a crash or an accuracy of 0.
         try runner.expectFailure(
             ["classify", "--train", train, "--test-split", "0.01"], mentioning: "--test-split 0.01")

@@ -41,7 +41,8 @@ struct ClassifyCommand: ParsableCommand, DataParallelCommand {
             --plateau-patience), down to 1e-4, and the weights of the epoch of the lowest training loss kept \
             (of the best validation accuracy with a validation split). The budget is in steps: up to 1500 \
             epochs, fewer where they would take more than 10,000 steps or an epoch is costly (at most about \
-            6e12 multiply-adds, two minutes on two cores), but at least 10 epochs, so that 30 series train \
+            6e12 multiply-adds, padding of unequal lengths counted, two minutes on two cores), but at least \
+            10 epochs, so that 30 series train \
             enough and 3000 in minutes; --epochs or --steps set it. --folds K chooses the epochs by K-fold \
             cross-validation instead (K + 1 runs). \
             --ensemble N trains N models from seeds --seed ... --seed + N - 1 and averages their class \

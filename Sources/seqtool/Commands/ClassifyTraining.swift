@@ -27,12 +27,21 @@ extension ClassifyCommand {
         let member = ensemble > 1 ? "member \(k + 1) of \(ensemble) (seed \(seed)): " : ""
         let plan = try reporting {
             try ClassifierTraining.Plan(
-                data: data, validationSplit: folds == nil ? valSplit : 0, batch: batch, seed: seed)
+                data: data, validationSplit: folds == nil ? valSplit : 0, batch: batch, seed: seed, source: train)
         }
         let lengths = Set(plan.training.lengths)
         if let problem = architecture.problem(channels: data.channels, length: lengths.count == 1 ? lengths.first : nil)
         {
             throw CommandError("--model \(model.name): \(problem)")
+        }
+        // The test series are checked before any training (the folds' included), as the model
+        // that will score them will see them.
+        if let testSet,
+            let problem = Classifier.problem(
+                with: testSet, source: test ?? train, architecture: architecture, channels: plan.training.channels,
+                length: lengths.count == 1 ? lengths.first : nil, classNames: plan.classNames)
+        {
+            throw CommandError(problem)
         }
         var foldChoice: FoldSelection?, foldSeconds = 0.0
         if let folds {
@@ -61,9 +70,6 @@ extension ClassifyCommand {
                 : FoldSelection.last,
             subsample: subsample, standardises: normalize, group: group)
         let classifier = run.classifier, session = run.session
-        if let testSet, let problem = classifier.problem(with: testSet, source: test ?? train) {
-            throw CommandError(problem)
-        }
         if ensemble == 1 {
             session.checkpointPath = out
             if checkpoints.resume, let out { try resumeSession(session, from: out) }
