@@ -110,8 +110,10 @@ extension CharLanguageModel {
             var state: RecurrentState? = nil
             var total: Double = 0, count = 0
             for chunk in streams.evaluationChunks() {
-                let (logits, next) = self(chunk.inputs, steps: chunk.steps, batch: streams.batch, state: state)
-                total += Double(crossEntropy(logits: logits, targets: chunk.targets, reduction: .sum).value.item)
+                let (loss, next) = chunkLoss(
+                    inputs: chunk.inputs, targets: chunk.targets, steps: chunk.steps, batch: streams.batch,
+                    state: state)
+                total += loss
                 count += chunk.targets.count
                 state = next
             }
@@ -157,10 +159,11 @@ public struct StreamingLoss {
     private mutating func score(_ window: [Int]) {
         let steps = window.count - 1
         let (loss, next) = model.inferenceMode {
-            let (logits, next) = model(Array(window.dropLast()), steps: steps, batch: 1, state: state)
-            return (crossEntropy(logits: logits, targets: Array(window.dropFirst()), reduction: .sum).value.item, next)
+            model.chunkLoss(
+                inputs: Array(window.dropLast()), targets: Array(window.dropFirst()), steps: steps, batch: 1,
+                state: state)
         }
-        total += Double(loss)
+        total += loss
         count += steps
         state = next
     }
