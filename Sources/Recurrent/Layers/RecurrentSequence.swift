@@ -103,8 +103,9 @@ struct SequenceForward<Cell: CellKernels> {
         self.shape = shape
         self.keepsSteps = keepsSteps
         let (cell, T, B, H, GH, BH) = (shape.cell, shape.T, shape.B, shape.H, shape.GH, shape.BH)
+        // See the input projections below: one GEMM for all steps, or step by step.
         var projectsAllSteps = false
-        if case .features = source, InstructionSet.current != .avx512 { projectsAllSteps = true }
+        if case .features = source, !keepsSteps || InstructionSet.current != .avx512 { projectsAllSteps = true }
         gateStride = keepsSteps || projectsAllSteps ? B * GH : 0
         projectionStride = keepsSteps ? B * GH : 0
         cellSlots = keepsSteps ? T + 1 : 2
@@ -121,7 +122,11 @@ struct SequenceForward<Cell: CellKernels> {
         // W_ih) each thread projects its own rows step by step, so the gate rows it then reads are
         // fresh in its own core's cache; elsewhere (AVX2 machines have 512 KB to 1 MB of L2, and
         // W_ih would stream from L3 at every step) one GEMM does all steps. Tokens are copied from
-        // their table step by step in the loop, while it sits in cache.
+        // their table step by step in the loop, while it sits in cache. Forward only, one GEMM
+        // does all steps everywhere: nothing of the steps is kept for backward, so the loop's
+        // cache need not hold gates for it, and only W_hh (not W_ih as well, 1 MB each at H = 256)
+        // streams through each core's L2 at every step. Each value is the same dot product in the
+        // same order either way (the kernel's k-loop does not depend on the rows).
         var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix, bias: Tensor)? = nil
         var tokenTable: (ids: [Int], rows: UnsafePointer<Float>)? = nil
         switch source {
