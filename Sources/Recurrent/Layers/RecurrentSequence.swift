@@ -204,10 +204,9 @@ struct SequenceForward<Cell: CellKernels> {
         for t in 0..<T { shape.forEachFinished(t, 0..<B) { b in (op + t * BH + b * H).update(repeating: 0, count: H) } }
         let last = shape.reverse ? 0 : T
         let h = Tensor(Array(UnsafeBufferPointer(start: sp + last * BH, count: BH)), shape: [B, H])
+        let cLast = cells.pointer + last % cellSlots * BH
         let c =
-            shape.cell.hasCellState
-            ? Tensor(Array(UnsafeBufferPointer(start: cells.pointer + last % cellSlots * BH, count: BH)), shape: [B, H])
-            : nil
+            shape.cell.hasCellState ? Tensor(Array(UnsafeBufferPointer(start: cLast, count: BH)), shape: [B, H]) : nil
         return (output, h, c)
     }
 }
