@@ -4,10 +4,10 @@ import SeqTensor
 import XCTest
 
 /// When nothing records, `recurrentSequence` runs forward only: one step's gates, recurrent
-/// projections and two cell-state slots reused at every step, and the input projections of all
-/// steps in one GEMM. The arithmetic is the same as the recorded forward's, so the output and the
-/// final state must be the same to the last bit, for every fused cell, direction, input kind,
-/// lengths, and with the batch on one thread or split over two.
+/// projections and two cell-state slots reused at every step. The arithmetic is the same as the
+/// recorded forward's, so the output and the final state must be the same to the last bit, for
+/// every fused cell, direction, input kind, lengths, and with the batch on one thread or split
+/// over two.
 final class ForwardOnlyTests: XCTestCase {
     func outputs(
         _ kind: CellKind, bidirectional: Bool, tokens: Bool, lengths: [Int]?, split: Bool, recording: Bool
