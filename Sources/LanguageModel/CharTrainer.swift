@@ -106,19 +106,12 @@ extension CharLanguageModel {
     /// The summed next-character cross-entropy over every prediction of `streams` (as
     /// `meanLoss(over:)` scores them) and the number of predictions.
     public func lossSum(over streams: StreamBatches) -> (total: Double, count: Int) {
-        inferenceMode {
-            var state: RecurrentState? = nil
-            var total: Double = 0, count = 0
-            for chunk in streams.evaluationChunks() {
-                let (loss, next) = chunkLoss(
-                    inputs: chunk.inputs, targets: chunk.targets, steps: chunk.steps, batch: streams.batch,
-                    state: state)
-                total += loss
-                count += chunk.targets.count
-                state = next
-            }
-            return (total, count)
+        var count = 0
+        let total = lossSum(of: streams.evaluationChunks(), batch: streams.batch) { chunk in
+            count += chunk.targets.count
+            return (chunk.inputs, chunk.targets, chunk.steps, nil)
         }
+        return (total, count)
     }
 }
 

@@ -28,23 +28,36 @@ extension CharLanguageModel {
 
     /// The summed next-character cross-entropy over every counted prediction of `segments`, from
     /// a zero state carried across chunks, forward only, and the number of predictions (N - 1).
-    /// `progress` is called after every chunk with the steps done and the steps in all.
+    /// `progress` is called as each chunk is taken, with the steps taken and the steps in all.
     public func lossSum(
         over segments: WarmedSegments, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) -> (total: Double, count: Int) {
+        var done = 0
+        let total = lossSum(of: segments.chunks(), batch: segments.streams) { chunk in
+            done += chunk.steps
+            progress?(done, segments.length)
+            return (chunk.inputs, chunk.targets, chunk.steps, chunk.counted)
+        }
+        return (total, segments.predictions)
+    }
+
+    /// The summed loss of `chunks` of `batch` streams from a zero state carried from chunk to
+    /// chunk, forward only; `parts` gives a chunk's inputs, targets, steps and counted mask.
+    func lossSum<Chunks: Sequence>(
+        of chunks: Chunks, batch: Int,
+        _ parts: (Chunks.Element) -> (inputs: [Int], targets: [Int], steps: Int, counted: [Float]?)
+    ) -> Double {
         inferenceMode {
             var state: RecurrentState? = nil
-            var total: Double = 0, done = 0
-            for chunk in segments.chunks() {
+            var total: Double = 0
+            for chunk in chunks {
+                let (inputs, targets, steps, counted) = parts(chunk)
                 let (loss, next) = chunkLoss(
-                    inputs: chunk.inputs, targets: chunk.targets, steps: chunk.steps, batch: segments.streams,
-                    counted: chunk.counted, state: state)
+                    inputs: inputs, targets: targets, steps: steps, batch: batch, counted: counted, state: state)
                 total += loss
                 state = next
-                done += chunk.steps
-                progress?(done, segments.length)
             }
-            return (total, segments.predictions)
+            return total
         }
     }
 }

@@ -9,17 +9,12 @@ import XCTest
 /// every fused cell, direction, input kind, lengths, and with the batch on one thread or split
 /// over two.
 final class ForwardOnlyTests: XCTestCase {
+    /// The output and final state of a 2-layer stack of `kind` from a random initial state, run
+    /// recording (every input a leaf that requires its gradient) or without.
     func outputs(
         _ kind: CellKind, bidirectional: Bool, tokens: Bool, lengths: [Int]?, split: Bool, recording: Bool
     ) -> [Tensor] {
-        let threadsBefore = BLASThreads.current, minimumBefore = Parallel.minimumRowWork
-        BLASThreads.set(2)
-        Parallel.minimumRowWork = split ? 0 : Int.max
-        defer {
-            BLASThreads.set(threadsBefore)
-            Parallel.minimumRowWork = minimumBefore
-        }
-        let V = 6, E = 5, H = 7, T = 6, B = 5
+        let V = 6, E = 5, H = 7, T = 6, B = 5, D = bidirectional ? 2 : 1
         let random = RandomSource(seed: 21)
         let rnn = kind.makeLayer(
             inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
@@ -27,24 +22,19 @@ final class ForwardOnlyTests: XCTestCase {
         var g = SeededGenerator(seed: 22)
         let ids = (0..<(T * B)).map { _ in Int(g.next() % UInt64(V)) }
         let x = Variable(Tensor(uniform: [T, B, E], low: -1, high: 1, generator: &g), requiresGrad: true)
-        let D = bidirectional ? 2 : 1
         let start = RecurrentState(
             parts: rnn.stateNames.map { _ in
-                Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g))
+                Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true)
             })
         func run() -> [Tensor] {
             let (y, state) =
                 tokens
                 ? rnn(tokens: ids, steps: T, batch: B, embedding: table, state: start, lengths: lengths)
                 : rnn(x, state: start, lengths: lengths)
+            XCTAssertEqual(y.requiresGrad, recording)
             return [y.value] + state.parts.map(\.value)
         }
-        if recording {
-            let result = run()
-            XCTAssertTrue(rnn.parameters.allSatisfy(\.requiresGrad))
-            return result
-        }
-        return Graph.withoutRecording(run)
+        return withBatchSplit(split) { recording ? run() : Graph.withoutRecording(run) }
     }
 
     func testForwardOnlyEqualsTheRecordedForward() {

@@ -21,7 +21,7 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Character model (.safetensors).") var model: String
     @Option(help: "Text file or folder of text files, or a prepared corpus.") var corpus: String
-    @Option(help: "Characters per chunk (the state is carried between chunks).") var chunk = 256
+    @Option(help: "Characters per chunk of each stream (the state is carried between chunks).") var chunk = 256
     @Option(
         help: ArgumentHelp(
             "Segments of the text scored side by side as one batch; 1 is --exact. (default: \(defaultStreams))",
