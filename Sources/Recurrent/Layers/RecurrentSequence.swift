@@ -31,9 +31,10 @@ public enum RecurrentInput {
 ///
 /// Memory: gates T*B*G*H floats, states (T+1)*B*H (twice for LSTM), GRU also T*B*3H for the
 /// hidden projections; backward adds the same again for the gate gradients. When nothing records
-/// (inference, `Graph.withoutRecording`) the pass is forward only: the gates, cell states and
-/// recurrent projections live in one step's buffers (B*G*H, 2*B*H), reused at every step, so they
-/// stay in cache; the arithmetic, and so every value, is the same.
+/// (inference, `Graph.withoutRecording`) the pass is forward only: the cell states and recurrent
+/// projections live in one step's buffers (2*B*H, B*G*H), reused at every step, and so do the gates
+/// unless one GEMM projected the inputs of all steps first (features without AVX-512), so they stay
+/// in cache; the arithmetic, and so every value, is the same.
 ///
 /// Generic over the cell's kernels: a new cell with fused kernels needs nothing here.
 public func recurrentSequence<Cell: CellKernels>(
