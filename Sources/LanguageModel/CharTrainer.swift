@@ -106,17 +106,12 @@ extension CharLanguageModel {
     /// The summed next-character cross-entropy over every prediction of `streams` (as
     /// `meanLoss(over:)` scores them) and the number of predictions.
     public func lossSum(over streams: StreamBatches) -> (total: Double, count: Int) {
-        inferenceMode {
-            var state: RecurrentState? = nil
-            var total: Double = 0, count = 0
-            for chunk in streams.evaluationChunks() {
-                let (logits, next) = self(chunk.inputs, steps: chunk.steps, batch: streams.batch, state: state)
-                total += Double(crossEntropy(logits: logits, targets: chunk.targets, reduction: .sum).value.item)
-                count += chunk.targets.count
-                state = next
-            }
-            return (total, count)
+        var count = 0
+        let total = lossSum(of: streams.evaluationChunks(), batch: streams.batch) { chunk in
+            count += chunk.targets.count
+            return (chunk.inputs, chunk.targets, chunk.steps, nil)
         }
+        return (total, count)
     }
 }
 
@@ -157,10 +152,11 @@ public struct StreamingLoss {
     private mutating func score(_ window: [Int]) {
         let steps = window.count - 1
         let (loss, next) = model.inferenceMode {
-            let (logits, next) = model(Array(window.dropLast()), steps: steps, batch: 1, state: state)
-            return (crossEntropy(logits: logits, targets: Array(window.dropFirst()), reduction: .sum).value.item, next)
+            model.chunkLoss(
+                inputs: Array(window.dropLast()), targets: Array(window.dropFirst()), steps: steps, batch: 1,
+                state: state)
         }
-        total += Double(loss)
+        total += loss
         count += steps
         state = next
     }

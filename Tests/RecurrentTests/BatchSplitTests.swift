@@ -9,13 +9,10 @@ import XCTest
 /// problems run both ways and must agree, outputs, final state and every gradient.
 final class BatchSplitTests: XCTestCase {
     func results(_ kind: CellKind, bidirectional: Bool, tokens: Bool, lengths: [Int]?, split: Bool) -> [Tensor] {
-        let threadsBefore = BLASThreads.current, minimumBefore = Parallel.minimumRowWork
-        BLASThreads.set(2)
-        Parallel.minimumRowWork = split ? 0 : Int.max
-        defer {
-            BLASThreads.set(threadsBefore)
-            Parallel.minimumRowWork = minimumBefore
-        }
+        withBatchSplit(split) { results(kind, bidirectional: bidirectional, tokens: tokens, lengths: lengths) }
+    }
+
+    func results(_ kind: CellKind, bidirectional: Bool, tokens: Bool, lengths: [Int]?) -> [Tensor] {
         let V = 6, E = 5, H = 7, T = 5, B = 5
         let random = RandomSource(seed: 11)
         let rnn = kind.makeLayer(

@@ -50,3 +50,17 @@ extension CellKind {
         all.filter { $0.makeCell(inputSize: 1, hiddenSize: 1, random: RandomSource(seed: 0)).fusedKernels != nil }
     }
 }
+
+/// `body` on 2 threads with the batch split over them (`split`: each thread runs the whole
+/// sequence for its rows, even for small problems) or kept on one thread; the settings are put
+/// back after.
+func withBatchSplit<R>(_ split: Bool, _ body: () -> R) -> R {
+    let threadsBefore = BLASThreads.current, minimumBefore = Parallel.minimumRowWork
+    BLASThreads.set(2)
+    Parallel.minimumRowWork = split ? 0 : Int.max
+    defer {
+        BLASThreads.set(threadsBefore)
+        Parallel.minimumRowWork = minimumBefore
+    }
+    return body()
+}

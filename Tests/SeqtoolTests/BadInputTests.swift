@@ -32,6 +32,10 @@ final class BadInputTests: XCTestCase {
         try runner.expectFailure(["train-char", "--dropout", "1.5"], mentioning: "--dropout")
         try runner.expectFailure(["train-char", "--steps", "5", "--epochs", "2"], mentioning: "--steps")
         try runner.expectFailure(["sample", "--model", "m", "--temperature", "0"], mentioning: "--temperature")
+        try runner.expectFailure(["eval", "--model", "m", "--corpus", "c", "--streams", "0"], mentioning: "--streams")
+        try runner.expectFailure(["eval", "--model", "m", "--corpus", "c", "--warmup", "-1"], mentioning: "--warmup")
+        try runner.expectFailure(
+            ["eval", "--model", "m", "--corpus", "c", "--exact", "--streams", "8"], mentioning: "--exact")
         try runner.expectFailure(["sample", "--model", "m", "--top-p", "1.5"], mentioning: "--top-p")
         try runner.expectFailure(["classify", "--train", "x.csv", "--model", "cnn2d"], mentioning: "--image")
         try runner.expectFailure(

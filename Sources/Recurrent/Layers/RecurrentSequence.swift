@@ -30,7 +30,11 @@ public enum RecurrentInput {
 /// keeps its state, its output is zero, and no gradient flows through those steps.
 ///
 /// Memory: gates T*B*G*H floats, states (T+1)*B*H (twice for LSTM), GRU also T*B*3H for the
-/// hidden projections; backward adds the same again for the gate gradients.
+/// hidden projections; backward adds the same again for the gate gradients. When nothing records
+/// (inference, `Graph.withoutRecording`) the pass is forward only: the cell states and recurrent
+/// projections live in one step's buffers (2*B*H, B*G*H), reused at every step, and so do the gates
+/// unless one GEMM projected the inputs of all steps first (features without AVX-512), so they stay
+/// in cache; the arithmetic, and so every value, is the same.
 ///
 /// Generic over the cell's kernels: a new cell with fused kernels needs nothing here.
 public func recurrentSequence<Cell: CellKernels>(
@@ -38,9 +42,6 @@ public func recurrentSequence<Cell: CellKernels>(
     h0: Variable? = nil, c0: Variable? = nil, reverse: Bool = false, lengths: [Int]? = nil
 ) -> (output: Variable, h: Variable, c: Variable?) {
     let shape = SequenceShape(cell, source, weights: weights, h0: h0, c0: c0, reverse: reverse, lengths: lengths)
-    let forward = SequenceForward(shape, source, weights: weights, h0: h0, c0: c0)
-    let (outputValue, hValue, cValue) = forward.outputs()
-
     let inputs: [Variable?]
     switch source {
     case .features(let input): inputs = [input, h0, c0] + weights.all
@@ -48,6 +49,9 @@ public func recurrentSequence<Cell: CellKernels>(
         inputs = [table, h0, c0, weights.weightHH, cell.keepsRecurrentProjection ? weights.biasHH : nil]
     }
     let needs = Graph.needsGrad(inputs)
+    let forward = SequenceForward(shape, source, weights: weights, h0: h0, c0: c0, keepsSteps: needs)
+    let (outputValue, hValue, cValue) = forward.outputs()
+
     let output = Variable(outputValue, requiresGrad: needs)
     let hN = Variable(hValue, requiresGrad: needs)
     let cN = cValue.map { Variable($0, requiresGrad: needs) }
@@ -63,9 +67,21 @@ public func recurrentSequence<Cell: CellKernels>(
 /// The forward pass of one layer-direction and what its backward reads: the activated gates
 /// (T, B, G*H), the states h (T+1, B, H), for cells with one the cell states c (T+1, B, H),
 /// and for cells that keep it the recurrent projections W_hh h (T, B, G*H).
+///
+/// Forward only (`keepsSteps` false) it keeps the states h, which are the output, and one step's
+/// worth of the rest: gates (B, G*H) (all T steps' when one GEMM projects the whole input first),
+/// the recurrent projections (B, G*H), and the cell states in two slots that alternate.
 struct SequenceForward<Cell: CellKernels> {
     let shape: SequenceShape<Cell>
+    /// Whether every step's gates, cell state and recurrent projection are kept for `backward`.
+    let keepsSteps: Bool
     private(set) var gates: Tensor, states: Tensor, cells: Tensor, recurrentProjections: Tensor
+    /// Floats between the gates (and recurrent projections) of consecutive steps: B*G*H, or 0
+    /// when one step's buffer serves them all.
+    private let gateStride: Int, projectionStride: Int
+    /// Slots of B*H floats for the cell states: T+1 (the cell state after every step), or 2
+    /// (before and after the running step); state index i lives in slot i % cellSlots.
+    private let cellSlots: Int
 
     /// The buffers the threads of the forward loop share, each writing its own rows.
     private struct Buffers {
@@ -76,18 +92,29 @@ struct SequenceForward<Cell: CellKernels> {
         /// Per step from tokens: the ids and the projection table.
         let tokenTable: (ids: [Int], rows: UnsafePointer<Float>)?
         let recurrentWeights: PackedMatrix, recurrentBias: UnsafePointer<Float>?
+        /// See the properties of the same names.
+        let gateStride: Int, projectionStride: Int, cellSlots: Int
     }
 
+    /// Runs the forward pass; with `keepsSteps` false, forward only (nothing for `backward`).
     init(
         _ shape: SequenceShape<Cell>, _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?,
-        c0: Variable?
+        c0: Variable?, keepsSteps: Bool = true
     ) {
         self.shape = shape
+        self.keepsSteps = keepsSteps
         let (cell, T, B, H, GH, BH) = (shape.cell, shape.T, shape.B, shape.H, shape.GH, shape.BH)
-        gates = Tensor(uninitialized: [T, B, GH])
+        // See the input projections below: one GEMM for all steps, or step by step.
+        var projectsAllSteps = false
+        if case .features = source, InstructionSet.current != .avx512 { projectsAllSteps = true }
+        gateStride = keepsSteps || projectsAllSteps ? B * GH : 0
+        projectionStride = keepsSteps ? B * GH : 0
+        cellSlots = keepsSteps ? T + 1 : 2
+        gates = Tensor(uninitialized: [gateStride == 0 ? 1 : T, B, GH])
         states = Tensor(uninitialized: [T + 1, B, H])
-        cells = Tensor(uninitialized: cell.hasCellState ? [T + 1, B, H] : [0])
-        recurrentProjections = Tensor(uninitialized: cell.keepsRecurrentProjection ? [T, B, GH] : [0])
+        cells = Tensor(uninitialized: cell.hasCellState ? [cellSlots, B, H] : [0])
+        recurrentProjections = Tensor(
+            uninitialized: cell.keepsRecurrentProjection ? [projectionStride == 0 ? 1 : T, B, GH] : [0])
         let gp = gates.mutablePointer, sp = states.mutablePointer
         let cp = cell.hasCellState ? cells.mutablePointer : nil
         let hp = cell.keepsRecurrentProjection ? recurrentProjections.mutablePointer : nil
@@ -96,14 +123,16 @@ struct SequenceForward<Cell: CellKernels> {
         // W_ih) each thread projects its own rows step by step, so the gate rows it then reads are
         // fresh in its own core's cache; elsewhere (AVX2 machines have 512 KB to 1 MB of L2, and
         // W_ih would stream from L3 at every step) one GEMM does all steps. Tokens are copied from
-        // their table step by step in the loop, while it sits in cache.
+        // their table step by step in the loop, while it sits in cache. Forward only the same
+        // (one GEMM for all steps measured no faster on AVX-512: 102-113k against 116k tokens/s
+        // at B = 32, T = 64, and it needs T*B*G*H floats where step by step needs B*G*H).
         var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix, bias: Tensor)? = nil
         var tokenTable: (ids: [Int], rows: UnsafePointer<Float>)? = nil
         switch source {
         case .features(let input):
             let bias = weights.inputBiasValue(for: cell)
             let I = input.shape[2], x = input.value.pointer, w = weights.weightIH.value.pointer
-            if InstructionSet.current == .avx512 {
+            if !projectsAllSteps {
                 stepInput = (x, I, PackedMatrix(transposed: true, k: I, n: GH, w), bias)
             } else {
                 gemm(transposeB: true, m: T * B, n: GH, k: I, x, w, bias: bias.pointer, gp)
@@ -119,17 +148,15 @@ struct SequenceForward<Cell: CellKernels> {
             (sp + initial * BH).initialize(repeating: 0, count: BH)
         }
         if let cp {
-            if let c0 {
-                (cp + initial * BH).update(from: c0.value.pointer, count: BH)
-            } else {
-                (cp + initial * BH).initialize(repeating: 0, count: BH)
-            }
+            let c = cp + (initial % cellSlots) * BH
+            if let c0 { c.update(from: c0.value.pointer, count: BH) } else { c.initialize(repeating: 0, count: BH) }
         }
         let buffers = Buffers(
             gates: gp, states: sp, cells: cp, recurrentProjections: hp, stepInput: stepInput, tokenTable: tokenTable,
             // W_hh^T multiplies the state at every step: packed for the GEMM kernel once.
             recurrentWeights: PackedMatrix(transposed: true, k: H, n: GH, weights.weightHH.value.pointer),
-            recurrentBias: cell.keepsRecurrentProjection ? weights.biasHH?.value.pointer : nil)
+            recurrentBias: cell.keepsRecurrentProjection ? weights.biasHH?.value.pointer : nil,
+            gateStride: gateStride, projectionStride: projectionStride, cellSlots: cellSlots)
         Parallel.forEach(shape.rowThreads, sharing: buffers) { buffers, part, parts in
             Self.run(shape, buffers, rows: Parallel.range(of: B, part: part, of: parts))
         }
@@ -138,28 +165,30 @@ struct SequenceForward<Cell: CellKernels> {
 
     /// The forward loop over all steps for rows `rows` of the batch.
     private static func run(_ shape: SequenceShape<Cell>, _ buffers: Buffers, rows: Range<Int>) {
-        let (B, H, GH, BH, BGH) = (shape.B, shape.H, shape.GH, shape.BH, shape.BGH)
+        let (B, H, GH, BH) = (shape.B, shape.H, shape.GH, shape.BH)
         let r0 = rows.lowerBound, n = rows.count
         let (gp, sp, cp, hp) = (buffers.gates, buffers.states, buffers.cells, buffers.recurrentProjections)
+        let (gateStride, projectionStride, slots) = (buffers.gateStride, buffers.projectionStride, buffers.cellSlots)
         for s in 0..<shape.T {
             let (t, prev, cur) = shape.step(s)
-            let g = gp + t * BGH + r0 * GH
+            let g = gp + t * gateStride + r0 * GH
+            let (cPrev, c) = (cp.map { $0 + (prev % slots) * BH }, cp.map { $0 + (cur % slots) * BH })
             if let (ids, table) = buffers.tokenTable {
-                for b in rows { (gp + (t * B + b) * GH).update(from: table + ids[t * B + b] * GH, count: GH) }
+                for b in rows { (g + (b - r0) * GH).update(from: table + ids[t * B + b] * GH, count: GH) }
             } else if let (x, I, inputWeights, bias) = buffers.stepInput {
                 inputWeights.multiply(m: n, x + (t * B + r0) * I, bias: bias.pointer, g, threads: shape.gemmThreads)
             }
             shape.cell.forward(
                 CellStep(
-                    rows: n, hidden: H, gates: g, recurrentProjection: hp.map { $0 + t * BGH + r0 * GH },
+                    rows: n, hidden: H, gates: g, recurrentProjection: hp.map { $0 + t * projectionStride + r0 * GH },
                     hPrev: sp + prev * BH + r0 * H, h: sp + cur * BH + r0 * H,
-                    cPrev: cp.map { $0 + prev * BH + r0 * H }, c: cp.map { $0 + cur * BH + r0 * H },
+                    cPrev: cPrev.map { $0 + r0 * H }, c: c.map { $0 + r0 * H },
                     recurrentWeights: buffers.recurrentWeights, recurrentBias: buffers.recurrentBias,
                     threads: shape.gemmThreads))
             // A finished row keeps its state.
             shape.forEachFinished(t, rows) { b in
                 (sp + cur * BH + b * H).update(from: sp + prev * BH + b * H, count: H)
-                if let cp { (cp + cur * BH + b * H).update(from: cp + prev * BH + b * H, count: H) }
+                if let cPrev, let c { (c + b * H).update(from: cPrev + b * H, count: H) }
             }
         }
     }
@@ -172,11 +201,11 @@ struct SequenceForward<Cell: CellKernels> {
         let op = output.mutablePointer
         op.update(from: sp + (shape.reverse ? 0 : 1) * BH, count: T * BH)
         for t in 0..<T { shape.forEachFinished(t, 0..<B) { b in (op + t * BH + b * H).update(repeating: 0, count: H) } }
-        let last = (shape.reverse ? 0 : T) * BH
-        let h = Tensor(Array(UnsafeBufferPointer(start: sp + last, count: BH)), shape: [B, H])
+        let last = shape.reverse ? 0 : T
+        let h = Tensor(Array(UnsafeBufferPointer(start: sp + last * BH, count: BH)), shape: [B, H])
+        let cLast = cells.pointer + last % cellSlots * BH
         let c =
-            shape.cell.hasCellState
-            ? Tensor(Array(UnsafeBufferPointer(start: cells.pointer + last, count: BH)), shape: [B, H]) : nil
+            shape.cell.hasCellState ? Tensor(Array(UnsafeBufferPointer(start: cLast, count: BH)), shape: [B, H]) : nil
         return (output, h, c)
     }
 }
@@ -203,6 +232,7 @@ extension SequenceForward {
         _ source: RecurrentInput, weights: RecurrentWeights, h0: Variable?, c0: Variable?,
         gradOutput: Tensor?, gradH: Tensor?, gradC: Tensor?
     ) {
+        precondition(keepsSteps, "recurrentSequence: backward through a forward-only pass")
         let (cell, T, B, H, GH, BH) = (shape.cell, shape.T, shape.B, shape.H, shape.GH, shape.BH)
         var dGates = Tensor(uninitialized: [T, B, GH])
         var dRecurrent = Tensor(uninitialized: cell.keepsRecurrentProjection ? [T, B, GH] : [0])
