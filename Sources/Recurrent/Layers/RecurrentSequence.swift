@@ -119,10 +119,12 @@ struct SequenceForward<Cell: CellKernels> {
         let cp = cell.hasCellState ? cells.mutablePointer : nil
         let hp = cell.keepsRecurrentProjection ? recurrentProjections.mutablePointer : nil
 
-        // The input projections W_ih x_t + b. With AVX-512 (a core's 2 MB L2 holds the packed
-        // W_ih) each thread projects its own rows step by step, so the gate rows it then reads are
-        // fresh in its own core's cache; elsewhere (AVX2 machines have 512 KB to 1 MB of L2, and
-        // W_ih would stream from L3 at every step) one GEMM does all steps. Tokens are copied from
+        // The input projections W_ih x_t + b. With AVX-512 each thread projects its own rows step
+        // by step, so the gate rows it then reads are fresh in its own core's cache (the AVX-512
+        // GEMM fetches the packed W_ih's next sliver into L2 behind its FMAs, so a W_ih that does
+        // not stay in L2, as on Zen 4's 1 MB, still arrives in time); on the AVX2 path (machines
+        // with 512 KB to 1 MB of L2, where W_ih streamed from L3 at every step when this was
+        // measured) one GEMM does all steps. Tokens are copied from
         // their table step by step in the loop, while it sits in cache. Forward only the same
         // (one GEMM for all steps measured no faster on AVX-512: 102-113k against 116k tokens/s
         // at B = 32, T = 64, and it needs T*B*G*H floats where step by step needs B*G*H).
