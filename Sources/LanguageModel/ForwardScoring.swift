@@ -14,6 +14,8 @@ extension CharLanguageModel {
     /// - Parameters:
     ///   - inputs: token ids (T*B, time-major).
     ///   - targets: the next token of each input (T*B).
+    ///   - steps: the chunk's steps (T).
+    ///   - batch: the streams scored side by side (B).
     ///   - counted: 1 for a prediction that counts, 0 for one that does not (T*B); nil: all count.
     ///   - state: the state before the chunk, every part (L, B, H); nil for zeros.
     /// - Returns: the sum over the counted predictions, rounded to Float as the loss of the chunk
