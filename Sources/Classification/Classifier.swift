@@ -112,8 +112,7 @@ public final class Classifier: Module {
         if architecture.needsEqualLength, let length, let other = data.lengths.first(where: { $0 != length }) {
             return "\(source): a series has \(other) steps, the model (\(architecture.name)) takes series of \(length)"
         }
-        let known = Set(classNames)
-        if let unknown = (data.labels ?? []).first(where: { !known.contains($0) }) {
+        if let unknown = data.labels(outside: classNames).first {
             return "\(source): label \"\(unknown)\" is not one of the model's classes "
                 + "(\(classNames.joined(separator: ", ")))"
         }

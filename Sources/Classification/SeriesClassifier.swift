@@ -34,12 +34,7 @@ extension SeriesClassifier {
     }
 
     /// The labels of `data` that are not among the model's classes, in order of appearance.
-    public func unknownLabels(_ data: LabeledSeries) -> [String] {
-        let known = Set(classNames)
-        var seen = Set<String>(), out: [String] = []
-        for label in data.labels ?? [] where !known.contains(label) && seen.insert(label).inserted { out.append(label) }
-        return out
-    }
+    public func unknownLabels(_ data: LabeledSeries) -> [String] { data.labels(outside: classNames) }
 
     /// The predicted class index of every series, in inference mode.
     public func predict(_ data: LabeledSeries) -> [Int] { probabilities(data).map(argmax) }

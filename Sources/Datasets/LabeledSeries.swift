@@ -107,6 +107,15 @@ public struct LabeledSeries {
     /// Whether every series has the same number of steps.
     public var isEqualLength: Bool { Set(lengths).count <= 1 }
 
+    /// The labels that are not among `classNames`, each once, in order of appearance (none when
+    /// the series have no labels).
+    public func labels(outside classNames: [String]) -> [String] {
+        let known = Set(classNames)
+        var seen = Set<String>(), out: [String] = []
+        for label in labels ?? [] where !known.contains(label) && seen.insert(label).inserted { out.append(label) }
+        return out
+    }
+
     /// The distinct labels in class order: numerically when every label is a number ("2" before
     /// "10"), otherwise as strings sorted by their characters, as aeon and scikit-learn order them.
     public static func classNames(_ labels: [String]) -> [String] {
