@@ -13,16 +13,11 @@ final class BatchSplitTests: XCTestCase {
     }
 
     func results(_ kind: CellKind, bidirectional: Bool, tokens: Bool, lengths: [Int]?) -> [Tensor] {
-        let V = 6, E = 5, H = 7, T = 5, B = 5
-        let random = RandomSource(seed: 11)
-        let rnn = kind.makeLayer(
-            inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
-        let table = Parameter(Tensor(normal: [V, E], generator: &random.generator), name: "embed")
-        var g = SeededGenerator(seed: 12)
-        let ids = (0..<(T * B)).map { _ in Int(g.next() % UInt64(V)) }
-        let x = Variable(Tensor(uniform: [T, B, E], low: -1, high: 1, generator: &g), requiresGrad: true)
-        let D = bidirectional ? 2 : 1
-        let weights = Variable(Tensor(uniform: [T, B, D * H], low: -1, high: 1, generator: &g))
+        let T = 5, B = 5, D = bidirectional ? 2 : 1
+        var inputs = StackInputs(kind, bidirectional: bidirectional, steps: T, batch: B, seed: 11)
+        let (rnn, table, ids, x) = (inputs.rnn, inputs.table, inputs.ids, inputs.x)
+        let weights = Variable(
+            Tensor(uniform: [T, B, D * StackInputs.hidden], low: -1, high: 1, generator: &inputs.generator))
         let (y, state) =
             tokens
             ? rnn(tokens: ids, steps: T, batch: B, embedding: table, state: nil, lengths: lengths)

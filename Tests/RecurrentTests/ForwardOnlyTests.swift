@@ -14,17 +14,14 @@ final class ForwardOnlyTests: XCTestCase {
     func outputs(
         _ kind: CellKind, bidirectional: Bool, tokens: Bool, lengths: [Int]?, split: Bool, recording: Bool
     ) -> [Tensor] {
-        let V = 6, E = 5, H = 7, T = 6, B = 5, D = bidirectional ? 2 : 1
-        let random = RandomSource(seed: 21)
-        let rnn = kind.makeLayer(
-            inputSize: E, hiddenSize: H, numLayers: 2, bidirectional: bidirectional, random: random)
-        let table = Parameter(Tensor(normal: [V, E], generator: &random.generator), name: "embed")
-        var g = SeededGenerator(seed: 22)
-        let ids = (0..<(T * B)).map { _ in Int(g.next() % UInt64(V)) }
-        let x = Variable(Tensor(uniform: [T, B, E], low: -1, high: 1, generator: &g), requiresGrad: true)
+        let T = 6, B = 5, D = bidirectional ? 2 : 1
+        var inputs = StackInputs(kind, bidirectional: bidirectional, steps: T, batch: B, seed: 21)
+        let (rnn, table, ids, x) = (inputs.rnn, inputs.table, inputs.ids, inputs.x)
         let start = RecurrentState(
             parts: rnn.stateNames.map { _ in
-                Variable(Tensor(uniform: [2 * D, B, H], low: -1, high: 1, generator: &g), requiresGrad: true)
+                Variable(
+                    Tensor(uniform: [2 * D, B, StackInputs.hidden], low: -1, high: 1, generator: &inputs.generator),
+                    requiresGrad: true)
             })
         func run() -> [Tensor] {
             let (y, state) =

@@ -64,3 +64,24 @@ func withBatchSplit<R>(_ split: Bool, _ body: () -> R) -> R {
     }
     return body()
 }
+
+/// A 2-layer stack of `kind` (E = 5 inputs, H = 7 hidden units) drawn from `seed`, an embedding
+/// table (V = 6, E) drawn after it, and, from `seed + 1`, T*B token ids and features (T, B, E) to
+/// run it on both ways; `generator` goes on from there for the caller's further draws.
+struct StackInputs {
+    static let vocabulary = 6, embedding = 5, hidden = 7
+    let rnn: any RecurrentStack, table: Parameter, ids: [Int], x: Variable
+    var generator: SeededGenerator
+
+    init(_ kind: CellKind, bidirectional: Bool, steps T: Int, batch B: Int, seed: UInt64) {
+        let (V, E) = (Self.vocabulary, Self.embedding)
+        let random = RandomSource(seed: seed)
+        rnn = kind.makeLayer(
+            inputSize: E, hiddenSize: Self.hidden, numLayers: 2, bidirectional: bidirectional, random: random)
+        table = Parameter(Tensor(normal: [V, E], generator: &random.generator), name: "embed")
+        var g = SeededGenerator(seed: seed + 1)
+        ids = (0..<(T * B)).map { _ in Int(g.next() % UInt64(V)) }
+        x = Variable(Tensor(uniform: [T, B, E], low: -1, high: 1, generator: &g), requiresGrad: true)
+        generator = g
+    }
+}
