@@ -124,10 +124,10 @@ struct SequenceForward<Cell: CellKernels> {
         // GEMM fetches the packed W_ih's next sliver into L2 behind its FMAs, so a W_ih that does
         // not stay in L2, as on Zen 4's 1 MB, still arrives in time); on the AVX2 path (machines
         // with 512 KB to 1 MB of L2, where W_ih streamed from L3 at every step when this was
-        // measured) one GEMM does all steps. Tokens are copied from
-        // their table step by step in the loop, while it sits in cache. Forward only the same
-        // (one GEMM for all steps measured no faster on AVX-512: 102-113k against 116k tokens/s
-        // at B = 32, T = 64, and it needs T*B*G*H floats where step by step needs B*G*H).
+        // measured) one GEMM does all steps. Tokens are copied from their table step by step in
+        // the loop, while it sits in cache. Forward only the same (one GEMM for all steps measured
+        // no faster on AVX-512: 102-113k against 116k tokens/s at B = 32, T = 64, and it needs
+        // T*B*G*H floats where step by step needs B*G*H).
         var stepInput: (x: UnsafePointer<Float>, I: Int, weights: PackedMatrix, bias: Tensor)? = nil
         var tokenTable: (ids: [Int], rows: UnsafePointer<Float>)? = nil
         switch source {

@@ -28,7 +28,9 @@ func peakRSSMegabytes() -> Double {
 /// (E -> H, L layers) -> Linear(H, V), cross-entropy at every step, Adam, clip by norm, truncated
 /// BPTT over B streams of the first 90% of the corpus with the state carried between batches.
 /// Each whole step is timed after `--warmup` steps; tokens/s = B*T / median step time. Then the
-/// validation loss on the last 10%, and sampling at batch 1, temperature 1.
+/// validation loss on the last 10%, the forward-only scoring rate of the trained model (the
+/// faster of two passes over the validation streams), sampling at batch 1, temperature 1, and
+/// the FMA peak of the same threads (`FMAPeak`) that the rates are a share of.
 struct CharLMBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charlm", abstract: "Train a character model and time every step.")
