@@ -56,16 +56,30 @@ GEMM_TARGET static void pack_b_slivers(int trans_b, long k, long n, const float 
 }
 
 // Rows [i0, i0 + mc) and columns [pc, pc + kc) of op(A) = a^T (a stored (k, m)) as MR-row
-// slivers, zero rows past mc.
+// slivers, zero rows past mc. Row by row of a: each is read once, front to back, and two rows
+// fill 2 * MR consecutive floats of every sliver. (Sliver by sliver instead walks down a column
+// of a, lda floats a step: a weight gradient's lda of 1024 floats is 4 KB, which maps every line
+// to one L1 set, and the packing took a tenth of a gradient GEMM's time.)
 static void pack_a_transposed(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
-    for (long ir = 0; ir < mc; ir += MR) {
-        long rows = mc - ir < MR ? mc - ir : MR;
-        float *sliver = dst + ir * kc;
-        for (long p = 0; p < kc; p++) {
-            const float *src = a + (pc + p) * lda + i0 + ir;
-            if (rows == MR) { memcpy(sliver + p * MR, src, MR * sizeof(float)); continue; }
-            for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii] : 0;
+    long full = mc / MR * MR;
+    long p = 0;
+    for (; p + 2 <= kc; p += 2) {
+        const float *r0 = a + (pc + p) * lda + i0, *r1 = r0 + lda;
+        for (long ir = 0; ir < full; ir += MR) {
+            float *d = dst + ir * kc + p * MR;
+            memcpy(d, r0 + ir, MR * sizeof(float));
+            memcpy(d + MR, r1 + ir, MR * sizeof(float));
         }
+    }
+    for (; p < kc; p++)
+        for (long ir = 0; ir < full; ir += MR) memcpy(dst + ir * kc + p * MR, a + (pc + p) * lda + i0 + ir, MR * 4);
+    if (full == mc) return;
+    // The last, partial sliver: zero rows past mc.
+    long rows = mc - full;
+    float *sliver = dst + full * kc;
+    for (p = 0; p < kc; p++) {
+        const float *src = a + (pc + p) * lda + i0 + full;
+        for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii] : 0;
     }
 }
 
