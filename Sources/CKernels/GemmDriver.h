@@ -83,17 +83,26 @@ static void pack_a_transposed(const float *a, long lda, long i0, long mc, long p
     }
 }
 
-// The same for op(A) = a as stored (m, k); with MR = 8 each 8 x 8 block is transposed in registers.
+// The same for op(A) = a as stored (m, k): each 8 x 8 block is transposed in registers. With
+// MR = 6 (AVX2) a block spans the sliver's rows and the next two, which are dropped, so it is
+// used where those rows are inside the block; the rest, and partial slivers, go element by
+// element (scalar, this packing took a tenth of an AVX2 product with M = T*B).
 GEMM_TARGET static void pack_a_rows(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
     for (long ir = 0; ir < mc; ir += MR) {
         long rows = mc - ir < MR ? mc - ir : MR;
         float *sliver = dst + ir * kc;
         const float *src = a + (i0 + ir) * lda + pc;
         long p = 0;
-#if MR == 8
-        if (rows == MR)
-            for (; p + 8 <= kc; p += 8) transpose8x8(src + p, lda, sliver + p * MR, MR);
-#endif
+        if (rows == MR && ir + 8 <= mc)
+            for (; p + 8 <= kc; p += 8) {
+                if (MR == 8) {
+                    transpose8x8(src + p, lda, sliver + p * MR, MR);
+                    continue;
+                }
+                float block[64] __attribute__((aligned(32)));
+                transpose8x8(src + p, lda, block, 8);
+                for (int q = 0; q < 8; q++) memcpy(sliver + (p + q) * MR, block + 8 * q, MR * sizeof(float));
+            }
         for (; p < kc; p++)
             for (long ii = 0; ii < MR; ii++) sliver[p * MR + ii] = ii < rows ? src[ii * lda + p] : 0;
     }
