@@ -83,6 +83,19 @@ static void pack_a_transposed(const float *a, long lda, long i0, long mc, long p
     }
 }
 
+// Rows [pc, pc + kc) of a (stored (k, m)), columns [i0, i0 + mc), each added into row
+// `rows[p]` of `sums` (row 0 without `rows`; rows of m floats), p in order: run after packing the
+// block, which left it in cache. Called for every block of a product in order of pc, so each
+// float of `sums` gets its rows in the order p = 0, 1, ... that a plain column-sum loop adds them.
+GEMM_TARGET static void add_a_rows(const float *a, long lda, long i0, long mc, long pc, long kc, float *sums,
+                                   const long *rows, long m) {
+    for (long p = pc; p < pc + kc; p++) {
+        const float *restrict src = a + p * lda + i0;
+        float *restrict dst = sums + (rows ? rows[p] : 0) * m + i0;
+        for (long i = 0; i < mc; i++) dst[i] += src[i];
+    }
+}
+
 // The same for op(A) = a as stored (m, k): each 8 x 8 block is transposed in registers. With
 // MR = 6 (AVX2) a block spans the sliver's rows and the next two, which are dropped, so it is
 // used where those rows are inside the block; the rest, and partial slivers, go element by
@@ -128,12 +141,17 @@ typedef struct {
     float *packed;
     float *c; long ldc;
     int split_rows;   // threads take row ranges (else sliver ranges)
+    float *sums;      // with trans_a: the rows of a are added into these as A is packed (add_a_rows)
+    const long *sum_rows;
 } Problem;
 
 GEMM_TARGET static void compute(const Problem *q, long m0, long m1, long s0, long s1) {
     if (m1 > q->m) m1 = q->m;
     if (m0 >= m1 || s0 >= s1) return;
     long n_pad = ceil_div(q->n, NR) * NR;
+    // Every thread packs the A rows it multiplies: split by slivers, all of them, and the first
+    // thread alone adds them up.
+    float *sums = q->trans_a && (q->split_rows || s0 == 0) ? q->sums : NULL;
     float *ap = thread_a_buffer();
     if (!ap) abort();
     for (long pc = 0; pc < q->k; pc += KC) {
@@ -148,6 +166,7 @@ GEMM_TARGET static void compute(const Problem *q, long m0, long m1, long s0, lon
             int direct = !q->trans_a && mc * kc <= 32 * KC;
             if (q->trans_a) pack_a_transposed(q->a, q->lda, ic, mc, pc, kc, ap);
             else if (!direct) pack_a_rows(q->a, q->lda, ic, mc, pc, kc, ap);
+            if (sums) add_a_rows(q->a, q->lda, ic, mc, pc, kc, sums, q->sum_rows, q->m);
             for (long s = s0; s < s1; s++) {
                 const float *bs = q->packed + pc * n_pad + s * kc * NR;
                 long nr = q->n - s * NR < NR ? q->n - s * NR : NR;
@@ -205,16 +224,35 @@ void GEMM_FN(st_gemm_packed)(int trans_a, long m, long n, long k, float alpha, c
     st_parallel(compute_task, &q, gemm_threads(m, n, k, threads, q.split_rows ? row_tiles : sliver_tiles));
 }
 
-void GEMM_FN(st_gemm)(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
-                      const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads) {
-    if (m <= 0 || n <= 0) return;
-    size_t count = GEMM_FN(st_gemm_packed_b_count)(k, n);
+// Packs op(B) into the calling thread's buffer, then runs the product `q` on it.
+static void pack_b_and_run(Problem *q, int threads) {
+    size_t count = GEMM_FN(st_gemm_packed_b_count)(q->k, q->n);
     if (count > b_capacity) {
         free(b_buffer);
         b_buffer = aligned_alloc(64, count * sizeof(float));
         if (!b_buffer) abort();
         b_capacity = count;
     }
-    GEMM_FN(st_gemm_pack_b)(trans_b, k, n, b, ldb, b_buffer, threads);
-    GEMM_FN(st_gemm_packed)(trans_a, m, n, k, alpha, a, lda, b_buffer, beta, bias, c, ldc, threads);
+    GEMM_FN(st_gemm_pack_b)(q->trans_b, q->k, q->n, q->b, q->ldb, b_buffer, threads);
+    q->packed = b_buffer;
+    long row_tiles = ceil_div(q->m, MR), sliver_tiles = ceil_div(q->n, NR);
+    q->split_rows = row_tiles > sliver_tiles;
+    st_parallel(compute_task, q, gemm_threads(q->m, q->n, q->k, threads, q->split_rows ? row_tiles : sliver_tiles));
+}
+
+void GEMM_FN(st_gemm)(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+                      const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads) {
+    if (m <= 0 || n <= 0) return;
+    Problem q = {.trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n, .k = k, .alpha = alpha, .beta = beta,
+                 .a = a, .lda = lda, .b = b, .ldb = ldb, .bias = bias, .c = c, .ldc = ldc};
+    pack_b_and_run(&q, threads);
+}
+
+void GEMM_FN(st_gemm_adding_a_rows)(long m, long n, long k, float alpha, const float *a, long lda, const float *b,
+                                    long ldb, float beta, float *c, long ldc, float *sums, const long *sum_rows,
+                                    int threads) {
+    if (m <= 0 || n <= 0) return;
+    Problem q = {.trans_a = 1, .m = m, .n = n, .k = k, .alpha = alpha, .beta = beta, .a = a, .lda = lda, .b = b,
+                 .ldb = ldb, .c = c, .ldc = ldc, .sums = sums, .sum_rows = sum_rows};
+    pack_b_and_run(&q, threads);
 }

@@ -38,6 +38,13 @@ void st_gemm_packed(int isa, int trans_a, long m, long n, long k, float alpha, c
 void st_gemm(int isa, int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
              const float *b, long ldb, float beta, const float *bias, float *c, long ldc, int threads);
 
+/// C = alpha a^T b + beta C (a stored (k, m), b (k, n)) as `st_gemm` computes it, which also adds
+/// every row p of a, in order of p, into row sum_rows[p] of `sums` (row 0 when sum_rows is NULL;
+/// rows of m floats) while it packs a: a weight gradient dG^T X that also gives the bias gradient
+/// (the column sums of dG) or an embedding table's (dG's rows by token), without another pass.
+void st_gemm_adding_a_rows(int isa, long m, long n, long k, float alpha, const float *a, long lda, const float *b,
+                           long ldb, float beta, float *c, long ldc, float *sums, const long *sum_rows, int threads);
+
 /// c = alpha op(B) a + beta c for one row a (k): c[j] = alpha sum_p a[p] op(B)[p][j] + beta c[j],
 /// op(B) (k, n) stored as in `st_gemm`. The matrix streams once, split by columns over threads.
 void st_gemv(int isa, int trans_b, long n, long k, float alpha, const float *a, long inc_a,

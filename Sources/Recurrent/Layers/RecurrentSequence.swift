@@ -261,41 +261,49 @@ extension SequenceForward {
         if let h0, h0.requiresGrad { h0.accumulateGrad(wp + BH) }
         if let c0, c0.requiresGrad { c0.accumulateGrad(T % 2 == 1 ? wp + 2 * BH : wp + 3 * BH) }
         let previousStates = states.pointer + (shape.reverse ? 1 : 0) * BH
-        if weights.weightHH.requiresGrad {
-            gemm(transposeA: true, m: GH, n: H, k: T * B, dgh, previousStates, beta: 1, weights.weightHH.gradPointer())
-        }
-        // A kept recurrent projection has b_hh inside it (the GRU's n block).
-        if cell.keepsRecurrentProjection, let b = weights.biasHH, b.requiresGrad {
-            Kernels.addColumnSums(dgh, rows: T * B, columns: GH, into: b.gradPointer())
-        }
+        // The bias and token-table gradients are sums of dGates' rows: the weight-gradient GEMM
+        // that reads those dGates adds them up as it packs them (`RowSums`), and a pass of their
+        // own runs only where no GEMM reads them. The sums of dgh: b_hh inside a kept recurrent
+        // projection (the GRU's n block); of dgx: the input biases into `biasSums`, or the table.
+        var dghSums = cell.keepsRecurrentProjection
+            ? weights.biasHH.flatMap { $0.requiresGrad ? RowSums(into: $0.gradPointer()) : nil } : nil
+        var dgxSums: RowSums? = nil
+        var biasSums = Tensor(zeros: [0])
+        var biases: [Variable] = []
         switch source {
-        case .features(let input):
-            if weights.weightIH.requiresGrad {
-                gemm(
-                    transposeA: true, m: GH, n: input.shape[2], k: T * B, dgx, input.value.pointer, beta: 1,
-                    weights.weightIH.gradPointer())
-            }
-            // The biases of the input pre-activations: one pass over dGates serves b_ih and b_hh.
-            let biases = [weights.biasIH, cell.keepsRecurrentProjection ? nil : weights.biasHH].compactMap { $0 }
+        case .features:
+            biases = [weights.biasIH, cell.keepsRecurrentProjection ? nil : weights.biasHH].compactMap { $0 }
                 .filter(\.requiresGrad)
             if !biases.isEmpty {
-                var sums = Tensor(zeros: [GH])
-                sums.withUnsafeMutableBufferPointer { sums in
-                    Kernels.addColumnSums(dgx, rows: T * B, columns: GH, into: sums.baseAddress!)
-                    for b in biases { b.accumulateGrad(sums.baseAddress!) }
-                }
-            }
-            if input.requiresGrad {
-                gemm(
-                    m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1,
-                    input.gradPointer())
+                biasSums = Tensor(zeros: [GH])
+                dgxSums = RowSums(into: biasSums.mutablePointer)
             }
         case .tokens(let ids, _, _, let table):
-            // Each token's row of the table collects its steps' gate gradients.
-            if table.requiresGrad { Kernels.addRows(dgx, at: ids, columns: GH, into: table.gradPointer()) }
+            if table.requiresGrad { dgxSums = RowSums(into: table.gradPointer(), rows: ids) }
+        }
+        if weights.weightHH.requiresGrad {
+            let dWhh = weights.weightHH.gradPointer()
+            if cell.keepsRecurrentProjection {
+                RowSums.weightGradient(dgh, previousStates, m: GH, n: H, k: T * B, into: dWhh, summing: &dghSums)
+            } else {
+                // dgh is dgx: the input side's sums come from this product.
+                RowSums.weightGradient(dgh, previousStates, m: GH, n: H, k: T * B, into: dWhh, summing: &dgxSums)
+            }
+        }
+        dghSums?.add(dgh, rows: T * B, columns: GH)
+        if case .features(let input) = source, weights.weightIH.requiresGrad {
+            RowSums.weightGradient(
+                dgx, input.value.pointer, m: GH, n: input.shape[2], k: T * B, into: weights.weightIH.gradPointer(),
+                summing: &dgxSums)
+        }
+        dgxSums?.add(dgx, rows: T * B, columns: GH)
+        // One sum of dGates serves b_ih and b_hh.
+        for b in biases { b.accumulateGrad(biasSums.pointer) }
+        if case .features(let input) = source, input.requiresGrad {
+            gemm(m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
         }
         // The buffers were used only through their pointers: keep them alive up to here.
-        withExtendedLifetime((dGates, dRecurrent, work, buffers)) {}
+        withExtendedLifetime((dGates, dRecurrent, work, buffers, biasSums)) {}
     }
 
     /// The backward loop over all steps, last first, for rows `rows` of the batch.
@@ -348,6 +356,36 @@ extension SequenceForward {
             cell.backwardThroughRecurrentWeights(step)
             swap(&dcCur, &dcNext)
             shape.forEachFinished(t, rows) { b in (dhNext + (b - r0) * H).update(from: dhCur + (b - r0) * H, count: H) }
+        }
+    }
+}
+
+/// Sums of a gradient's rows that backward owes: into row `rows[p]` of `into` (row 0 without
+/// `rows`) for every row p, in order of p.
+private struct RowSums {
+    let into: UnsafeMutablePointer<Float>
+    var rows: [Int]? = nil
+
+    /// dW += dG^T X for dG (k, m) and X (k, n); when `owed` is given its sums are taken from dG
+    /// as the product packs it, and `owed` is settled (nil).
+    static func weightGradient(
+        _ dG: UnsafePointer<Float>, _ x: UnsafePointer<Float>, m: Int, n: Int, k: Int,
+        into dW: UnsafeMutablePointer<Float>, summing owed: inout RowSums?
+    ) {
+        guard let sums = owed else {
+            gemm(transposeA: true, m: m, n: n, k: k, dG, x, beta: 1, dW)
+            return
+        }
+        gemm(transposedA: dG, x, m: m, n: n, k: k, beta: 1, dW, addingRowsOfAInto: sums.into, at: sums.rows)
+        owed = nil
+    }
+
+    /// The sums from `g` (rows, columns) in a pass of their own.
+    func add(_ g: UnsafePointer<Float>, rows count: Int, columns: Int) {
+        if let rows {
+            Kernels.addRows(g, at: rows, columns: columns, into: into)
+        } else {
+            Kernels.addColumnSums(g, rows: count, columns: columns, into: into)
         }
     }
 }
