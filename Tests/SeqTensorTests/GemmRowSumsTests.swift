@@ -49,8 +49,8 @@ final class GemmRowSumsTests: XCTestCase {
                             BLASThreads.set(threads)
                             var (wrappedC, wrappedSums) = (c0, sums0)
                             gemm(
-                                transposedA: a, b, m: m, n: n, k: k, beta: 1, &wrappedC, addingRowsOfAInto: &wrappedSums,
-                                at: byRow ? ids : nil)
+                                transposedA: a, b, m: m, n: n, k: k, beta: 1, &wrappedC,
+                                addingRowsOfAInto: &wrappedSums, at: byRow ? ids : nil)
                             XCTAssertEqual(wrappedC, wantC, label)
                             XCTAssertEqual(wrappedSums, wantSums, label)
                         }

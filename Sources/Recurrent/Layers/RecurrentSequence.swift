@@ -265,7 +265,8 @@ extension SequenceForward {
         // that reads those dGates adds them up as it packs them (`RowSums`), and a pass of their
         // own runs only where no GEMM reads them. The sums of dgh: b_hh inside a kept recurrent
         // projection (the GRU's n block); of dgx: the input biases into `biasSums`, or the table.
-        var dghSums = cell.keepsRecurrentProjection
+        var dghSums =
+            cell.keepsRecurrentProjection
             ? weights.biasHH.flatMap { $0.requiresGrad ? RowSums(into: $0.gradPointer()) : nil } : nil
         var dgxSums: RowSums? = nil
         var biasSums = Tensor(zeros: [0])
