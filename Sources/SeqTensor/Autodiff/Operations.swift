@@ -99,11 +99,16 @@ public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable
         if x.requiresGrad {
             gemm(m: rows, n: inF, k: outF, g.pointer, wv.pointer, beta: 1, x.gradPointer())
         }
-        if weight.requiresGrad {
+        let biasGrad = bias.flatMap { $0.requiresGrad ? $0.gradPointer() : nil }
+        if weight.requiresGrad, let biasGrad {
+            // db, the column sums of dy, from the product that packs dy anyway.
+            gemm(
+                transposedA: g.pointer, xv.pointer, m: outF, n: inF, k: rows, beta: 1, weight.gradPointer(),
+                addingRowsOfAInto: biasGrad)
+        } else if weight.requiresGrad {
             gemm(transposeA: true, m: outF, n: inF, k: rows, g.pointer, xv.pointer, beta: 1, weight.gradPointer())
-        }
-        if let bias, bias.requiresGrad {
-            Kernels.addColumnSums(g.pointer, rows: rows, columns: outF, into: bias.gradPointer())
+        } else if let biasGrad {
+            Kernels.addColumnSums(g.pointer, rows: rows, columns: outF, into: biasGrad)
         }
     }
 }
