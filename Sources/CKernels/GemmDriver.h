@@ -9,7 +9,7 @@
 // columns). A kernel file defines, before including this: GEMM_TARGET (its function attribute),
 // MR, NR, KC, MC, GEMM_FN(name) (its public names), `micro_kernel` (the signature below) and
 // `copy_b_row` (NR floats of a row of B, zeros past `width`); it gets the packing, the blocking,
-// the thread split and the three public functions.
+// the thread split and the public functions.
 #include "CKernels.h"
 #include "Support.h"
 
@@ -72,7 +72,8 @@ static void pack_a_transposed(const float *a, long lda, long i0, long mc, long p
         }
     }
     for (; p < kc; p++)
-        for (long ir = 0; ir < full; ir += MR) memcpy(dst + ir * kc + p * MR, a + (pc + p) * lda + i0 + ir, MR * 4);
+        for (long ir = 0; ir < full; ir += MR)
+            memcpy(dst + ir * kc + p * MR, a + (pc + p) * lda + i0 + ir, MR * sizeof(float));
     if (full == mc) return;
     // The last, partial sliver: zero rows past mc.
     long rows = mc - full;
@@ -96,10 +97,10 @@ GEMM_TARGET static void add_a_rows(const float *a, long lda, long i0, long mc, l
     }
 }
 
-// The same for op(A) = a as stored (m, k): each 8 x 8 block is transposed in registers. With
-// MR = 6 (AVX2) a block spans the sliver's rows and the next two, which are dropped, so it is
-// used where those rows are inside the block; the rest, and partial slivers, go element by
-// element (scalar, this packing took a tenth of an AVX2 product with M = T*B).
+// The same for op(A) = a as stored (m, k): each 8 x 8 block is transposed in registers (element
+// by element, this packing took a tenth of an AVX2 product with M = T*B). With MR = 6 (AVX2) a
+// block spans the sliver's rows and the next two, which are dropped, so it is used where those
+// rows are inside the block; the rest, and partial slivers, go element by element.
 GEMM_TARGET static void pack_a_rows(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
     for (long ir = 0; ir < mc; ir += MR) {
         long rows = mc - ir < MR ? mc - ir : MR;
@@ -214,17 +215,23 @@ void GEMM_FN(st_gemm_pack_b)(int trans_b, long k, long n, const float *b, long l
     st_parallel(pack_task, &q, gemm_threads(k, n, 64, threads, slivers));
 }
 
+// Runs the product `q`, its op(B) packed, on up to `threads` threads split by the larger of its
+// tile counts.
+static void run_packed(Problem *q, int threads) {
+    long row_tiles = ceil_div(q->m, MR), sliver_tiles = ceil_div(q->n, NR);
+    q->split_rows = row_tiles > sliver_tiles;
+    st_parallel(compute_task, q, gemm_threads(q->m, q->n, q->k, threads, q->split_rows ? row_tiles : sliver_tiles));
+}
+
 void GEMM_FN(st_gemm_packed)(int trans_a, long m, long n, long k, float alpha, const float *a, long lda,
                              const float *packed_b, float beta, const float *bias, float *c, long ldc, int threads) {
     if (m <= 0 || n <= 0) return;
-    long row_tiles = ceil_div(m, MR), sliver_tiles = ceil_div(n, NR);
     Problem q = {.trans_a = trans_a, .m = m, .n = n, .k = k, .alpha = alpha, .beta = beta,
-                 .a = a, .lda = lda, .bias = bias, .packed = (float *)packed_b, .c = c, .ldc = ldc,
-                 .split_rows = row_tiles > sliver_tiles};
-    st_parallel(compute_task, &q, gemm_threads(m, n, k, threads, q.split_rows ? row_tiles : sliver_tiles));
+                 .a = a, .lda = lda, .bias = bias, .packed = (float *)packed_b, .c = c, .ldc = ldc};
+    run_packed(&q, threads);
 }
 
-// Packs op(B) into the calling thread's buffer, then runs the product `q` on it.
+// Packs op(B) into the calling thread's buffer (kept between calls), then runs the product `q`.
 static void pack_b_and_run(Problem *q, int threads) {
     size_t count = GEMM_FN(st_gemm_packed_b_count)(q->k, q->n);
     if (count > b_capacity) {
@@ -235,9 +242,7 @@ static void pack_b_and_run(Problem *q, int threads) {
     }
     GEMM_FN(st_gemm_pack_b)(q->trans_b, q->k, q->n, q->b, q->ldb, b_buffer, threads);
     q->packed = b_buffer;
-    long row_tiles = ceil_div(q->m, MR), sliver_tiles = ceil_div(q->n, NR);
-    q->split_rows = row_tiles > sliver_tiles;
-    st_parallel(compute_task, q, gemm_threads(q->m, q->n, q->k, threads, q->split_rows ? row_tiles : sliver_tiles));
+    run_packed(q, threads);
 }
 
 void GEMM_FN(st_gemm)(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
@@ -251,7 +256,12 @@ void GEMM_FN(st_gemm)(int trans_a, int trans_b, long m, long n, long k, float al
 void GEMM_FN(st_gemm_adding_a_rows)(long m, long n, long k, float alpha, const float *a, long lda, const float *b,
                                     long ldb, float beta, float *c, long ldc, float *sums, const long *sum_rows,
                                     int threads) {
-    if (m <= 0 || n <= 0) return;
+    if (m <= 0) return;
+    if (n <= 0) {
+        // No product, but the sums are still owed.
+        add_a_rows(a, lda, 0, m, 0, k, sums, sum_rows, m);
+        return;
+    }
     Problem q = {.trans_a = 1, .m = m, .n = n, .k = k, .alpha = alpha, .beta = beta, .a = a, .lda = lda, .b = b,
                  .ldb = ldb, .c = c, .ldc = ldc, .sums = sums, .sum_rows = sum_rows};
     pack_b_and_run(&q, threads);

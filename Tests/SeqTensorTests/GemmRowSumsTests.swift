@@ -4,17 +4,18 @@ import XCTest
 
 /// `st_gemm_adding_a_rows` and its wrapper `gemm(transposedA:...addingRowsOfAInto:at:)`, which
 /// add A's rows up while they pack it, against the product and the passes they replace
-/// (`st_gemm` with A transposed, then `Kernels.addColumnSums` or `Kernels.addRows`): the same C
-/// and the same sums to the bit, on every instruction set the CPU runs, with threads splitting
-/// the rows of C and with threads splitting its columns (where every thread packs all of A and
-/// one must add it up), k across several packing blocks, and rows that repeat.
+/// (`st_gemm` with A transposed, or the plain wrapper, then `Kernels.addColumnSums` or
+/// `Kernels.addRows`): the same C and the same sums to the bit, on every instruction set the CPU
+/// runs, with threads splitting the rows of C and with threads splitting its columns (where every
+/// thread packs all of A and one must add it up), k across several packing blocks, rows that
+/// repeat, and one row of C.
 final class GemmRowSumsTests: XCTestCase {
     func testSumsAndProductMatchSeparatePasses() throws {
         let isas = InstructionSet.supported.filter { $0 != .portable }
         try XCTSkipIf(isas.isEmpty, "no native GEMM on this CPU")
         // (m, n, k): many rows of C (threads split rows), many columns (threads split slivers),
-        // partial tiles, k over 256-wide blocks.
-        let shapes = [(1024, 64, 300), (40, 200, 517), (7, 33, 5), (130, 70, 1000), (2, 300, 64)]
+        // partial tiles, k over 256-wide blocks, and one row (which the wrapper runs as a GEMV).
+        let shapes = [(1024, 64, 300), (40, 200, 517), (7, 33, 5), (130, 70, 1000), (2, 300, 64), (1, 40, 30)]
         let threadsBefore = BLASThreads.current
         defer { BLASThreads.set(threadsBefore) }
         var g = SeededGenerator(seed: 7)
@@ -45,13 +46,16 @@ final class GemmRowSumsTests: XCTestCase {
                         XCTAssertEqual(gotC, wantC, label)
                         XCTAssertEqual(gotSums, wantSums, label)
                         if isa == InstructionSet.current {
-                            // The wrapper, on this process's kernels (or OpenBLAS and the passes).
+                            // The wrapper against the plain one and the passes (on this process's
+                            // kernels, or OpenBLAS; a GEMV for one row).
                             BLASThreads.set(threads)
+                            var plainC = c0
+                            gemm(transposeA: true, m: m, n: n, k: k, a, b, beta: 1, &plainC)
                             var (wrappedC, wrappedSums) = (c0, sums0)
                             gemm(
                                 transposedA: a, b, m: m, n: n, k: k, beta: 1, &wrappedC,
                                 addingRowsOfAInto: &wrappedSums, at: byRow ? ids : nil)
-                            XCTAssertEqual(wrappedC, wantC, label)
+                            XCTAssertEqual(wrappedC, plainC, label)
                             XCTAssertEqual(wrappedSums, wantSums, label)
                         }
                     }

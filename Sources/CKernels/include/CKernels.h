@@ -41,7 +41,7 @@ void st_gemm(int isa, int trans_a, int trans_b, long m, long n, long k, float al
 /// C = alpha a^T b + beta C (a stored (k, m), b (k, n)) as `st_gemm` computes it, which also adds
 /// every row p of a, in order of p, into row sum_rows[p] of `sums` (row 0 when sum_rows is NULL;
 /// rows of m floats) while it packs a: a weight gradient dG^T X that also gives the bias gradient
-/// (the column sums of dG) or an embedding table's (dG's rows by token), without another pass.
+/// (the column sums of dG) or a token table's (dG's rows by token id), without another pass.
 void st_gemm_adding_a_rows(int isa, long m, long n, long k, float alpha, const float *a, long lda, const float *b,
                            long ldb, float beta, float *c, long ldc, float *sums, const long *sum_rows, int threads);
 

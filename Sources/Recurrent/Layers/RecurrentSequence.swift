@@ -264,12 +264,12 @@ extension SequenceForward {
         // The bias and token-table gradients are sums of dGates' rows: the weight-gradient GEMM
         // that reads those dGates adds them up as it packs them (`RowSums`), and a pass of their
         // own runs only where no GEMM reads them. The sums of dgh: b_hh inside a kept recurrent
-        // projection (the GRU's n block); of dgx: the input biases into `biasSums`, or the table.
+        // projection (the GRU's n block); of dgx: the input biases into `biasSums`, or the token table.
         var dghSums =
             cell.keepsRecurrentProjection
             ? weights.biasHH.flatMap { $0.requiresGrad ? RowSums(into: $0.gradPointer()) : nil } : nil
         var dgxSums: RowSums? = nil
-        var biasSums = Tensor(zeros: [0])
+        var biasSums: Tensor? = nil
         var biases: [Variable] = []
         switch source {
         case .features:
@@ -277,7 +277,7 @@ extension SequenceForward {
                 .filter(\.requiresGrad)
             if !biases.isEmpty {
                 biasSums = Tensor(zeros: [GH])
-                dgxSums = RowSums(into: biasSums.mutablePointer)
+                dgxSums = RowSums(into: biasSums!.mutablePointer)
             }
         case .tokens(let ids, _, _, let table):
             if table.requiresGrad { dgxSums = RowSums(into: table.gradPointer(), rows: ids) }
@@ -299,7 +299,7 @@ extension SequenceForward {
         }
         dgxSums?.add(dgx, rows: T * B, columns: GH)
         // One sum of dGates serves b_ih and b_hh.
-        for b in biases { b.accumulateGrad(biasSums.pointer) }
+        if let biasSums { for b in biases { b.accumulateGrad(biasSums.pointer) } }
         if case .features(let input) = source, input.requiresGrad {
             gemm(m: T * B, n: input.shape[2], k: GH, dgx, weights.weightIH.value.pointer, beta: 1, input.gradPointer())
         }
@@ -367,26 +367,18 @@ private struct RowSums {
     let into: UnsafeMutablePointer<Float>
     var rows: [Int]? = nil
 
-    /// dW += dG^T X for dG (k, m) and X (k, n); when `owed` is given its sums are taken from dG
-    /// as the product packs it, and `owed` is settled (nil).
+    /// dW += dG^T X for dG (k, m) and X (k, n), with the sums `owed` (if any) taken from dG as the
+    /// product packs it; `owed` is then settled (nil).
     static func weightGradient(
         _ dG: UnsafePointer<Float>, _ x: UnsafePointer<Float>, m: Int, n: Int, k: Int,
         into dW: UnsafeMutablePointer<Float>, summing owed: inout RowSums?
     ) {
-        guard let sums = owed else {
-            gemm(transposeA: true, m: m, n: n, k: k, dG, x, beta: 1, dW)
-            return
-        }
-        gemm(transposedA: dG, x, m: m, n: n, k: k, beta: 1, dW, addingRowsOfAInto: sums.into, at: sums.rows)
+        gemm(transposedA: dG, x, m: m, n: n, k: k, beta: 1, dW, addingRowsOfAInto: owed?.into, at: owed?.rows)
         owed = nil
     }
 
     /// The sums from `g` (rows, columns) in a pass of their own.
     func add(_ g: UnsafePointer<Float>, rows count: Int, columns: Int) {
-        if let rows {
-            Kernels.addRows(g, at: rows, columns: columns, into: into)
-        } else {
-            Kernels.addColumnSums(g, rows: count, columns: columns, into: into)
-        }
+        Kernels.addRowSums(g, rows: count, columns: columns, into: into, at: rows)
     }
 }

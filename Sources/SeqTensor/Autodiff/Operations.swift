@@ -100,13 +100,11 @@ public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable
             gemm(m: rows, n: inF, k: outF, g.pointer, wv.pointer, beta: 1, x.gradPointer())
         }
         let biasGrad = bias.flatMap { $0.requiresGrad ? $0.gradPointer() : nil }
-        if weight.requiresGrad, let biasGrad {
+        if weight.requiresGrad {
             // db, the column sums of dy, from the product that packs dy anyway.
             gemm(
                 transposedA: g.pointer, xv.pointer, m: outF, n: inF, k: rows, beta: 1, weight.gradPointer(),
                 addingRowsOfAInto: biasGrad)
-        } else if weight.requiresGrad {
-            gemm(transposeA: true, m: outF, n: inF, k: rows, g.pointer, xv.pointer, beta: 1, weight.gradPointer())
         } else if let biasGrad {
             Kernels.addColumnSums(g.pointer, rows: rows, columns: outF, into: biasGrad)
         }

@@ -67,26 +67,23 @@ public func gemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// C = A^T B + beta C for A stored (k, m) and B stored (k, n), both packed (a weight gradient
-/// dG^T X summed over the k rows of a batch), which also adds every row p of A, in order of p,
-/// into row `rows[p]` of `sums` (row 0 without `rows`; rows of m floats): the bias gradient (the
-/// column sums of dG) or an embedding table's (dG's rows by token id). The native GEMM adds each
-/// block of A as it packs it, while it is in cache, instead of reading A again; every float of
-/// `sums` gets the same additions in the same order as `Kernels.addColumnSums` and
-/// `Kernels.addRows` give it, which is what runs on OpenBLAS.
+/// C = A^T B + beta C for A stored (k, m) and B stored (k, n), both contiguous (a weight
+/// gradient dG^T X summed over the k rows of a batch), on up to `threads` threads, which also
+/// adds every row p of A, in order of p, into row `rows[p]` of `sums` (row 0 without `rows`; rows
+/// of m floats) when `sums` is given: the bias gradient (the column sums of dG) or a token
+/// table's (dG's rows by token id). The native GEMM adds each block of A as it packs it, while it
+/// is in cache, instead of reading A again; every float of `sums` gets the same additions in the
+/// same order as `Kernels.addRowSums` gives it, which is what runs on OpenBLAS.
 public func gemm(
     transposedA a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0,
-    _ c: UnsafeMutablePointer<Float>, addingRowsOfAInto sums: UnsafeMutablePointer<Float>, at rows: [Int]? = nil,
+    _ c: UnsafeMutablePointer<Float>, addingRowsOfAInto sums: UnsafeMutablePointer<Float>?, at rows: [Int]? = nil,
     threads: Int = BLASThreads.current
 ) {
     precondition(rows.map { $0.count == k } ?? true, "gemm: \(rows?.count ?? 0) row indices for k = \(k)")
-    guard GemmBackend.current == .native, m > 1, n > 0, k > 0 else {
+    // One row of C runs as a GEMV in `gemm`, whose C the fused product would not match bit for bit.
+    guard let sums, GemmBackend.current == .native, m > 1, n > 0, k > 0 else {
         gemm(transposeA: true, m: m, n: n, k: k, a, b, beta: beta, c, threads: threads)
-        if let rows {
-            Kernels.addRows(a, at: rows, columns: m, into: sums)
-        } else {
-            Kernels.addColumnSums(a, rows: k, columns: m, into: sums)
-        }
+        if let sums { Kernels.addRowSums(a, rows: k, columns: m, into: sums, at: rows) }
         return
     }
     let isa = InstructionSet.current.kernelCode

@@ -35,6 +35,18 @@ public enum Kernels {
         }
     }
 
+    /// Row r of m (rows, columns) added into row `indices[r]` of `into`, or, without `indices`,
+    /// every row into `into` (column sums): `addRows` or `addColumnSums`.
+    public static func addRowSums(
+        _ m: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>, at indices: [Int]?
+    ) {
+        if let indices {
+            addRows(m, at: indices, columns: columns, into: into)
+        } else {
+            addColumnSums(m, rows: rows, columns: columns, into: into)
+        }
+    }
+
     /// Index of the largest of `count` values (the first one on ties): greedy decoding, predicted class.
     @inlinable
     public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {
