@@ -6,6 +6,7 @@
 #include "GateKernels.h"
 #include "VectorMaps.h"
 #include "Updates.h"
+#include "FMAChains.h"
 
 #if defined(__x86_64__)
 const VectorKernels KERNEL(vector_kernels) = {
@@ -17,5 +18,7 @@ const VectorKernels KERNEL(vector_kernels) = {
     .sigmoid_map = KERNEL(sigmoid_map),
     .exp_shifted_map = KERNEL(exp_shifted_map),
     .adam_update = KERNEL(adam_update),
+    .fma_chains = KERNEL(fma_chains),
+    .lanes = LANES,
 };
 #endif
