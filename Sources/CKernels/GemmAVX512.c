@@ -18,6 +18,7 @@
 #define MR 8
 #define NR 32
 #define KC 256
+#define EVEN_TILES 0
 #define MC 128
 
 // NR floats of a row of B into a packed sliver row, zeros past `width`.
