@@ -69,11 +69,12 @@ AVX2 static inline void store_tile(__m256 acc[][2], float *c, long ldc, float al
 // C[0..<mr][0..<nr] = alpha * (A sliver x B sliver) + beta * C (+ bias), with `rows` (a constant
 // where it is inlined: 6, 5 or 4) rows of accumulators kept in registers, two YMM per row.
 // A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or the matrix itself
-// (rs = lda, cs = 1). Rows past mr read row 0. B[p][0..<16] is at bp + p * bs: a packed sliver
-// (bs = NR) or B's columns in place (bs = ldb). `next_b`, when given, is the B sliver the next
-// call will read: one line of it is fetched per k, behind the FMAs, so that it comes from L1.
+// (rs = lda, cs = 1). Rows past mr read row 0. B[p][0..<16] is at bp + p * b_step: a packed
+// sliver (b_step = NR) or B's columns in place (b_step = ldb). `next_b`, when given, is the B
+// sliver the next call will read: one line of it is fetched per k, behind the FMAs, so that it
+// comes from L1.
 AVX2 static inline __attribute__((always_inline)) void tile_kernel(
-    const int rows, long kc, const float *a, long rs, long cs, const float *restrict bp, long bs,
+    const int rows, long kc, const float *a, long rs, long cs, const float *restrict bp, long b_step,
     const float *next_b, float *c, long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
     const float *ai[MR];
     __m256 acc[MR][2];
@@ -88,7 +89,7 @@ AVX2 static inline __attribute__((always_inline)) void tile_kernel(
         for (long i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     // Without a next sliver the prefetch reads the line being loaded anyway: no cost but a slot.
     const char *fetch = (const char *)(next_b ? next_b : bp);
-    for (long p = 0, q = 0; p < kc; p++, q += cs, fetch += bs * sizeof(float)) {
+    for (long p = 0, q = 0; p < kc; p++, q += cs, fetch += b_step * sizeof(float)) {
         _mm_prefetch(fetch, _MM_HINT_T0);
         __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
         for (int i = 0; i < rows; i++) {
@@ -96,7 +97,7 @@ AVX2 static inline __attribute__((always_inline)) void tile_kernel(
             acc[i][0] = _mm256_fmadd_ps(x, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(x, b1, acc[i][1]);
         }
-        bp += bs;
+        bp += b_step;
     }
     store_tile(acc, c, ldc, alpha, beta, bias, mr, nr);
 }
@@ -107,12 +108,12 @@ AVX2 static inline __attribute__((always_inline)) void tile_kernel(
 // ~97% of the peak, 5 at ~93% and 4 at ~88%, the loads and the loop weighing more against fewer
 // FMAs; `seqtool bench gemm --m 32 --n 1024 --k 256 --transpose-b --packed --threads 1` went from
 // 104 to 108 GFLOP/s with the even split.)
-AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp, long bs,
-                              const float *next_b, float *c, long ldc, float alpha, float beta, const float *bias,
-                              long mr, long nr) {
-    if (mr <= 4) tile_kernel(4, kc, a, rs, cs, bp, bs, next_b, c, ldc, alpha, beta, bias, mr, nr);
-    else if (mr == 5) tile_kernel(5, kc, a, rs, cs, bp, bs, next_b, c, ldc, alpha, beta, bias, mr, nr);
-    else tile_kernel(MR, kc, a, rs, cs, bp, bs, next_b, c, ldc, alpha, beta, bias, mr, nr);
+AVX2 static void micro_kernel(long kc, const float *a, long rs, long cs, const float *restrict bp,
+                              long b_step, const float *next_b, float *c, long ldc, float alpha, float beta,
+                              const float *bias, long mr, long nr) {
+    if (mr <= 4) tile_kernel(4, kc, a, rs, cs, bp, b_step, next_b, c, ldc, alpha, beta, bias, mr, nr);
+    else if (mr == 5) tile_kernel(5, kc, a, rs, cs, bp, b_step, next_b, c, ldc, alpha, beta, bias, mr, nr);
+    else tile_kernel(MR, kc, a, rs, cs, bp, b_step, next_b, c, ldc, alpha, beta, bias, mr, nr);
 }
 
 #include "GemmDriver.h"

@@ -32,12 +32,13 @@ AVX512 static inline void copy_b_row(float *dst, const float *src, long width) {
 // A[ii][p] is at a[ii * rs + p * cs]: a packed sliver (rs = 1, cs = MR) or, for an A stored
 // row-major without transposition, the matrix itself (rs = lda, cs = 1): its 8 rows stream
 // through L1 as well as a packed copy would, and the copy is saved. Rows past mr read row 0.
-// B[p][0..<32] is at bp + p * bs: a packed sliver (bs = NR) or B's columns in place (bs = ldb).
+// B[p][0..<32] is at bp + p * b_step: a packed sliver (b_step = NR) or B's columns in place
+// (b_step = ldb).
 // Inlined into both of `compute`'s calls, where rs and cs are known (clang does so at -O3 on its
 // own; a package's C is built at -O2).
 AVX512 static inline __attribute__((always_inline)) void micro_kernel(
-    long kc, const float *a, long rs, long cs, const float *restrict bp, long bs, const float *next_b, float *c,
-    long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
+    long kc, const float *a, long rs, long cs, const float *restrict bp, long b_step, const float *next_b,
+    float *c, long ldc, float alpha, float beta, const float *bias, long mr, long nr) {
     const float *a0 = a, *a1 = a + (mr > 1) * rs, *a2 = a + (mr > 2) * 2 * rs, *a3 = a + (mr > 3) * 3 * rs;
     const float *a4 = a + (mr > 4) * 4 * rs, *a5 = a + (mr > 5) * 5 * rs, *a6 = a + (mr > 6) * 6 * rs;
     const float *a7 = a + (mr > 7) * 7 * rs;
@@ -63,7 +64,7 @@ AVX512 static inline __attribute__((always_inline)) void micro_kernel(
     // 32 KB sliver and the next do not fit in Zen 4's 32 KB L1.) Without a next sliver it fetches
     // the lines being loaded.
     const char *fetch = (const char *)(next_b ? next_b : bp);
-    for (long p = 0, q = 0; p < kc; p++, q += cs, fetch += bs * sizeof(float)) {
+    for (long p = 0, q = 0; p < kc; p++, q += cs, fetch += b_step * sizeof(float)) {
         _mm_prefetch(fetch, _MM_HINT_T1);
         _mm_prefetch(fetch + 64, _MM_HINT_T1);
         __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
@@ -76,7 +77,7 @@ AVX512 static inline __attribute__((always_inline)) void micro_kernel(
         x = _mm512_set1_ps(a5[q]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
         x = _mm512_set1_ps(a6[q]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
         x = _mm512_set1_ps(a7[q]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
-        bp += bs;
+        bp += b_step;
     }
     __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                          {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};

@@ -172,8 +172,8 @@ GEMM_TARGET static void compute(const Problem *q, long m0, long m1, long s0, lon
             // Read in place, with EVEN_TILES, the rows are shared out evenly over the fewest tiles
             // (32 rows on MR = 6: 6 6 5 5 5 5, not 6 6 6 6 6 2), so that a kernel sized to its tile
             // does no work for rows that are not there. Packed slivers hold MR rows each, and a
-            // kernel that always computes MR rows gains nothing (the AVX-512 one lost 1.5% to the
-            // rows' count being known only at run time).
+            // kernel that always computes MR rows gains nothing (the AVX-512 one ran 1.5% slower
+            // with the even split).
             int even = EVEN_TILES && direct;
             long tiles = ceil_div(mc, MR), base = even ? mc / tiles : MR, extra = even ? mc % tiles : 0;
             for (long s = s0; s < s1; s++) {
@@ -247,7 +247,7 @@ void GEMM_FN(st_gemm_packed)(int trans_a, long m, long n, long k, float alpha, c
 // NULL), its rows ldb apart: the block's rows come from L2 either way, and the copy is saved. The
 // sequence-wide products of backpropagation (dW = dG^T X, dX = dG W) have such a B: `seqtool
 // bench layer --threads 2`'s backward went from 177 to 183 GFLOP/s (AVX-512; AVX2 171 -> 178), on
-// one thread by under 1%, where packing is not split over the threads.
+// one thread by under 1% (on two the packing was a parallel task of its own, with its own wait).
 static void pack_b_and_run(Problem *q, int threads) {
     if (!q->trans_b && q->n % NR == 0) {
         q->packed = NULL;
