@@ -1,7 +1,7 @@
 // The part of the GEMM that does not depend on the instruction set, in the style of BLIS /
 // GotoBLAS: op(B) is packed into k-major slivers NR columns wide, op(A) into k-major slivers MR
-// rows tall (a small A, and a B whose columns fill whole slivers, used as stored are read in
-// place), and a micro-kernel keeps an MR x NR tile of C in registers:
+// rows tall (a small A, and a narrow B whose columns fill whole slivers, used as stored are read
+// in place), and a micro-kernel keeps an MR x NR tile of C in registers:
 //
 //     for p in 0..<kc:  C[i][0..<NR] += A[i][p] * B[p][0..<NR]   (i = 0..<MR)
 //
@@ -243,13 +243,17 @@ void GEMM_FN(st_gemm_packed)(int trans_a, long m, long n, long k, float alpha, c
 }
 
 // Packs op(B) into the calling thread's buffer (kept between calls), then runs the product `q`.
-// A B used as stored whose columns fill whole slivers is read in place instead (q->packed stays
-// NULL), its rows ldb apart: the block's rows come from L2 either way, and the copy is saved. The
-// sequence-wide products of backpropagation (dW = dG^T X, dX = dG W) have such a B: `seqtool
-// bench layer --threads 2`'s backward went from 177 to 183 GFLOP/s (AVX-512; AVX2 171 -> 178), on
-// one thread by under 1% (on two the packing was a parallel task of its own, with its own wait).
+// A B used as stored whose columns fill whole slivers and whose KC-row blocks span at most 256 KB
+// is read in place instead (q->packed stays NULL), its rows ldb apart: such a block stays in L2
+// as a packed one would, and the copy is saved. The sequence-wide products of backpropagation
+// with H = 256 (dW = dG^T X, dX = dG W) have such a B: `seqtool bench layer --threads 2`'s
+// backward went from 177 to 183 GFLOP/s (AVX-512; AVX2 171 -> 178), on one thread by under 1% (on
+// two the packing was a parallel task of its own, with its own wait). Wider rows lose: `seqtool
+// bench gemm --m 1024 --k 1024 --threads 1` with N = 1024 ran 105 instead of 108 GFLOP/s in place
+// (AVX2 96 instead of 108), with N = 4096 97 instead of 107 (AVX2 84); N = 512 gained on AVX-512
+// (106 -> 110) and lost on AVX2 (106 -> 104).
 static void pack_b_and_run(Problem *q, int threads) {
-    if (!q->trans_b && q->n % NR == 0) {
+    if (!q->trans_b && q->n % NR == 0 && q->ldb * KC <= 64 * 1024) {
         q->packed = NULL;
         run_packed(q, threads);
         return;
