@@ -176,10 +176,12 @@ GEMM_TARGET static void compute(const Problem *q, long m0, long m1, long s0, lon
             // with the even split).
             int even = EVEN_TILES && direct;
             long tiles = ceil_div(mc, MR), base = even ? mc / tiles : MR, extra = even ? mc % tiles : 0;
+            // The block's slivers: packed (kc x NR each, rows NR apart), or B's columns in place
+            // (NR columns apart, rows ldb apart).
+            const float *b_block = q->packed ? q->packed + pc * n_pad : q->b + pc * q->ldb;
+            long sliver_step = q->packed ? kc * NR : NR, b_step = q->packed ? NR : q->ldb;
             for (long s = s0; s < s1; s++) {
-                // Sliver s of the block: packed, or the columns of B in place (rows ldb apart).
-                const float *bs = q->packed ? q->packed + pc * n_pad + s * kc * NR : q->b + pc * q->ldb + s * NR;
-                long b_step = q->packed ? NR : q->ldb;
+                const float *bs = b_block + s * sliver_step;
                 long nr = q->n - s * NR < NR ? q->n - s * NR : NR;
                 for (long t = 0, ir = 0, mr; t < tiles; t++, ir += mr) {
                     mr = t < extra ? base + 1 : base;
@@ -187,7 +189,7 @@ GEMM_TARGET static void compute(const Problem *q, long m0, long m1, long s0, lon
                     float *tile = q->c + (ic + ir) * q->ldc + s * NR;
                     const float *tile_bias = bias ? bias + s * NR : NULL;
                     // The first tile of a sliver fetches the next sliver for the tiles after it.
-                    const float *next = ir == 0 && s + 1 < s1 ? bs + (q->packed ? kc * NR : NR) : NULL;
+                    const float *next = ir == 0 && s + 1 < s1 ? bs + sliver_step : NULL;
                     if (direct)
                         micro_kernel(kc, q->a + (ic + ir) * q->lda + pc, q->lda, 1, bs, b_step, next, tile, q->ldc,
                                      q->alpha, beta, tile_bias, mr, nr);
