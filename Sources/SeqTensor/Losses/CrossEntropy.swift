@@ -18,7 +18,7 @@ public func crossEntropy(
     let rows = logits.shape[0], classes = logits.shape[1]
     precondition(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows")
     if let mask { precondition(mask.count == rows, "crossEntropy: mask of \(mask.count) for \(rows) rows") }
-    func counted(_ r: Int) -> Bool {
+    @Sendable func counted(_ r: Int) -> Bool {
         if let ignoreIndex, targets[r] == ignoreIndex { return false }
         if let mask, mask[r] == 0 { return false }
         return true
@@ -32,26 +32,36 @@ public func crossEntropy(
     }
     let scale: Float = reduction == .mean ? 1 / Float(max(countedRows, 1)) : 1
     let needsGrad = Graph.needsGrad([logits])
-    // dLogits holds softmax(x) - onehot, scaled; without backward it is only scratch for one row.
-    var dLogits = Tensor(uninitialized: needsGrad ? [rows, classes] : [classes])
-    let dp = dLogits.mutablePointer, xp = logits.value.pointer
-    var total: Double = 0
-    for r in 0..<rows {
-        let xr = xp + r * classes
-        let scratch = needsGrad ? dp + r * classes : dp
-        guard counted(r) else {
-            if needsGrad { scratch.initialize(repeating: 0, count: classes) }
-            continue
-        }
-        let (mx, sum) = Kernels.shiftedExp(xr, columns: classes, scratch: scratch)
-        total += Double(mx + VectorMath.log(sum) - xr[targets[r]])
-        if needsGrad {
-            // scratch holds exp(x - max); softmax scaled by 1/K is scratch * scale / sum.
-            let norm = scale / sum
-            for j in 0..<classes { scratch[j] *= norm }
-            scratch[targets[r]] -= scale
+    // dLogits holds softmax(x) - onehot, scaled; without backward it is only scratch, one row a thread.
+    let threads = Parallel.elementThreads(rows * classes)
+    var dLogits = Tensor(uninitialized: needsGrad ? [rows, classes] : [threads, classes])
+    // Rows are independent: threads take row ranges, each row's term lands in `terms`, and the
+    // terms are added in row order after, the same sum whatever the threads.
+    var terms = [Float](repeating: 0, count: rows)
+    terms.withUnsafeMutableBufferPointer { terms in
+        Parallel.forEach(threads, sharing: (dLogits.mutablePointer, logits.value.pointer, terms.baseAddress!)) {
+            shared, part, parts in
+            let (dp, xp, terms) = shared
+            for r in Parallel.range(of: rows, part: part, of: parts) {
+                let xr = xp + r * classes
+                let scratch = dp + (needsGrad ? r : part) * classes
+                guard counted(r) else {
+                    if needsGrad { scratch.initialize(repeating: 0, count: classes) }
+                    continue
+                }
+                let (mx, sum) = Kernels.shiftedExp(xr, columns: classes, scratch: scratch)
+                terms[r] = mx + VectorMath.log(sum) - xr[targets[r]]
+                if needsGrad {
+                    // scratch holds exp(x - max); softmax scaled by 1/K is scratch * scale / sum.
+                    let norm = scale / sum
+                    for j in 0..<classes { scratch[j] *= norm }
+                    scratch[targets[r]] -= scale
+                }
+            }
         }
     }
+    var total: Double = 0
+    for r in 0..<rows where counted(r) { total += Double(terms[r]) }
     let loss = Tensor(scalar: Float(total) * scale)
     let saved = dLogits
     return Graph.output(loss, inputs: [logits]) { g in
