@@ -281,8 +281,9 @@ extension SequenceForward {
             biases = [weights.biasIH, cell.keepsRecurrentProjection ? nil : weights.biasHH].compactMap { $0 }
                 .filter(\.requiresGrad)
             if !biases.isEmpty {
-                biasSums = Tensor(zeros: [GH])
-                dgxSums = RowSums(into: biasSums!.mutablePointer)
+                var sums = Tensor(zeros: [GH])
+                dgxSums = RowSums(into: sums.mutablePointer)
+                biasSums = sums
             }
         case .tokens(let ids, _, _, let table):
             if table.requiresGrad { dgxSums = RowSums(into: table.gradPointer(), rows: ids) }
