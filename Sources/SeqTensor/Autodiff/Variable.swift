@@ -39,6 +39,15 @@ public class Variable {
 
     /// Adds `g` (same element count) into the gradient.
     public func accumulateGrad(_ g: UnsafePointer<Float>) {
+        guard grad != nil else {
+            // The first gradient: g + 0 into a fresh buffer, one pass instead of a zero-fill and an
+            // add, with the same values (0 + g and g + 0 are the same sum, -0 becoming +0 in both).
+            var first = Tensor(uninitialized: value.shape)
+            let dst = first.mutablePointer
+            for i in 0..<value.count { dst[i] = g[i] + 0 }
+            grad = first
+            return
+        }
         let dst = gradPointer()
         for i in 0..<value.count { dst[i] += g[i] }
     }
