@@ -105,6 +105,35 @@ final class GradientTests: XCTestCase {
         XCTAssertEqual(g[5], -0.5, accuracy: 1e-6)
     }
 
+    /// Logits enough to be shared over two threads (2048 x 40), every seventh row ignored: the
+    /// loss and its gradient agree with a row-by-row reference in Double; no rows at all give 0.
+    func testCrossEntropyOverThreadsAndWithoutRows() {
+        let threadsBefore = BLASThreads.current
+        defer { BLASThreads.set(threadsBefore) }
+        BLASThreads.set(2)
+        let rows = 2048, classes = 40
+        let logits = leaf([rows, classes], scale: 4)
+        let targets = (0..<rows).map { $0 % 7 == 0 ? -100 : $0 * 13 % classes }
+        let loss = crossEntropy(logits: logits, targets: targets, ignoreIndex: -100)
+        loss.backward()
+        let x = logits.value.scalars, g = logits.grad!.scalars
+        let counted = targets.filter { $0 >= 0 }.count
+        var total = 0.0
+        for r in 0..<rows {
+            let row = x[(r * classes)..<((r + 1) * classes)].map(Double.init)
+            let top = row.max()!, sum = row.map { exp($0 - top) }.reduce(0, +)
+            for j in 0..<classes {
+                let softmax = exp(row[j] - top) / sum, onehot: Double = j == targets[r] ? 1 : 0
+                let expected = targets[r] < 0 ? 0 : (softmax - onehot) / Double(counted)
+                XCTAssertEqual(Double(g[r * classes + j]), expected, accuracy: 1e-7, "row \(r), class \(j)")
+            }
+            if targets[r] >= 0 { total += top + log(sum) - row[targets[r]] }
+        }
+        XCTAssertEqual(Double(loss.value.item), total / Double(counted), accuracy: 1e-5)
+        let none = crossEntropy(logits: Parameter(Tensor(zeros: [0, classes])), targets: [])
+        XCTAssertEqual(none.value.item, 0)
+    }
+
     func testGradientsAccumulateUntilZeroed() {
         let a = leaf([2, 2])
         (2 * a).sum().backward()

@@ -204,8 +204,8 @@ struct SequenceForward<Cell: CellKernels> {
         // Megabytes into fresh pages: the threads share the copy (and the page faults).
         Parallel.forEach(Parallel.elementThreads(T * BH), sharing: (op, sp + (shape.reverse ? 0 : 1) * BH)) {
             shared, part, parts in
-            let part = Parallel.range(of: T * BH, part: part, of: parts)
-            (shared.0 + part.lowerBound).update(from: shared.1 + part.lowerBound, count: part.count)
+            let range = Parallel.range(of: T * BH, part: part, of: parts)
+            (shared.0 + range.lowerBound).update(from: shared.1 + range.lowerBound, count: range.count)
         }
         for t in 0..<T { shape.forEachFinished(t, 0..<B) { b in (op + t * BH + b * H).update(repeating: 0, count: H) } }
         let last = shape.reverse ? 0 : T

@@ -37,26 +37,24 @@ public func crossEntropy(
     var dLogits = Tensor(uninitialized: needsGrad ? [rows, classes] : [threads, classes])
     // Rows are independent: threads take row ranges, each row's term lands in `terms`, and the
     // terms are added in row order after, the same sum whatever the threads.
-    var terms = [Float](repeating: 0, count: rows)
-    terms.withUnsafeMutableBufferPointer { terms in
-        Parallel.forEach(threads, sharing: (dLogits.mutablePointer, logits.value.pointer, terms.baseAddress!)) {
-            shared, part, parts in
-            let (dp, xp, terms) = shared
-            for r in Parallel.range(of: rows, part: part, of: parts) {
-                let xr = xp + r * classes
-                let scratch = dp + (needsGrad ? r : part) * classes
-                guard counted(r) else {
-                    if needsGrad { scratch.initialize(repeating: 0, count: classes) }
-                    continue
-                }
-                let (mx, sum) = Kernels.shiftedExp(xr, columns: classes, scratch: scratch)
-                terms[r] = mx + VectorMath.log(sum) - xr[targets[r]]
-                if needsGrad {
-                    // scratch holds exp(x - max); softmax scaled by 1/K is scratch * scale / sum.
-                    let norm = scale / sum
-                    for j in 0..<classes { scratch[j] *= norm }
-                    scratch[targets[r]] -= scale
-                }
+    let terms = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+    defer { terms.deallocate() }
+    Parallel.forEach(threads, sharing: (dLogits.mutablePointer, logits.value.pointer, terms)) { shared, part, parts in
+        let (dp, xp, terms) = shared
+        for r in Parallel.range(of: rows, part: part, of: parts) {
+            let xr = xp + r * classes
+            let scratch = dp + (needsGrad ? r : part) * classes
+            guard counted(r) else {
+                if needsGrad { scratch.initialize(repeating: 0, count: classes) }
+                continue
+            }
+            let (mx, sum) = Kernels.shiftedExp(xr, columns: classes, scratch: scratch)
+            terms[r] = mx + VectorMath.log(sum) - xr[targets[r]]
+            if needsGrad {
+                // scratch holds exp(x - max); softmax scaled by 1/K is scratch * scale / sum.
+                let norm = scale / sum
+                for j in 0..<classes { scratch[j] *= norm }
+                scratch[targets[r]] -= scale
             }
         }
     }
