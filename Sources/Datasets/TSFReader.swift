@@ -100,11 +100,15 @@ extension TimeSeriesSet {
                 if type == "numeric" && Double(value) == nil {
                     throw fail("series \(number): \(attribute) \"\(value)\" is not a number")
                 }
-                if type == "date" && TimeStamp(value) == nil {
-                    throw fail("series \(number): \(attribute) \"\(value)\" is not a date")
+                // The start may be named `start_timestamp` and declared of any type, so it is parsed here, not
+                // assumed valid from a `date` declaration.
+                if type == "date" || k == startIndex {
+                    guard let stamp = TimeStamp(value) else {
+                        throw fail("series \(number): \(attribute) \"\(value)\" is not a date")
+                    }
+                    if k == startIndex { start = stamp }
                 }
                 if k == nameIndex { name = value }
-                if k == startIndex { start = TimeStamp(value)! }
             }
             let seriesName = name
             var values: [Float] = []

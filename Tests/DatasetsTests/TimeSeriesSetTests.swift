@@ -47,6 +47,12 @@ final class TimeSeriesSetTests: XCTestCase {
         expectError(["t.tsf:1:", "@frequency"]) {
             _ = try TimeSeriesSet(tsfText: "@frequency fortnightly\n", source: "t.tsf")
         }
+        // A start named `start_timestamp` but declared of another type is still parsed as a date.
+        expectError(["t.tsf:4:", "series 1", "start_timestamp", "\"1.5e3\"", "not a date"]) {
+            _ = try TimeSeriesSet(
+                tsfText: "@attribute series_name string\n@attribute start_timestamp numeric\n@data\nA:1.5e3:1,2\n",
+                source: "t.tsf")
+        }
         expectError(["no @data"]) { _ = try TimeSeriesSet(tsfText: "@horizon 3\n", source: "t.tsf") }
     }
 
