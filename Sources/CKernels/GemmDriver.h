@@ -60,12 +60,22 @@ GEMM_TARGET static void pack_b_slivers(int trans_b, long k, long n, const float 
 // slivers, zero rows past mc. Row by row of a: each is read once, front to back, and two rows
 // fill 2 * MR consecutive floats of every sliver. (Sliver by sliver instead walks down a column
 // of a, lda floats a step: a weight gradient's lda of 1024 floats is 4 KB, which maps every line
-// to one L1 set, and the packing took a tenth of a gradient GEMM's time.)
+// to one L1 set, and the packing took a tenth of a gradient GEMM's time.) A kernel file that
+// defines PACK_AHEAD has the rows that many ahead prefetched.
 static void pack_a_transposed(const float *a, long lda, long i0, long mc, long pc, long kc, float *dst) {
     long full = mc / MR * MR;
     long p = 0;
     for (; p + 2 <= kc; p += 2) {
         const float *r0 = a + (pc + p) * lda + i0, *r1 = r0 + lda;
+#ifdef PACK_AHEAD
+        // Each row's mc floats sit in a page of their own when lda is 1024 floats (a weight
+        // gradient's dG), where the hardware's stream prefetch stops: fetch the rows PACK_AHEAD on.
+        if (p + PACK_AHEAD + 2 <= kc)
+            for (long i = 0; i < mc; i += 16) {
+                _mm_prefetch((const char *)(r0 + PACK_AHEAD * lda + i), _MM_HINT_T0);
+                _mm_prefetch((const char *)(r1 + PACK_AHEAD * lda + i), _MM_HINT_T0);
+            }
+#endif
         for (long ir = 0; ir < full; ir += MR) {
             float *d = dst + ir * kc + p * MR;
             memcpy(d, r0 + ir, MR * sizeof(float));
